@@ -1,0 +1,1 @@
+"""Books: where tabs live (see :mod:`sheets_sync.books.base`)."""

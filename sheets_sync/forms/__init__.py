@@ -1,0 +1,1 @@
+"""Forms: templates, normalisers, rules and validation."""
