@@ -61,9 +61,8 @@ class Program:
         return self.extra[key]
 
 
-PROGRAM_KEYS = frozenset(
-    {"counties", "brigades", "start_date", "end_date", "invoice_threshold", "volunteer_min_age", "name"}
-)
+PROGRAM_KEYS = frozenset({"counties", "brigades", "start_date", "end_date",
+                          "invoice_threshold", "volunteer_min_age", "name"})
 
 
 def _date(file: str, key: str, value: Any) -> dt.date:

@@ -1,0 +1,260 @@
+"""The ``sheets-sync`` command: parses argv, calls the library, prints. Nothing else.
+
+Exit codes: 0 ok, 1 problems found or the run failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .config import Program, load_program
+from .errors import SheetsSyncError
+from .forms.template import FormTemplate, default_templates, load_templates
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    def __init__(self, debug: bool, config: Path | None, templates_dir: Path | None) -> None:
+        self.debug = debug
+        self.config = config
+        self.templates_dir = templates_dir
+
+    def program(self) -> Program:
+        return load_program(self.config)
+
+    def templates(self) -> dict[str, FormTemplate]:
+        if self.templates_dir:
+            return load_templates(self.templates_dir)
+        return default_templates()
+
+
+def handle_errors(fn: F) -> F:
+    """Turn SheetsSyncError into ``Error: …`` and exit 1 (a traceback only with --debug)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SheetsSyncError as e:
+            ctx = click.get_current_context()
+            if ctx.find_object(Context) and ctx.find_object(Context).debug:  # type: ignore[union-attr]
+                raise
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(e.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print machine-readable JSON (for schedulers) instead of a table.")(fn)
+
+
+def dry_run_option(fn: F) -> F:
+    return click.option("--dry-run", is_flag=True,
+                        help="Show what would be written; write nothing.")(fn)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sheets-sync")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Project config (default: ./sheets-sync.toml if present).")
+@click.option("--templates", "templates_dir",
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of form templates (default: the shipped form_templates).")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, templates_dir: Path | None, debug: bool) -> None:
+    """Keep a volunteer program's Google Sheets and Excel workbooks in order.
+
+    Example:
+
+        sheets-sync demo ./demo && sheets-sync validate ./demo/总表.xlsx
+    """
+    ctx.obj = Context(debug, config, templates_dir)
+
+
+# --------------------------------------------------------------------------- validate
+
+@cli.command()
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@click.option("--fix", is_flag=True,
+              help="Also rewrite cells that are safe to normalise (full-width digits, phone "
+                   "separators, x→X, dates → ISO) and list each change.")
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def validate(obj: Context, book: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
+    """Check every form tab of BOOK (.xlsx, .xlsm or .csv) against the form templates.
+
+    Tabs are recognised by their names or their headers. Problems go to a 校验问题 tab and
+    a 校验结果 column in the book (not with --dry-run, nor for .csv files).
+    Exit 0 when there are no errors, 1 when there are.
+
+    Example:
+
+        sheets-sync validate 总表.xlsx --fix
+    """
+    from .books import open_book
+    from .books.csvfile import CsvBook
+    from .forms.findings import validate_book
+    from .output import print_fixes, print_report, report_json
+
+    b = open_book(book)
+    write = not isinstance(b, CsvBook) and not dry_run
+    report, batch = validate_book(b, templates=obj.templates(), program=obj.program(),
+                                  fix=fix, write=False)
+    if as_json:
+        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=1))
+    else:
+        print_report(report)
+        if fix:
+            print_fixes(report, dry_run=dry_run)
+        if dry_run:
+            click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
+                       f"{len(batch.tabs)} 个工作表)")
+        elif isinstance(b, CsvBook):
+            click.echo("(CSV 文件:结果只打印,不写回文件)")
+    if write and batch:
+        b.apply(batch)  # a locked or unwritable book: a one-line error, exit 1
+    sys.exit(0 if report.valid else 1)
+
+
+# --------------------------------------------------------------------------- templates
+
+@cli.group()
+def templates() -> None:
+    """List, show and export the form templates.
+
+    Example:
+
+        sheets-sync templates export child --table-schema > child.schema.json
+    """
+
+
+@templates.command("list")
+@json_option
+@click.pass_obj
+@handle_errors
+def templates_list(obj: Context, as_json: bool) -> None:
+    """List the form templates: key, tab name, id prefix, number of fields.
+
+    Example:
+
+        sheets-sync templates list
+    """
+    from .forms.schema import template_summary
+
+    forms = obj.templates()
+    if as_json:
+        click.echo(json.dumps([
+            {"form": t.key, "label": t.label, "id_prefix": t.id_prefix, "fields": len(t.fields)}
+            for t in forms.values()], ensure_ascii=False, indent=1))
+        return
+    for row in template_summary(forms):
+        click.echo("\t".join(str(c) for c in row))
+
+
+def _form(obj: Context, form: str) -> FormTemplate:
+    forms = obj.templates()
+    if form in forms:
+        return forms[form]
+    for t in forms.values():
+        if form in t.tab_names:
+            return t
+    raise click.UsageError(f"没有表单“{form}”。可用:{', '.join(forms)}")
+
+
+@templates.command("show")
+@click.argument("form")
+@click.pass_obj
+@handle_errors
+def templates_show(obj: Context, form: str) -> None:
+    """Show one form's fields and rules (FORM: key like child, or the tab name).
+
+    Example:
+
+        sheets-sync templates show child
+    """
+    from .forms.schema import template_detail
+
+    click.echo(template_detail(_form(obj, form)))
+
+
+@templates.command("export")
+@click.argument("form")
+@click.option("--table-schema", "table_schema", is_flag=True, required=True,
+              help="Export as a Frictionless Table Schema (JSON).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@click.pass_obj
+@handle_errors
+def templates_export(obj: Context, form: str, table_schema: bool, output: Path | None) -> None:
+    """Export FORM's template, e.g. as a Frictionless Table Schema.
+
+    Example:
+
+        sheets-sync templates export child --table-schema -o child.schema.json
+    """
+    from .forms.schema import table_schema as to_schema
+
+    text = json.dumps(to_schema(_form(obj, form), obj.program()), ensure_ascii=False, indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"已写入 {output}")
+    else:
+        click.echo(text)
+
+
+# --------------------------------------------------------------------------- demo
+
+@cli.command()
+@click.argument("directory", required=False, default="sheets-sync-demo",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", default=2026, show_default=True, help="Random seed of the synthetic data.")
+@json_option
+@click.pass_obj
+@handle_errors
+def demo(obj: Context, directory: Path, seed: int, as_json: bool) -> None:
+    """Write a synthetic program into DIRECTORY and run every step on it.
+
+    Writes a hub workbook (总表.xlsx) and one field workbook per county, with planted errors
+    and duplicates listed in DIRECTORY/README.md, then validates each workbook (problems go
+    into their 校验问题 tabs) and prints a summary. No Google account needed; all data is
+    synthetic.
+
+    Example:
+
+        sheets-sync demo ./demo
+    """
+    from .demo.run import run_demo
+    from .output import print_demo
+
+    result = run_demo(directory, seed=seed, templates=obj.templates(), program=obj.program())
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_demo(result)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="sheets-sync", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

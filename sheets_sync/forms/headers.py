@@ -1,0 +1,163 @@
+"""Finding a form in a tab: which form, which row holds the headers, which column is which.
+
+Staff type headers many ways: ``监护人 电话``, ``监护人电话(必填)``, ``*监护人电话:``,
+``监护人电话号码``. :func:`header_key` reduces each to one comparable key; a form's labels
+and aliases are reduced the same way. The header row may sit under a title row (or a
+merged title); the first rows are scanned and the one naming the most fields wins.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..table import Grid
+from .template import Field, FormTemplate
+
+RESULT_COLUMN = "校验结果"
+HEADER_SCAN_ROWS = 10
+TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
+
+_REQUIRED_MARK = re.compile(r"[((]\s*(必填|必须填写|必填项|选填|可选)\s*[))]")
+_NOISE = re.compile(r"[\s*:：＊★·\-_—]+")
+
+
+def header_key(text: str) -> str:
+    """A header reduced for matching.
+
+    NFKC; no spaces, ``*`` or colons; no ``(必填)``; 号码→号 and 电话号→电话.
+    """
+    s = unicodedata.normalize("NFKC", text)
+    s = _REQUIRED_MARK.sub("", s)
+    s = _NOISE.sub("", s)
+    s = s.replace("号码", "号").replace("电话号", "电话")
+    return s.lower()
+
+
+def tab_key(text: str) -> str:
+    """A tab name reduced for matching (as header_key, and ``表`` suffix optional)."""
+    return header_key(text).removesuffix("表")
+
+
+@dataclass
+class TabLayout:
+    """Where a form sits in a tab."""
+
+    tab: str
+    form: FormTemplate
+    header_row: int                              # sheet row of the headers (1-based)
+    columns: dict[str, int]                      # field key -> sheet column (1-based)
+    headers: dict[int, str]                      # sheet column -> header as written
+    unknown: list[int] = field(default_factory=list)      # columns no field knows
+    duplicates: list[int] = field(default_factory=list)   # a second column for one field
+    result_column: int | None = None             # existing 校验结果 column
+
+    @property
+    def n_matched(self) -> int:
+        return len(self.columns)
+
+    def missing_required(self) -> list[Field]:
+        return [f for f in self.form.fields if f.required and f.key not in self.columns]
+
+
+def _index(form: FormTemplate) -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for f in form.fields:
+        for h in f.headers:
+            idx.setdefault(header_key(h), f.key)
+    return idx
+
+
+def layout_from_header(tab: str, form: FormTemplate, header_row: int,
+                       cells: list[str]) -> TabLayout:
+    idx = _index(form)
+    lay = TabLayout(tab=tab, form=form, header_row=header_row, columns={}, headers={})
+    for j, raw in enumerate(cells, start=1):
+        if not raw.strip():
+            continue
+        lay.headers[j] = raw
+        key = header_key(raw)
+        if key == header_key(RESULT_COLUMN):
+            lay.result_column = j
+            continue
+        fkey = idx.get(key)
+        if fkey is None:
+            lay.unknown.append(j)
+        elif fkey in lay.columns:
+            lay.duplicates.append(j)
+        else:
+            lay.columns[fkey] = j
+    return lay
+
+
+def find_layout(tab: str, grid: Grid, form: FormTemplate) -> TabLayout | None:
+    """The best header row for ``form`` among the first rows of ``grid`` (None: no match)."""
+    best: TabLayout | None = None
+    for r in range(1, min(HEADER_SCAN_ROWS, grid.n_rows) + 1):
+        lay = layout_from_header(tab, form, r, grid.rows[r - 1])
+        if best is None or lay.n_matched > best.n_matched:
+            best = lay
+    if best is None or best.n_matched == 0:
+        return None
+    return best
+
+
+def detect_form(tab: str, grid: Grid, templates: dict[str, FormTemplate]) -> TabLayout | None:
+    """Which form a tab holds: by tab name first, else by the headers it carries.
+
+    A tab named after a form (label or alias, ``表`` optional) is that form. Otherwise the
+    form whose fields name the most header cells wins, if it names at least three and at
+    least half of the row's headers.
+    """
+    key = tab_key(tab)
+    for form in templates.values():
+        if key in {tab_key(n) for n in form.tab_names}:
+            return find_layout(tab, grid, form)
+    best: TabLayout | None = None
+    for form in templates.values():
+        lay = find_layout(tab, grid, form)
+        if lay and (best is None or lay.n_matched > best.n_matched):
+            best = lay
+    if best is None or best.n_matched < 3:
+        return None
+    if best.n_matched * 2 < len(best.headers) - (1 if best.result_column else 0):
+        return None
+    return best
+
+
+@dataclass
+class TabData:
+    """The records of one form tab: raw text columns keyed by field, with sheet rows."""
+
+    layout: TabLayout
+    rows: np.ndarray                 # sheet row number of each record (int64)
+    columns: dict[str, pd.Series]    # field key -> raw text (object dtype), 0..n-1 index
+    results: list[str]               # current 校验结果 text of each record ("" if none)
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+def tab_data(grid: Grid, layout: TabLayout) -> TabData:
+    """Cut the records out of a grid: rows under the header, blank rows and a total row skipped."""
+    body = grid.rows[layout.header_row:]
+    first = layout.header_row + 1
+    keep = [i for i, r in enumerate(body) if any(c.strip() for c in r)]
+    if keep:
+        last = body[keep[-1]]
+        if any(c.strip() in TOTAL_MARKERS for c in last[:3]):
+            keep.pop()
+    rows = np.fromiter((first + i for i in keep), dtype=np.int64, count=len(keep))
+    records = [body[i] for i in keep]
+    columns: dict[str, pd.Series] = {}
+    for fkey, col in layout.columns.items():
+        j = col - 1
+        columns[fkey] = pd.Series([r[j] if j < len(r) else "" for r in records], dtype=object)
+    rc = layout.result_column
+    results = [r[rc - 1] if rc and rc - 1 < len(r) else "" for r in records]
+    return TabData(layout=layout, rows=rows, columns=columns, results=results)

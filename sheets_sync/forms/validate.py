@@ -1,0 +1,242 @@
+"""validate(): every problem in a book's form tabs, as data.
+
+Problems are never raised one at a time: each carries the tab, the sheet row, the column
+header as written, the A1 cell, the value, a rule code, a severity and a Chinese message
+that names the fix (the frictionless habit)::
+
+    儿童登记表!H14 监护人电话 “138-1234-567” 不是有效的手机号:手机号应为 11 位数字,以 1 开头……
+
+Per tab: each column is normalised (:mod:`.normalize`: distinct values once, vectorised),
+then ``required``, ``unique`` and ``ref`` are checked column-wise, then the form's
+cross-field rules (:mod:`.rules`). Messages are built only for the cells that fail.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..config import Program
+from ..table import Grid
+from .headers import TabData, TabLayout, detect_form, header_key, tab_data
+from .normalize import ColumnResult, normalize_column
+from .problems import Fix, Problem, ProblemSink
+from .rules import RuleContext, apply_rules
+from .template import Field, FormTemplate
+
+#: Tabs the tool writes itself; never validated as forms.
+TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议",
+                       "年级统计", "建档完整率", "预算汇总", "经费结算表"})
+TOOL_TAB_PREFIXES = ("花名册-",)
+
+
+@dataclass
+class TabResult:
+    """One form tab after validation: where things are and what was found."""
+
+    data: TabData
+    normalized: dict[str, ColumnResult]
+    problems: list[Problem] = field(default_factory=list)
+    fixes: list[Fix] = field(default_factory=list)
+
+    @property
+    def layout(self) -> TabLayout:
+        return self.data.layout
+
+
+@dataclass
+class Report:
+    """Everything validate() found in one book."""
+
+    book: str
+    tabs: dict[str, TabResult] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    fixes: list[Fix] = field(default_factory=list)
+    skipped_tabs: list[str] = field(default_factory=list)
+    skipped_refs: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "book": self.book,
+            "valid": self.valid,
+            "tabs": {name: t.layout.form.key for name, t in self.tabs.items()},
+            "records": sum(t.data.n for t in self.tabs.values()),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "by_code": dict(sorted(Counter(p.code for p in self.problems).items())),
+            "fixes": len(self.fixes),
+            "skipped_tabs": self.skipped_tabs,
+            "skipped_refs": self.skipped_refs,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        keys = ("tab", "row", "column", "cell", "field", "value", "code", "severity", "message")
+        return {
+            "problems": [{k: getattr(p, k) for k in keys} for p in self.problems],
+            "summary": self.summary(),
+        }
+
+
+
+def is_tool_tab(name: str) -> bool:
+    return name in TOOL_TABS or name.startswith(TOOL_TAB_PREFIXES)
+
+
+def ref_key(value: str) -> str:
+    """How references compare: NFKC, no spaces (``城关镇 中心小学`` = ``城关镇中心小学``)."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
+# --------------------------------------------------------------------------- per tab
+
+def _columns(data: TabData, sink: ProblemSink) -> None:
+    """Problems with the tab's columns: required ones missing, unknown or doubled ones."""
+    lay = data.layout
+    for f in lay.missing_required():
+        sink.tab_level(None, f.key, "column.missing", "error",
+                       f"缺少必填列“{f.label}”:请在表头行(第 {lay.header_row} 行)加上这一列。")
+    for col in lay.unknown:
+        sink.tab_level(col, "", "column.unknown", "warning",
+                       f"的列“{lay.headers[col]}”不是“{lay.form.label}”的字段,已保留但不校验;"
+                       "若是列名写错了,请改成标准列名。")
+    for col in lay.duplicates:
+        sink.tab_level(col, "", "column.duplicate", "warning",
+                       f"的列“{lay.headers[col]}”与前面的列重复(都对应“{header_key(lay.headers[col])}”),"
+                       "只校验第一列。")
+
+
+def _unique(fld: Field, r: ColumnResult, sink: ProblemSink) -> None:
+    key = r.value.astype(object).where(r.value.notna(), r.text).astype(str)
+    dup = key.duplicated(keep=False).to_numpy() & (r.text != "").to_numpy()
+    rows_of: dict[str, list[int]] = {}
+    for i in np.nonzero(dup)[0]:
+        rows_of.setdefault(key.iat[int(i)], []).append(int(i))
+    for members in rows_of.values():
+        for i in members:
+            other = next(j for j in members if j != i)
+            sink.cell(i, fld.key, "unique.duplicate", "error",
+                      f"与第 {int(sink.data.rows[other])} 行重复:{fld.label}不能重复,"
+                      "请核对是否重复登记。")
+
+
+def _ref(fld: Field, r: ColumnResult, allowed: set[str], target: str, sink: ProblemSink) -> None:
+    bad = (r.text != "").to_numpy() & ~r.text.map(ref_key).isin(allowed).to_numpy()
+    for i in np.nonzero(bad)[0]:
+        sink.cell(int(i), fld.key, "ref.missing", "error",
+                  f"在“{target}”表中找不到:请先在该表登记,或改成表中已有的名称/编号。")
+
+
+def _fixes(data: TabData, res: dict[str, ColumnResult]) -> list[Fix]:
+    lay = data.layout
+    out: list[Fix] = []
+    for fkey, r in res.items():
+        raw = data.columns[fkey]
+        col = lay.columns[fkey]
+        for i in np.nonzero(r.safe_fix.to_numpy() & (r.text != raw).to_numpy())[0]:
+            out.append(Fix(lay.tab, int(data.rows[i]), col, lay.headers[col], fkey,
+                           str(raw.iat[int(i)]), str(r.text.iat[int(i)])))
+    return out
+
+
+def check_tab(data: TabData, program: Program, refs: dict[str, set[str] | None],
+              templates: dict[str, FormTemplate]) -> TabResult:
+    """Every problem in one form tab (refs: values of other forms' fields in the book)."""
+    form = data.layout.form
+    sink = ProblemSink(data)
+    res = {k: normalize_column(s, form.field(k), program) for k, s in data.columns.items()}
+    _columns(data, sink)
+    for fkey, r in res.items():
+        fld = form.field(fkey)
+        for i, issue in r.issues.items():
+            sink.cell(i, fkey, issue.code, issue.severity, issue.message)
+        if fld.required:
+            for i in np.nonzero((r.text == "").to_numpy())[0]:
+                sink.cell(int(i), fkey, "required", "error",
+                          f"为空:{fld.label}是必填项,请填写。", value="")
+        if fld.unique:
+            _unique(fld, r, sink)
+        if fld.ref and refs.get(fld.ref) is not None:
+            target = templates[fld.ref.split(".", 1)[0]].label
+            _ref(fld, r, refs[fld.ref] or set(), target, sink)
+    apply_rules(RuleContext(form, res, sink, program))
+    return TabResult(data=data, normalized=res, problems=sink.out, fixes=_fixes(data, res))
+
+
+# --------------------------------------------------------------------------- per book
+
+def layouts(grids: dict[str, Grid], templates: dict[str, FormTemplate]
+            ) -> tuple[dict[str, TabLayout], list[str]]:
+    """The form tabs of a book (tab -> layout) and the tabs that are not forms."""
+    found: dict[str, TabLayout] = {}
+    skipped: list[str] = []
+    for name, grid in grids.items():
+        if is_tool_tab(name):
+            continue
+        lay = detect_form(name, grid, templates)
+        if lay is None:
+            skipped.append(name)
+        else:
+            found[name] = lay
+    return found, skipped
+
+
+def ref_values(datas: Iterable[TabData], templates: dict[str, FormTemplate]
+               ) -> dict[str, set[str] | None]:
+    """For each ``ref`` target (``form.field``) the values the book holds (None: no such tab)."""
+    targets = {f.ref for t in templates.values() for f in t.fields if f.ref}
+    out: dict[str, set[str] | None] = dict.fromkeys(targets)
+    for d in datas:
+        for target in targets:
+            form_key, fkey = target.split(".", 1)
+            if form_key == d.layout.form.key and fkey in d.columns:
+                values = out[target] or set()
+                values.update(ref_key(v) for v in d.columns[fkey] if v.strip())
+                out[target] = values
+    return out
+
+
+def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], program: Program,
+                  book: str = "", skipped: Iterable[str] = ()) -> Report:
+    """Validate already-cut form tabs (the core: books and CSV files both end here)."""
+    report = Report(book=book, skipped_tabs=list(skipped))
+    refs = ref_values(datas, templates)
+    report.skipped_refs = sorted(
+        t for t, v in refs.items()
+        if v is None and any(f.ref == t for d in datas for f in d.layout.form.fields
+                             if f.key in d.columns))
+    for d in datas:
+        tr = check_tab(d, program, refs, templates)
+        report.tabs[d.layout.tab] = tr
+        report.problems.extend(tr.problems)
+        report.fixes.extend(tr.fixes)
+    order = {name: i for i, name in enumerate(report.tabs)}
+    report.problems.sort(key=lambda p: (order.get(p.tab, 0), p.row))
+    return report
+
+
+def validate_grids(grids: dict[str, Grid], templates: dict[str, FormTemplate],
+                   program: Program, book: str = "") -> Report:
+    """Find the form tabs among a book's grids and validate them all."""
+    found, skipped = layouts(grids, templates)
+    datas = [tab_data(grids[name], lay) for name, lay in found.items()]
+    return validate_tabs(datas, templates, program, book=book, skipped=skipped)
+
+
+__all__ = ["Fix", "Problem", "Report", "TabResult", "validate_grids", "validate_tabs"]

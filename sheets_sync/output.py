@@ -1,0 +1,82 @@
+"""How results look on a terminal (rich, when it is one) and as JSON. Used only by the CLI."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .forms.findings import SEVERITY_ZH, shown
+from .forms.validate import Report
+
+if TYPE_CHECKING:
+    from .demo.run import DemoRun
+
+TERMINAL_LIMIT = 60
+
+
+def _forms(report: Report) -> dict[str, Any]:
+    return {name: t.layout.form for name, t in report.tabs.items()}
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """``{"problems": [...], "summary": {...}}`` with sensitive values masked."""
+    data = report.as_dict()
+    forms = _forms(report)
+    for item, p in zip(data["problems"], report.problems, strict=True):
+        item["value"], item["message"] = shown(p, forms)
+    return data
+
+
+def summary_line(report: Report) -> str:
+    s = report.summary()
+    return (f"{report.book}:{len(s['tabs'])} 个表单工作表,{s['records']} 条记录;"
+            f"错误 {s['errors']} 个,提醒 {s['warnings']} 个。")
+
+
+def print_report(report: Report, limit: int | None = None) -> None:
+    forms = _forms(report)
+    tty = sys.stdout.isatty()
+    limit = limit if limit is not None else (TERMINAL_LIMIT if tty else None)
+    problems = report.problems if limit is None else report.problems[:limit]
+    if tty and problems:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        for head in ("单元格", "级别", "规则代码", "说明"):
+            table.add_column(head)
+        for p in problems:
+            _, message = shown(p, forms)
+            table.add_row(f"{p.tab}!{p.cell}", SEVERITY_ZH[p.severity], p.code, message)
+        Console().print(table)
+    else:
+        for p in problems:
+            _, message = shown(p, forms)
+            click.echo(f"[{SEVERITY_ZH[p.severity]}] {message} ({p.code})")
+    rest = len(report.problems) - len(problems)
+    if rest:
+        click.echo(f"……另有 {rest} 个问题,完整列表见工作簿中的“校验问题”工作表,或加 --json。")
+    for ref in report.skipped_refs:
+        click.echo(f"(未检查 {ref}:工作簿中没有对应的表)")
+    click.echo(summary_line(report))
+
+
+def print_fixes(report: Report, *, dry_run: bool) -> None:
+    verb = "将修正" if dry_run else "已修正"
+    for f in report.fixes:
+        click.echo(f"{verb} {f.tab}!{f.cell} {f.column}:“{f.old}” → “{f.new}”")
+    if not report.fixes:
+        click.echo("没有可以安全自动修正的单元格。")
+
+
+def print_demo(run: DemoRun) -> None:
+    click.echo(f"演示数据已写入 {run.directory}(说明见 {run.directory / 'README.md'})")
+    for name, n in run.counts.items():
+        click.echo(f"  {name}:{n} 行")
+    click.echo("校验结果:")
+    for report in run.reports:
+        click.echo("  " + summary_line(report))
+    click.echo(f"埋设的问题 {run.planted_total} 个,找到 {run.planted_found} 个;"
+               f"问题已写入各工作簿的“校验问题”工作表和“校验结果”列。")

@@ -1,0 +1,70 @@
+"""Keeps the generated parts of README.md true to the code.
+
+Two blocks of the README are generated: the CLI reference (from ``--help``) and the form
+fields (from the templates). ``python -m sheets_sync.readme`` rewrites them in place;
+``tests/test_docs.py`` fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Program
+from .forms.template import default_templates
+
+MARKERS = ("cli", "forms")
+
+
+def _commands(group: click.Group, prefix: list[str]) -> list[tuple[list[str], click.Command]]:
+    out: list[tuple[list[str], click.Command]] = []
+    for name in sorted(group.commands):
+        cmd = group.commands[name]
+        out.append(([*prefix, name], cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(_commands(cmd, [*prefix, name]))
+    return out
+
+
+def cli_reference() -> str:
+    """Every command's ``--help``, as Markdown."""
+    from .cli import cli
+
+    parts: list[str] = []
+    for path, cmd in [([], cli), *_commands(cli, [])]:
+        name = " ".join(["sheets-sync", *path])
+        with click.Context(cmd, info_name=name, terminal_width=100, max_content_width=100) as ctx:
+            text = cmd.get_help(ctx)
+        parts.append(f"### `{name}`\n\n```\n{text}\n```\n")
+    return "\n".join(parts)
+
+
+def forms_reference() -> str:
+    from .forms.schema import template_markdown
+
+    return template_markdown(default_templates(), Program())
+
+
+def render(text: str) -> str:
+    """``text`` with each generated block replaced by its current content."""
+    blocks = {"cli": cli_reference(), "forms": forms_reference()}
+    for key in MARKERS:
+        pattern = re.compile(rf"(<!-- {key}:start -->\n).*?(<!-- {key}:end -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README has no <!-- {key}:start --> … <!-- {key}:end --> block")
+        text = pattern.sub(lambda m, k=key: m.group(1) + blocks[k].rstrip() + "\n" + m.group(2),
+                           text)
+    return text
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("README.md")
+    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"updated {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The CLI as a user runs it: exit codes, JSON, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sheets_sync.books.excel import write_workbook
+from sheets_sync.cli import cli
+
+from .samples import CHILD, book_tabs
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_validate_exit_codes_and_json(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    write_workbook(good, book_tabs(CHILD))
+    write_workbook(bad, book_tabs({**CHILD, "年级": "7"}))
+    code, out = run("validate", str(good))
+    assert code == 0 and "错误 0 个" in out
+    code, out = run("validate", str(bad), "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["summary"]["errors"] == 1
+    assert data["problems"][0]["code"] == "grade.invalid"
+    assert data["problems"][0]["cell"] == "H2"
+
+
+def test_validate_missing_file_is_one_line_error(tmp_path: Path) -> None:
+    code, out = run("validate", str(tmp_path / "nope.xlsx"))
+    assert code == 1
+    assert out.strip().startswith("Error: 找不到工作簿文件")
+    assert "Traceback" not in out
+
+
+def test_locked_workbook_is_not_written(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    write_workbook(path, book_tabs({**CHILD, "年级": "7"}))
+    before = path.read_bytes()
+    (tmp_path / ".~lock.b.xlsx#").write_text("x")
+    code, out = run("validate", str(path))
+    assert code == 1 and ".~lock.b.xlsx#" in out
+    assert path.read_bytes() == before
+
+
+def test_usage_error_exits_2() -> None:
+    code, _ = run("validate")
+    assert code == 2
+    code, _ = run("templates", "show", "nosuchform")
+    assert code == 2
+
+
+def test_csv_is_validated_and_not_written(tmp_path: Path) -> None:
+    path = tmp_path / "留守儿童家庭情况登记表.csv"
+    rows = book_tabs({**CHILD, "县": "保定县"})["留守儿童家庭情况登记表"]
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    before = path.read_bytes()
+    code, out = run("validate", str(path))
+    assert code == 1 and "choice.unknown" in out
+    assert path.read_bytes() == before
+
+
+def test_templates_commands() -> None:
+    code, out = run("templates", "list")
+    assert code == 0 and "child" in out and "留守儿童家庭情况登记表" in out
+    code, out = run("templates", "show", "child")
+    assert code == 0 and "监护人电话" in out
+    code, out = run("templates", "export", "child", "--table-schema")
+    schema = json.loads(out)
+    assert code == 0 and any(f["name"] == "身份证号" for f in schema["fields"])
