@@ -26,7 +26,7 @@ from typing import Any
 from .errors import ConfigError
 
 CONFIG_NAME = "sheets-sync.toml"
-COUNTY_SUFFIXES = ("县", "区", "市")
+COUNTY_SUFFIXES = ("县", "区", "市", "大队", "县大队", "队")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Program:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def county_choices(self) -> list[tuple[str, list[str]]]:
-        """Each county with its synonyms (满城 ← 满城县, 满城区, 满城市)."""
+        """Each county with its synonyms (满城 ← 满城县, 满城区, 满城市, 满城大队)."""
         return [(c, [c + s for s in COUNTY_SUFFIXES]) for c in self.counties]
 
     def brigade_choices(self) -> list[tuple[str, list[str]]]:
