@@ -1,0 +1,379 @@
+"""Local workbooks: fast read with python-calamine, preserving write with openpyxl.
+
+* :meth:`ExcelBook.read` reads every worksheet in one pass (calamine) and turns the values
+  into the text Excel shows (:mod:`.cells`). Row *i* of a grid is sheet row *i + 1* even
+  when the first rows or columns are empty.
+* :meth:`ExcelBook.apply` loads the workbook with openpyxl (VBA and external links kept),
+  writes text cells as string cells (``"=HYPERLINK(…)"``, ``"0042"`` stay text), replaces
+  tool-owned tabs, and saves to a temp file in the same folder that replaces the original
+  with ``os.replace``. Before its first write it copies the original to the backup folder;
+  it refuses to write a workbook that is open in Excel or LibreOffice.
+
+Text that XML cannot hold (control characters, a lone ``\\r``) and literal ``_xHHHH_``
+sequences are written in Excel's own ``_xHHHH_`` escape, which Excel and calamine decode,
+so every string round-trips through :meth:`read` except lone surrogates (not UTF-8) and
+the non-characters U+FFFE/U+FFFF (they come back as ``_xFFFE_``/``_xFFFF_``).
+
+What openpyxl does not keep is lost on write in any tab: charts, images and shapes, and
+the cached results of formulas (Excel recalculates them when the file is next opened).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import openpyxl
+from openpyxl.cell.cell import Cell, MergedCell, WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, ZipError
+
+from ..errors import BookError, BookNotFound, BookUnreadable, TabNotFound, WorkbookLocked
+from ..table import Grid, a1, trim
+from .base import TabContent, WriteBatch
+from .cells import rows_text
+from .locks import lock_file_for
+
+__all__ = ["ExcelBook", "read_workbook", "write_workbook"]
+
+_T = TypeVar("_T")
+
+READABLE = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+WRITABLE = frozenset({".xlsx", ".xlsm"})
+MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+# Characters XML 1.0 cannot hold (plus \r, which XML turns into \n), and literal _xHHHH_
+# sequences that Excel would otherwise decode: both go out as _xHHHH_ escapes.
+_NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+
+
+def _escape(text: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        s = m.group()
+        return "_x005F" + s if len(s) == 7 else f"_x{ord(s):04X}_"
+
+    return _NEEDS_ESCAPE.sub(sub, text)
+
+
+def _stored(text: str, tab: str, row: int, col: int) -> str:
+    """``text`` as stored in the XML (escaped); refuses what Excel cannot hold."""
+    if len(text) > MAX_CELL_CHARS:
+        raise BookError(
+            f"工作表“{tab}”的单元格 {a1(row, col)} 的内容有 {len(text)} 个字符,"
+            f"超过了 Excel 单个单元格的上限 {MAX_CELL_CHARS} 个字符。请缩短内容后重新运行。"
+        )
+    return _escape(text)
+
+
+def _put_text(cell: Cell, text: str) -> None:
+    """Store ``text`` as a string cell, whatever its first character (never a formula)."""
+    if text == "":
+        cell.value = None
+        return
+    cell.value = _stored(text, cell.parent.title, cell.row, cell.column)
+    cell.data_type = "s"
+
+
+def _writable_cell(ws: Worksheet, row: int, col: int) -> Cell:
+    cell = ws.cell(row=row, column=col)
+    if isinstance(cell, MergedCell):
+        raise BookError(
+            f"工作表“{ws.title}”的单元格 {a1(row, col)} 位于合并单元格内(不是合并区域左上角),"
+            "无法写入。请取消合并,或把内容放到合并区域的左上角单元格。"
+        )
+    return cell
+
+
+def _display_width(text: str) -> int:
+    longest = 0
+    for line in text.split("\n"):
+        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        longest = max(longest, w)
+    return longest
+
+
+def estimate_widths(rows: list[list[str]], sample: int = 2000) -> dict[int, float]:
+    """Column widths (characters, CJK counting 2) from the first ``sample`` rows."""
+    widths: dict[int, float] = {}
+    for row in rows[:sample]:
+        for j, text in enumerate(row, start=1):
+            if text:
+                widths[j] = max(widths.get(j, 0.0), float(_display_width(text)))
+    return {j: min(max(w + 2.0, 8.0), 60.0) for j, w in widths.items()}
+
+
+def _fill_tab(ws: Worksheet, content: TabContent) -> None:
+    for i, row in enumerate(content.rows, start=1):
+        for j, text in enumerate(row, start=1):
+            if text:
+                _put_text(_writable_cell(ws, i, j), text)
+    for (r, c), formula in content.formulas.items():
+        ws.cell(row=r, column=c).value = formula if formula.startswith("=") else "=" + formula
+    if content.header_rows > 0:
+        width = max((len(r) for r in content.rows[: content.header_rows]), default=0)
+        for i in range(1, content.header_rows + 1):
+            for j in range(1, width + 1):
+                cell = ws.cell(row=i, column=j)
+                cell.font = HEADER_FONT
+                cell.fill = HEADER_FILL
+        ws.freeze_panes = f"A{content.header_rows + 1}"
+    widths = content.widths or estimate_widths(content.rows)
+    for j, w in widths.items():
+        ws.column_dimensions[get_column_letter(j)].width = w
+    if content.note:
+        ws["A1"].comment = Comment(content.note, "sheets-sync", width=400, height=160)
+
+
+def _replace_tab(wb: Workbook, name: str, content: TabContent) -> None:
+    if name in wb.sheetnames:
+        old = wb[name]
+        index = wb.index(old)
+        state, color = old.sheet_state, old.sheet_properties.tabColor
+        wb.remove(old)
+        ws = wb.create_sheet(name, index)
+        ws.sheet_state = state
+        ws.sheet_properties.tabColor = color
+    else:
+        ws = wb.create_sheet(name)
+    _fill_tab(ws, content)
+
+
+def _drain(rows: list[_T]) -> Iterator[_T]:
+    """Yield ``rows`` in order, letting go of each as it is used (lower peak memory)."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, PasswordError):
+        return "工作簿设置了打开密码,无法读取"
+    if isinstance(err, ZipError):
+        return "文件不是有效的 Excel 工作簿(压缩包结构损坏或不是 Excel 文件)"
+    return f"文件内容无法解析({err})"
+
+
+def _atomic_save(
+    wb: Workbook, path: Path, before_replace: Callable[[], None] | None = None
+) -> None:
+    """Save ``wb`` to a temp file next to ``path``, fsync it, then ``os.replace`` it over."""
+    with tempfile.NamedTemporaryFile(
+        dir=path.parent, prefix=".sheets-sync-", suffix=path.suffix, delete=False
+    ) as tmp:
+        tmp_path = Path(tmp.name)
+    try:
+        wb.save(tmp_path)
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp_path)
+        if before_replace is not None:
+            before_replace()
+        os.replace(tmp_path, path)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        if isinstance(err, OSError):
+            raise BookError(
+                f"无法写入工作簿 {path.name}:{err.strerror or err}。原文件没有改动。"
+                "请确认文件没有被其他程序占用、所在文件夹可以写入,然后重新运行。"
+            ) from err
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+class ExcelBook:
+    """A local ``.xlsx``/``.xlsm`` workbook (``.xls``, ``.xlsb``, ``.ods`` read-only)."""
+
+    def __init__(self, path: Path | str, *, backup_dir: Path | None = None) -> None:
+        self.path = Path(path)
+        self.backup_dir = backup_dir or self.path.parent / ".sheets-sync" / "backups"
+        self.last_backup: Path | None = None
+
+    def __repr__(self) -> str:
+        return f"ExcelBook({str(self.path)!r})"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def locked_by(self) -> Path | None:
+        """The Excel/LibreOffice lock file of this workbook, if it is open somewhere."""
+        return lock_file_for(self.path)
+
+    # -- read ---------------------------------------------------------------------------
+
+    def read(self) -> dict[str, Grid]:
+        """Every worksheet in workbook order, as text; chart sheets are skipped."""
+        self._check_readable()
+        try:
+            wb = CalamineWorkbook.from_path(str(self.path))
+        except (CalamineError, ValueError) as err:
+            raise BookUnreadable(self.path, _reason(err)) from err
+        except OSError as err:
+            raise BookUnreadable(self.path, f"无法打开文件({err.strerror or err})") from err
+        try:
+            tabs: dict[str, Grid] = {}
+            for meta in wb.sheets_metadata:
+                if meta.typ not in (SheetTypeEnum.WorkSheet, SheetTypeEnum.MacroSheet):
+                    continue
+                sheet = wb.get_sheet_by_name(meta.name)
+                rows = _drain(sheet.to_python(skip_empty_area=False))  # row i = sheet row i+1
+                tabs[meta.name] = Grid(trim(rows_text(rows)))
+            return tabs
+        except CalamineError as err:
+            raise BookUnreadable(self.path, _reason(err)) from err
+        finally:
+            wb.close()
+
+    def _check_readable(self) -> None:
+        if not self.path.exists():
+            raise BookNotFound(self.path)
+        if not self.path.is_file():
+            raise BookUnreadable(self.path, "这是一个文件夹,不是工作簿文件")
+        if self.path.suffix.lower() not in READABLE:
+            raise BookUnreadable(self.path, f"不支持 {self.path.suffix or '无扩展名'} 文件")
+
+    # -- write --------------------------------------------------------------------------
+
+    def apply(self, batch: WriteBatch) -> None:
+        """Apply ``batch`` in one atomic save; an empty batch does not touch the file."""
+        if not batch:
+            return
+        self._check_readable()
+        suffix = self.path.suffix.lower()
+        if suffix not in WRITABLE:
+            raise BookError(
+                f"工作簿 {self.name} 是 {suffix} 格式,本工具只能读取、不能写入它。"
+                "请在 Excel 中把它“另存为” .xlsx 文件,并在配置中改用新文件。"
+            )
+        self._refuse_if_locked()
+        try:
+            wb = openpyxl.load_workbook(self.path, keep_vba=suffix == ".xlsm", keep_links=True)
+        except Exception as err:  # openpyxl raises many kinds on a bad file
+            raise BookUnreadable(self.path, f"文件内容无法解析({err})") from err
+        try:
+            self._apply_to(wb, batch)
+            self._backup_once()
+            _atomic_save(wb, self.path, before_replace=self._refuse_if_locked)
+        finally:
+            if wb.vba_archive is not None:  # keep_vba holds the source zip open
+                wb.vba_archive.close()
+            wb.close()
+
+    def _apply_to(self, wb: Workbook, batch: WriteBatch) -> None:
+        for tab, cells in batch.cells.items():
+            if not cells:
+                continue
+            if tab not in wb.sheetnames:
+                raise TabNotFound(self.name, tab)
+            ws = wb[tab]
+            for (row, col), text in cells.items():
+                _put_text(_writable_cell(ws, row, col), text)
+        for tab, content in batch.tabs.items():
+            _replace_tab(wb, tab, content)
+        for tab in batch.delete_tabs:
+            if tab in wb.sheetnames:
+                wb.remove(wb[tab])
+        if not any(ws.sheet_state == "visible" for ws in wb.worksheets):
+            raise BookError(
+                f"按本次修改删除工作表后,工作簿 {self.name} 将没有可见的工作表,因此没有写入。"
+                "请检查要删除的工作表。"
+            )
+        if wb.active is None or wb.active.sheet_state != "visible":
+            wb.active = next(i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible")
+
+    def _refuse_if_locked(self) -> None:
+        lock = self.locked_by()
+        if lock is not None:
+            raise WorkbookLocked(self.path, lock)
+
+    def _backup_once(self) -> None:
+        if self.last_backup is not None:
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        try:
+            self.backup_dir.mkdir(parents=True, exist_ok=True)
+            target = self.backup_dir / f"{self.path.stem}.{stamp}{self.path.suffix}"
+            n = 1
+            while target.exists():
+                n += 1
+                target = self.backup_dir / f"{self.path.stem}.{stamp}-{n}{self.path.suffix}"
+            shutil.copy2(self.path, target)
+        except OSError as err:
+            raise BookError(
+                f"无法在 {self.backup_dir} 备份工作簿 {self.name}:{err.strerror or err}。"
+                "为避免丢失数据,本次没有写入。请确认该文件夹可以写入后重新运行。"
+            ) from err
+        self.last_backup = target
+
+
+def read_workbook(path: Path | str) -> dict[str, Grid]:
+    """Every tab of the workbook at ``path`` as text (see :meth:`ExcelBook.read`)."""
+    return ExcelBook(path).read()
+
+
+def write_workbook(
+    path: Path | str,
+    tabs: Mapping[str, list[list[str]]],
+    *,
+    text_columns: Mapping[str, Iterable[int]] | None = None,
+) -> None:
+    """Create a new ``.xlsx`` at ``path`` from grids of text, atomically.
+
+    Every cell is a string cell; row 1 of each tab is a bold, frozen header; columns are
+    sized to their content. ``text_columns`` maps a tab to 1-based columns formatted as
+    Text (``@``), the whole column, so that what staff type there later (ID and phone
+    numbers) stays text. An existing file at ``path`` is replaced, unless it is open in
+    Excel or LibreOffice. Streams rows (openpyxl write-only mode): 100k rows are fine.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise BookError(f"只能新建 .xlsx 工作簿,而 {path.name} 不是。请把文件名改为以 .xlsx 结尾。")
+    lock = lock_file_for(path)
+    if lock is not None:
+        raise WorkbookLocked(path, lock)
+    wb = Workbook(write_only=True)
+    for name, rows in (tabs or {"Sheet1": []}).items():
+        ws = wb.create_sheet(name)
+        text_cols = set((text_columns or {}).get(name, ()))
+        for j, width in estimate_widths(rows).items():
+            ws.column_dimensions[get_column_letter(j)].width = width
+        for j in text_cols:
+            ws.column_dimensions[get_column_letter(j)].number_format = "@"
+        if rows:
+            ws.freeze_panes = "A2"
+        for i, row in enumerate(rows, start=1):
+            cells = []
+            for j, text in enumerate(row, start=1):
+                cell = WriteOnlyCell(ws, _stored(text, name, i, j) if text else None)
+                if text:
+                    cell.data_type = "s"
+                if i == 1:
+                    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+                elif j in text_cols:
+                    cell.number_format = "@"
+                cells.append(cell)
+            ws.append(cells)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_save(wb, path)
