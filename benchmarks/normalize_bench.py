@@ -52,7 +52,8 @@ def columns(n: int, seed: int = 7) -> dict[str, tuple[Field, list[str]]]:
                          max="$program.start_date"), dates)
     sex = (Choice("男", ("男生", "M", "m")), Choice("女", ("女生", "F", "f")))
     out["choice"] = (Field("s", "性别", type="choice", choices=sex),
-                     [_mess(rng, rng.choice("男女"), ["男生", "F", " 女", "未知"]) for _ in range(n)])
+                     [_mess(rng, rng.choice("男女"), ["男生", "F", " 女", "未知"])
+                      for _ in range(n)])
     names = ["".join([rng.choice(SURNAMES), *rng.choices(GIVEN, k=rng.choice((1, 2)))])
              for _ in range(n)]
     out["name_zh"] = (Field("n", "姓名", type="name_zh"),
