@@ -520,6 +520,23 @@ def test_open_workbook_is_read_but_not_written(tmp_workbook: Path, lock_name: st
     assert tmp_workbook.read_bytes() == before
 
 
+def test_workbook_opened_while_saving_is_not_replaced(
+    tmp_workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tmp_workbook.read_bytes()
+    save = openpyxl.Workbook.save
+
+    def save_while_excel_opens_it(self: openpyxl.Workbook, filename: str) -> None:
+        save(self, filename)
+        tmp_workbook.with_name("~$book.xlsx").write_bytes(b"owner")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", save_while_excel_opens_it)
+    with pytest.raises(WorkbookLocked):
+        ExcelBook(tmp_workbook).apply(one_cell("名单", 2, 2, "李四"))
+    assert tmp_workbook.read_bytes() == before
+    assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx", "~$book.xlsx"]
+
+
 def test_closed_workbook_has_no_lock(tmp_workbook: Path) -> None:
     assert ExcelBook(tmp_workbook).locked_by() is None
 

@@ -239,6 +239,7 @@ class ExcelBook:
                     continue
                 sheet = wb.get_sheet_by_name(meta.name)
                 rows = _drain(sheet.to_python(skip_empty_area=False))  # row i = sheet row i+1
+                del sheet  # frees calamine's copy before the text conversion
                 tabs[meta.name] = Grid(trim(rows_text(rows)))
             return tabs
         except CalamineError as err:
