@@ -4,9 +4,12 @@
 It never runs Python per cell: columns with few distinct values (dates, choices, grades,
 money …) normalise each distinct value once and broadcast the result; columns that are
 nearly all distinct (ID numbers, phones, names, free text) are checked with numpy over
-the column's code points, and only the cells that fail that fast path go through the
-per-value Python rules below. ``required``, ``unique``, ``ref`` and cross-field rules
-are the validator's job, not this module's.
+the column's characters (one joined UTF-16 buffer), and only the cells that fail that
+fast check go through the per-value Python rules. Dates, integers and money also get a
+numpy check of their distinct values, so canonical spellings skip the Python rules.
+Safe fixes (``ColumnResult.safe_fix``) are half-width, trimmed ends, phone separators,
+``x`` -> ``X`` in IDs and dates rewritten as ISO; synonyms and money formats are not.
+``required``, ``unique``, ``ref`` and cross-field rules are the validator's job.
 
 The per-value rules are also public in small pieces (:func:`to_halfwidth`,
 :func:`parse_date`, :func:`parse_money`), for the validator, reports and dedupe.
@@ -57,7 +60,6 @@ class ColumnResult:
 _HALF = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _WS = (" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
        "\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff")
-_WS_CODES = np.array(sorted(ord(c) for c in _WS), dtype=np.uint32)
 _INNER_WS = re.compile(f"[{_WS}]+")
 
 
@@ -435,8 +437,9 @@ class _Rules:
         intl = _PHONE_INTL.match(digits)
         if intl and _MOBILE.fullmatch(digits, intl.end()):
             digits = digits[intl.end():]
-        elif intl and digits.startswith("+"):
-            digits = "0" + digits[intl.end():]
+        elif intl and digits.startswith("+"):  # +86 312 5551234: a landline from abroad
+            rest = digits[intl.end():]
+            digits = rest if rest.startswith("0") else "0" + rest
         if not ext and _MOBILE.fullmatch(digits):
             return _Cell(digits, digits, None, digits != raw)
         bad = MSG_MOBILE if mobile_only else MSG_PHONE
