@@ -19,13 +19,14 @@ from .forms.template import default_templates
 MARKERS = ("cli", "forms")
 
 
-def _commands(group: click.Group, prefix: list[str]) -> list[tuple[list[str], click.Command]]:
-    out: list[tuple[list[str], click.Command]] = []
-    for name in sorted(group.commands):
-        cmd = group.commands[name]
-        out.append(([*prefix, name], cmd))
-        if isinstance(cmd, click.Group):
-            out.extend(_commands(cmd, [*prefix, name]))
+def _helps(cmd: click.Command, name: str, parent: click.Context | None) -> list[tuple[str, str]]:
+    """(full command name, --help text) for ``cmd`` and every subcommand, as the CLI shows them."""
+    settings = {**cmd.context_settings, "terminal_width": 100, "max_content_width": 100}
+    ctx = click.Context(cmd, info_name=name.rsplit(" ", 1)[-1], parent=parent, **settings)
+    out = [(name, cmd.get_help(ctx))]
+    if isinstance(cmd, click.Group):
+        for sub in sorted(cmd.commands):
+            out.extend(_helps(cmd.commands[sub], f"{name} {sub}", ctx))
     return out
 
 
@@ -33,13 +34,8 @@ def cli_reference() -> str:
     """Every command's ``--help``, as Markdown."""
     from .cli import cli
 
-    parts: list[str] = []
-    for path, cmd in [([], cli), *_commands(cli, [])]:
-        name = " ".join(["sheets-sync", *path])
-        with click.Context(cmd, info_name=name, terminal_width=100, max_content_width=100) as ctx:
-            text = cmd.get_help(ctx)
-        parts.append(f"### `{name}`\n\n```\n{text}\n```\n")
-    return "\n".join(parts)
+    return "\n".join(f"### `{name}`\n\n```\n{text}\n```\n"
+                     for name, text in _helps(cli, "sheets-sync", None))
 
 
 def forms_reference() -> str:
