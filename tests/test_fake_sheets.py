@@ -8,7 +8,7 @@ from typing import Any
 import gspread
 import pytest
 import requests
-from gspread.utils import DateTimeOption, ValueRenderOption
+from gspread.utils import DateTimeOption, ExportFormat, ValueRenderOption
 
 from sheets_sync.testing import FakeSheets
 from sheets_sync.testing.a1 import Box, parse_cells, quote_title, split_sheet
@@ -398,9 +398,13 @@ def test_seeded_spreadsheet_reads_back_as_text(fake: FakeSheets, gc: gspread.Cli
     assert fake.values(key, "学校") == [["编号", "名称", ""], ["007", "=1+1", ""], ["", "", "x"]]
 
 
-def test_drive_lists_and_deletes(fake: FakeSheets, gc: gspread.Client) -> None:
+def test_drive_lists_copies_exports_and_deletes(fake: FakeSheets, gc: gspread.Client) -> None:
     sh = gc.create("to be listed")
+    sh.sheet1.update([["编号", "姓名"], ["007"]], "A1")
     assert any(f["id"] == sh.id for f in gc.list_spreadsheet_files("to be listed"))
+    copy = gc.copy(sh.id, "the copy")
+    assert copy.sheet1.get_all_values() == [["编号", "姓名"], ["007", ""]]
+    assert gc.export(sh.id, ExportFormat.CSV) == "编号,姓名\r\n007,".encode()
     gc.del_spreadsheet(sh.id)
     with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
         gc.open_by_key(sh.id)

@@ -74,14 +74,12 @@ def resolve(book: Spreadsheet, text: str) -> tuple[Sheet, Box]:
         return found
     assert cells is not None
     sheet_named = book.by_title(cells)
-    if sheet_named is not None and not looks_like_cells(cells):
+    if sheet_named is not None:
         return sheet_named, Box(0, None, 0, None)
     if looks_like_cells(cells):
         return book.first_sheet(), parse_cells(cells)
     found = named_range(book, cells)
     if found is None:
-        if sheet_named is not None:
-            return sheet_named, Box(0, None, 0, None)
         raise unparsable(text)
     return found
 
@@ -152,10 +150,10 @@ def read(book: Spreadsheet, sheet: Sheet, box: Box, option: str = "FORMATTED_VAL
     assert box.row1 is not None and box.col1 is not None
     present: dict[int, dict[int, Any]] = {}
     for (r, c), cell in sheet.cells.items():
-        if box.row0 <= r < box.row1 and box.col0 <= c < box.col1 and cell.has_value():
-            present.setdefault(r - box.row0, {})[c - box.col0] = render(
-                cell, ev.effective(sheet, r, c, cell), option, dt_option
-            )
+        if box.row0 <= r < box.row1 and box.col0 <= c < box.col1 and cell.entered:
+            text = cell.entered.get("stringValue")  # the common case, rendered as is
+            present.setdefault(r - box.row0, {})[c - box.col0] = text if text is not None else (
+                render(cell, ev.effective(sheet, r, c, cell), option, dt_option))
     if major == "COLUMNS":
         flipped: dict[int, dict[int, Any]] = {}
         for r, row in present.items():

@@ -27,7 +27,7 @@ from . import batch_update, drive, errors, resource, values
 from .a1 import Box
 from .faults import Faults
 from .grid import read
-from .state import Sheet, Spreadsheet, Store
+from .state import Cell, Sheet, Spreadsheet, Store, new_sheet_props
 
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 
@@ -81,7 +81,7 @@ class _Reply:
 
 
 def _json_reply(obj: Any, status: int = 200) -> _Reply:
-    text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     return _Reply(status, text.encode("utf-8"))
 
 
@@ -249,8 +249,6 @@ class FakeSheets:
             if tabs:
                 book.sheets = []
                 for i, (name, rows) in enumerate(tabs.items()):
-                    from .state import new_sheet_props
-
                     width = max([26, *(len(r) for r in rows)])
                     height = max(1000, len(rows))
                     sheet_id = 0 if i == 0 else self.store.new_sheet_id(book)
@@ -258,7 +256,7 @@ class FakeSheets:
                     for r, row in enumerate(rows):
                         for c, text in enumerate(row):
                             if text != "":
-                                sheet.set_value(r, c, {"stringValue": str(text)})
+                                sheet.cells[(r, c)] = Cell({"stringValue": str(text)})
                     book.sheets.append(sheet)
             return book.id
 
@@ -454,6 +452,9 @@ class FakeSheets:
             return _Reply(200, data, mime)
         elif rest == "/permissions" and method == "GET":
             return _json_reply(drive.permissions(store, file_id))
+        elif rest == "/comments" and method == "GET":
+            drive.get(store, file_id, one)
+            return _json_reply({"kind": "drive#commentList", "comments": []})
         raise errors.ApiError(404, "Method not found.", drive_reason="notFound")
 
 

@@ -72,9 +72,13 @@ def now_stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
-    """One cell: what was entered, its format, note and validation rule."""
+    """One cell: what was entered, its format, note and validation rule.
+
+    Treated as immutable (replaced, never changed in place), which is what lets a
+    spreadsheet be copied by copying the grid dicts.
+    """
 
     entered: dict[str, Any] | None = None  # userEnteredValue
     fmt: dict[str, Any] | None = None  # userEnteredFormat
