@@ -569,6 +569,48 @@ def test_write_workbook_makes_string_cells_bold_frozen_header_and_text_columns(
     }
 
 
+def test_write_workbook_keeps_xml_special_text_and_tab_names(tmp_path: Path) -> None:
+    path = tmp_path / "特殊.xlsx"
+    tabs = {
+        "A&B <名单>": [
+            ["a & b", "<t>", "'引号' \"双引号\""],
+            [" 前导空格", "尾随空格 ", "行1\n行2"],
+        ],
+        "第二": [["x"]],
+    }
+    write_workbook(path, tabs)
+    assert read_workbook(path) == {name: Grid(rows) for name, rows in tabs.items()}
+    assert openpyxl.load_workbook(path).sheetnames == ["A&B <名单>", "第二"]
+
+
+@pytest.mark.parametrize(
+    ("names", "problem"),
+    [
+        pytest.param(
+            ["a/b"],
+            "“a/b”:名称不能包含 [ ] : * ? / \\ 这些字符,也不能以单引号开头或结尾",
+            id="slash-in-name",
+        ),
+        pytest.param(
+            ["长" * 32], f"“{'长' * 32}”:名称有 32 个字符,Excel 最多允许 31 个", id="name-too-long"
+        ),
+        pytest.param(
+            ["名单", "Sheet", "sheet"],
+            "“sheet”:与另一个工作表重名(Excel 不区分大小写)",
+            id="same-name-other-case",
+        ),
+        pytest.param([" "], "“ ”:名称不能为空", id="blank-name"),
+    ],
+)
+def test_write_workbook_refuses_tab_names_excel_cannot_open(
+    tmp_path: Path, names: list[str], problem: str
+) -> None:
+    with pytest.raises(BookError) as err:
+        write_workbook(tmp_path / "a.xlsx", {name: [["x"]] for name in names})
+    assert str(err.value) == f"无法创建工作表{problem}。请换一个工作表名称。"
+    assert files_in(tmp_path) == []
+
+
 def test_write_workbook_refuses_other_formats(tmp_path: Path) -> None:
     with pytest.raises(BookError) as err:
         write_workbook(tmp_path / "a.xlsm", {"x": [["y"]]})
@@ -663,3 +705,36 @@ def test_libreoffice_sees_formula_like_text_as_text(tmp_workbook: Path, tmp_path
     with open(out / "book.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     assert [row[0] for row in rows[2 : 2 + len(TRICKY)]] == TRICKY
+
+
+@pytest.mark.skipif(
+    SOFFICE is None,
+    reason="LibreOffice (soffice) is not installed; CI installs libreoffice-calc to run this",
+)
+def test_libreoffice_opens_a_written_workbook_as_text(tmp_path: Path) -> None:
+    assert SOFFICE is not None
+    rows = [
+        ["编号", "内容"],
+        *[[f"{i:04d}", text] for i, text in enumerate(TRICKY)],
+        ["a&b", "<c>"],
+    ]
+    path = tmp_path / "new.xlsx"
+    write_workbook(path, {"名单": rows}, text_columns={"名单": [1]})
+    out = tmp_path / "csv"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    with open(out / "new.csv", encoding="utf-8", newline="") as fh:
+        assert list(csv.reader(fh)) == rows

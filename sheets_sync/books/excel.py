@@ -15,7 +15,12 @@ so every string round-trips through :meth:`read` except lone surrogates (not UTF
 the non-characters U+FFFE/U+FFFF (they come back as ``_xFFFE_``/``_xFFFF_``).
 
 What openpyxl does not keep is lost on write in any tab: charts, images and shapes, and
-the cached results of formulas (Excel recalculates them when the file is next opened).
+the cached results of formulas. The saved workbook asks Excel and LibreOffice to
+recalculate on open; until someone does (and saves), :meth:`ExcelBook.read` sees formula
+cells as ``""``.
+
+:func:`write_workbook` creates a new workbook from text grids, writing the package
+directly (shared strings, header style, frozen header, widths): fast at 100k rows.
 """
 
 from __future__ import annotations
@@ -26,13 +31,15 @@ import re
 import shutil
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
+from xml.sax.saxutils import escape as xml_escape
 
 import openpyxl
-from openpyxl.cell.cell import Cell, MergedCell, WriteOnlyCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -169,15 +176,15 @@ def _reason(err: Exception) -> str:
 
 
 def _atomic_save(
-    wb: Workbook, path: Path, before_replace: Callable[[], None] | None = None
+    save: Callable[[Path], object], path: Path, before_replace: Callable[[], None] | None = None
 ) -> None:
-    """Save ``wb`` to a temp file next to ``path``, fsync it, then ``os.replace`` it over."""
+    """``save`` to a temp file next to ``path``, fsync it, then ``os.replace`` it over."""
     with tempfile.NamedTemporaryFile(
         dir=path.parent, prefix=".sheets-sync-", suffix=path.suffix, delete=False
     ) as tmp:
         tmp_path = Path(tmp.name)
     try:
-        wb.save(tmp_path)
+        save(tmp_path)
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         if path.exists():
@@ -275,8 +282,9 @@ class ExcelBook:
             raise BookUnreadable(self.path, f"文件内容无法解析({err})") from err
         try:
             self._apply_to(wb, batch)
+            wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached formula results
             self._backup_once()
-            _atomic_save(wb, self.path, before_replace=self._refuse_if_locked)
+            _atomic_save(wb.save, self.path, before_replace=self._refuse_if_locked)
         finally:
             if wb.vba_archive is not None:  # keep_vba holds the source zip open
                 wb.vba_archive.close()
@@ -346,7 +354,8 @@ def write_workbook(
     sized to their content. ``text_columns`` maps a tab to 1-based columns formatted as
     Text (``@``), the whole column, so that what staff type there later (ID and phone
     numbers) stays text. An existing file at ``path`` is replaced, unless it is open in
-    Excel or LibreOffice. Streams rows (openpyxl write-only mode): 100k rows are fine.
+    Excel or LibreOffice. The package is written directly (shared strings, as Excel
+    does), not through openpyxl: 100,000 rows take seconds, not minutes.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -354,27 +363,173 @@ def write_workbook(
     lock = lock_file_for(path)
     if lock is not None:
         raise WorkbookLocked(path, lock)
-    wb = Workbook(write_only=True)
-    for name, rows in (tabs or {"Sheet1": []}).items():
-        ws = wb.create_sheet(name)
-        text_cols = set((text_columns or {}).get(name, ()))
-        for j, width in estimate_widths(rows).items():
-            ws.column_dimensions[get_column_letter(j)].width = width
-        for j in text_cols:
-            ws.column_dimensions[get_column_letter(j)].number_format = "@"
-        if rows:
-            ws.freeze_panes = "A2"
-        for i, row in enumerate(rows, start=1):
-            cells = []
-            for j, text in enumerate(row, start=1):
-                cell = WriteOnlyCell(ws, _stored(text, name, i, j) if text else None)
-                if text:
-                    cell.data_type = "s"
-                if i == 1:
-                    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-                elif j in text_cols:
-                    cell.number_format = "@"
-                cells.append(cell)
-            ws.append(cells)
+    tabs = tabs or {"Sheet1": []}
+    seen: set[str] = set()
+    for name in tabs:
+        _check_tab_name(name, seen)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_save(wb, path)
+    _atomic_save(lambda tmp: _write_package(tmp, tabs, text_columns or {}), path)
+
+
+_BAD_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _check_tab_name(name: str, seen: set[str]) -> None:
+    problem = ""
+    if not name.strip():
+        problem = "名称不能为空"
+    elif len(name) > 31:
+        problem = f"名称有 {len(name)} 个字符,Excel 最多允许 31 个"
+    elif _BAD_TAB_CHARS.search(name) or name.startswith("'") or name.endswith("'"):
+        problem = "名称不能包含 [ ] : * ? / \\ 这些字符,也不能以单引号开头或结尾"
+    elif name.lower() in seen:
+        problem = "与另一个工作表重名(Excel 不区分大小写)"
+    if problem:
+        raise BookError(f"无法创建工作表“{name}”:{problem}。请换一个工作表名称。")
+    seen.add(name.lower())
+
+
+_NS = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_STYLES = (
+    f"{_HEAD}<styleSheet {_NS}>"
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/>'
+    "</patternFill></fill></fills>"
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+_HEADER_STYLE, _TEXT_STYLE, _COL_TEXT_STYLE = ' s="1"', ' s="2"', ' style="2"'
+
+
+def _xml_text(text: str) -> str:
+    return xml_escape(_escape(text))
+
+
+def _write_package(
+    path: Path, tabs: Mapping[str, list[list[str]]], text_columns: Mapping[str, Iterable[int]]
+) -> None:
+    strings: dict[str, int] = {}
+    names = list(tabs)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as z:
+        for n, name in enumerate(names, start=1):
+            with z.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as fh:
+                _write_sheet(fh, tabs[name], name, set(text_columns.get(name, ())), strings, n)
+        z.writestr("xl/sharedStrings.xml", _shared_strings(strings))
+        z.writestr("xl/styles.xml", _STYLES)
+        sheets = "".join(
+            f'<sheet name="{xml_escape(name, {chr(34): "&quot;"})}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, name in enumerate(names, start=1)
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'{_HEAD}<workbook {_NS}><bookViews><workbookView activeTab="0"/></bookViews>'
+            f"<sheets>{sheets}</sheets></workbook>",
+        )
+        rels = "".join(
+            f'<Relationship Id="rId{n}" Type="{_REL}worksheet" Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(names) + 1)
+        )
+        k = len(names)
+        rels += f'<Relationship Id="rId{k + 1}" Type="{_REL}styles" Target="styles.xml"/>'
+        rels += f'<Relationship Id="rId{k + 2}" Type="{_REL}sharedStrings" '
+        rels += 'Target="sharedStrings.xml"/>'
+        pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'{_HEAD}<Relationships xmlns="{pkg}">{rels}</Relationships>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'{_HEAD}<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+            f'Type="{_REL}officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_CT}worksheet+xml"/>'
+            for n in range(1, len(names) + 1)
+        )
+        z.writestr(
+            "[Content_Types].xml",
+            f'{_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}styles+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}sharedStrings+xml"/>'
+            f"{overrides}</Types>",
+        )
+
+
+def _shared_strings(strings: dict[str, int]) -> str:
+    items = "".join(f'<si><t xml:space="preserve">{_xml_text(s)}</t></si>' for s in strings)
+    return f'{_HEAD}<sst {_NS} count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>'
+
+
+def _write_sheet(
+    fh: IO[bytes],
+    rows: list[list[str]],
+    name: str,
+    text_cols: set[int],
+    strings: dict[str, int],
+    number: int,
+) -> None:
+    width = max((len(r) for r in rows), default=0)
+    letters = [get_column_letter(j) for j in range(1, width + 1)]
+    widths = estimate_widths(rows)
+    selected = ' tabSelected="1"' if number == 1 else ""
+    pane = (
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+        if rows
+        else ""
+    )
+    cols = "".join(
+        f'<col min="{j}" max="{j}" width="{widths.get(j, 9.0):g}" customWidth="1"'
+        f"{_COL_TEXT_STYLE if j in text_cols else ''}/>"
+        for j in sorted(set(widths) | text_cols)
+    )
+    dimension = f"A1:{letters[-1]}{len(rows)}" if width and rows else "A1"
+    fh.write(
+        f'{_HEAD}<worksheet {_NS}><dimension ref="{dimension}"/><sheetViews>'
+        f'<sheetView workbookViewId="0"{selected}>{pane}</sheetView></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}'
+        "<sheetData>".encode()
+    )
+    styles = [_TEXT_STYLE if j in text_cols else "" for j in range(1, width + 1)]
+    chunk: list[str] = []
+    for i, row in enumerate(rows, start=1):
+        cells = []
+        for j, text in enumerate(row):
+            if not text:
+                continue
+            index = strings.get(text)
+            if index is None:
+                if len(text) > MAX_CELL_CHARS:
+                    _stored(text, name, i, j + 1)  # raises, naming the cell
+                index = strings[text] = len(strings)
+            style = _HEADER_STYLE if i == 1 else styles[j]
+            cells.append(f'<c r="{letters[j]}{i}"{style} t="s"><v>{index}</v></c>')
+        if cells:
+            chunk.append(f'<row r="{i}">{"".join(cells)}</row>')
+        if len(chunk) >= 1000:
+            fh.write("".join(chunk).encode())
+            chunk.clear()
+    fh.write("".join(chunk).encode())
+    fh.write(
+        b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+        b'header="0.3" footer="0.3"/></worksheet>'
+    )
