@@ -372,6 +372,7 @@ def test_apply_preserves_everything_it_was_not_asked_to_change(tmp_path: Path) -
     ]
     assert wb.defined_names["金额列"].attr_text == "登记表!$C$2:$C$100"
     assert [str(r) for r in data.merged_cells.ranges] == ["E1:F2"]
+    assert wb.calculation.fullCalcOnLoad  # cached formula results are gone: recalc on open
     assert wb.sheetnames == ["登记表", "汇总", "报告"]
 
 
@@ -408,6 +409,7 @@ def test_apply_keeps_the_vba_project_byte_for_byte(tmp_path: Path) -> None:
     make_xlsm(path, vba)
     book = ExcelBook(path)
     book.apply(one_cell("表", 3, 1, "c"))
+    assert openpyxl.load_workbook(path).calculation.fullCalcOnLoad
     with zipfile.ZipFile(path) as z:
         assert z.read("xl/vbaProject.bin") == vba
         assert b"application/vnd.ms-office.vbaProject" in z.read("[Content_Types].xml")

@@ -43,6 +43,7 @@ from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, ZipError
@@ -282,7 +283,9 @@ class ExcelBook:
             raise BookUnreadable(self.path, f"文件内容无法解析({err})") from err
         try:
             self._apply_to(wb, batch)
-            wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached formula results
+            # openpyxl drops cached formula results: ask Excel to recalculate on open
+            wb.calculation = wb.calculation or CalcProperties()
+            wb.calculation.fullCalcOnLoad = True
             self._backup_once()
             _atomic_save(wb.save, self.path, before_replace=self._refuse_if_locked)
         finally:
