@@ -106,12 +106,11 @@ def validate(obj: Context, book: Path, as_json: bool, fix: bool, dry_run: bool) 
         sheets-sync validate 总表.xlsx --fix
     """
     from .books import open_book
-    from .books.csvfile import CsvBook
-    from .forms.findings import validate_book
+    from .forms.findings import validate_book, writable
     from .output import print_fixes, print_report, report_json
 
     b = open_book(book)
-    write = not isinstance(b, CsvBook) and not dry_run
+    write = writable(b) and not dry_run
     report, batch = validate_book(b, templates=obj.templates(), program=obj.program(),
                                   fix=fix, write=False)
     if as_json:
@@ -123,7 +122,7 @@ def validate(obj: Context, book: Path, as_json: bool, fix: bool, dry_run: bool) 
         if dry_run:
             click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
                        f"{len(batch.tabs)} 个工作表)")
-        elif isinstance(b, CsvBook):
+        elif not writable(b):
             click.echo("(CSV 文件:结果只打印,不写回文件)")
     if write and batch:
         b.apply(batch)  # a locked or unwritable book: a one-line error, exit 1

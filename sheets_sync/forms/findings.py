@@ -107,13 +107,21 @@ def validate_book(book: Book, *, templates: dict[str, FormTemplate] | None = Non
                   dry_run: bool = False, write: bool = True) -> tuple[Report, WriteBatch]:
     """Read ``book`` once, validate every form tab, and write the findings back.
 
-    Returns the report and the batch (written unless ``dry_run`` or ``write=False``).
+    Returns the report and the batch (written unless ``dry_run`` or ``write=False``; empty
+    for a book that cannot hold findings, such as a CSV file).
     """
     templates = templates if templates is not None else default_templates()
     program = program or Program()
     grids = book.read()
     report = validate_grids(grids, templates, program, book=book.name)
+    if not writable(book):
+        return report, WriteBatch()
     batch = findings_batch(report, grids, fix=fix)
     if write and not dry_run and batch:
         book.apply(batch)
     return report, batch
+
+
+def writable(book: Book) -> bool:
+    """Whether findings can go back into ``book`` (a CSV export cannot hold them)."""
+    return getattr(book, "writable", True)

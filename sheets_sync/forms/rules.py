@@ -56,6 +56,22 @@ def _as_bound(b: Any) -> Any:
         return b
 
 
+def _compare(values: pd.Series, op: Callable[[Any, Any], bool], bound: Any) -> np.ndarray:
+    """``op(value, bound)`` per row, False where the value is missing (numbers vectorised)."""
+    if isinstance(values.dtype, pd.Int64Dtype) and isinstance(bound, Decimal):
+        nums = values.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(op(nums, float(bound)), dtype=bool) & ~np.isnan(nums)
+    out = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values.tolist()):
+        if not _missing(v):
+            try:
+                out[i] = op(v, bound)
+            except TypeError:  # e.g. a text value against a date bound
+                out[i] = False
+    return out
+
+
 def _canonical(r: ColumnResult) -> pd.Series:
     """Typed value where there is one, else the text (so conditions match both)."""
     return r.value.astype(object).where(r.value.notna(), r.text)
@@ -97,9 +113,7 @@ class RuleContext:
             mask &= filled & ~_canonical(r).isin(cond.not_in).to_numpy()
         for bound, op in ((cond.gte, operator.ge), (cond.lt, operator.lt)):
             if bound is not None:
-                b = _as_bound(resolve(bound, self.program))
-                mask &= np.fromiter((not _missing(v) and op(v, b) for v in r.value),
-                                    dtype=bool, count=n)
+                mask &= _compare(r.value, op, _as_bound(resolve(bound, self.program)))
         return mask
 
     def text(self, key: str, i: int) -> str:
@@ -115,24 +129,44 @@ def message(rule: Rule, default: str, **values: Any) -> str:
         return template
 
 
-def age_on(born: dt.date, at: dt.date) -> int:
-    return at.year - born.year - ((at.month, at.day) < (born.month, born.day))
+def _digits(values: pd.Series, width: int) -> np.ndarray:
+    """Digits of fixed-width strings as an (n, width) int array; other cells give -1 rows."""
+    text = np.array(values.where(values.notna(), "").tolist(), dtype=f"U{width}")
+    d = text.view(np.uint32).reshape(-1, width).astype(np.int64) - 48
+    d[np.char.str_len(text) != width] = -1
+    return d
 
 
-def birth_dates(r: ColumnResult, ftype: str) -> list[dt.date | None]:
-    """Birth dates from a date field, or from an ID field's digits 7–14."""
-    out: list[dt.date | None] = []
-    for v in r.value:
-        if not isinstance(v, str):
-            out.append(None)
-        elif ftype == "cn_id":
-            try:
-                out.append(dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14])))
-            except ValueError:
-                out.append(None)
-        else:
-            out.append(as_date(v))
-    return out
+@dataclass
+class Births:
+    """Birth dates of a column, vectorised: ``ok`` rows have year/month/day."""
+
+    ok: np.ndarray
+    year: np.ndarray
+    month: np.ndarray
+    day: np.ndarray
+
+    def age_on(self, at: dt.date) -> np.ndarray:
+        before = (self.month > at.month) | ((self.month == at.month) & (self.day > at.day))
+        return at.year - self.year - before.astype(np.int64)
+
+    def iso(self, i: int) -> str:
+        return f"{self.year[i]:04d}-{self.month[i]:02d}-{self.day[i]:02d}"
+
+
+def births_of(r: ColumnResult, ftype: str) -> Births:
+    """Birth dates from a date field (ISO values) or an ID field (digits 7–14)."""
+    values = r.value
+    if ftype == "cn_id":
+        d = _digits(values, 18)[:, 6:14]
+        y, m, dd = (d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3],
+                    d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7])
+    else:
+        d = _digits(values, 10)
+        y, m, dd = (d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3],
+                    d[:, 5] * 10 + d[:, 6], d[:, 8] * 10 + d[:, 9])
+    ok = ((d >= 0) & (d <= 9)).all(axis=1) if ftype == "cn_id" else (y > 0) & (m > 0)
+    return Births(ok=ok, year=y, month=m, day=dd)
 
 
 # --------------------------------------------------------------------------- the rules
@@ -170,26 +204,27 @@ def id_consistent(rule: Rule, ctx: RuleContext) -> None:
     p = rule.params
     if p["id"] not in ctx.res:
         return
-    ids = ctx.res[p["id"]].value
+    id_res = ctx.res[p["id"]]
     when = ctx.mask(rule.when)
     bkey, skey = p.get("birth_date"), p.get("sex")
-    births = ctx.res[bkey].value if bkey in ctx.res else None
-    sexes = ctx.res[skey].value if skey in ctx.res else None
-    for i in np.nonzero(when & ids.map(lambda v: isinstance(v, str) and len(v) == 18)
-                        .to_numpy(dtype=bool))[0]:
-        iv = ids.iat[int(i)]
-        if births is not None and bkey and isinstance(births.iat[int(i)], str):
-            from_id = f"{iv[6:10]}-{iv[10:12]}-{iv[12:14]}"
-            if from_id != births.iat[int(i)]:
-                ctx.sink.cell(int(i), bkey, "id.birth_mismatch", rule.severity, message(
-                    rule, "与身份证号中的出生日期 {from_id} 不一致:"
-                    "请对照证件核对出生日期或身份证号。", from_id=from_id))
-        if sexes is not None and skey and iv[16].isdigit():
-            from_id = "男" if int(iv[16]) % 2 else "女"
-            if sexes.iat[int(i)] in ("男", "女") and from_id != sexes.iat[int(i)]:
-                ctx.sink.cell(int(i), skey, "id.sex_mismatch", rule.severity, message(
-                    rule, "与身份证号不一致:身份证号第 17 位表示“{from_id}”。"
-                    "请核对性别或身份证号。", from_id=from_id))
+    if bkey in ctx.res:
+        from_id, given = births_of(id_res, "cn_id"), births_of(ctx.res[bkey], "date")
+        differ = ((from_id.year != given.year) | (from_id.month != given.month)
+                  | (from_id.day != given.day))
+        for i in np.nonzero(when & from_id.ok & given.ok & differ)[0].tolist():
+            ctx.sink.cell(i, bkey, "id.birth_mismatch", rule.severity, message(
+                rule, "与身份证号中的出生日期 {from_id} 不一致:"
+                "请对照证件核对出生日期或身份证号。", from_id=from_id.iso(i)))
+    if skey in ctx.res:
+        digit = _digits(id_res.value, 18)[:, 16]
+        sex = ctx.res[skey].value.to_numpy(dtype=object)
+        male_by_id = digit % 2 == 1
+        bad = (((sex == "男") & ~male_by_id) | ((sex == "女") & male_by_id)) & (digit >= 0) \
+            & (digit <= 9) & when
+        for i in np.nonzero(bad)[0].tolist():
+            ctx.sink.cell(i, skey, "id.sex_mismatch", rule.severity, message(
+                rule, "与身份证号不一致:身份证号第 17 位表示“{from_id}”。请核对性别或身份证号。",
+                from_id="男" if male_by_id[i] else "女"))
 
 
 COMPARE: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
@@ -203,13 +238,18 @@ def compare(rule: Rule, ctx: RuleContext) -> None:
     if a not in ctx.res or b not in ctx.res:
         return
     fn, words = COMPARE[rule.params["op"]]
-    va, vb = ctx.res[a].value, ctx.res[b].value
-    for i in np.nonzero(ctx.mask(rule.when))[0]:
-        x, y = va.iat[int(i)], vb.iat[int(i)]
+    va, vb = ctx.res[a].value.tolist(), ctx.res[b].value.tolist()
+    for i in np.nonzero(ctx.mask(rule.when))[0].tolist():
+        x, y = va[i], vb[i]
         if not (_missing(x) or _missing(y)) and not fn(x, y):
-            ctx.sink.cell(int(i), a, "compare", rule.severity, message(
+            ctx.sink.cell(i, a, "compare", rule.severity, message(
                 rule, "应{words}{other}(“{other_value}”),请核对。", words=words,
-                other=ctx.label(b), other_value=ctx.text(b, int(i))))
+                other=ctx.label(b), other_value=ctx.text(b, i)))
+
+
+def _at(rule: Rule, ctx: RuleContext) -> dt.date:
+    at = as_date(resolve(rule.params.get("at", "$program.start_date"), ctx.program))
+    return at or ctx.program.start_date
 
 
 def age_at(rule: Rule, ctx: RuleContext) -> None:
@@ -217,23 +257,21 @@ def age_at(rule: Rule, ctx: RuleContext) -> None:
     key = p["field"]
     if key not in ctx.res:
         return
-    at = as_date(resolve(p.get("at", "$program.start_date"), ctx.program)) or \
-        ctx.program.start_date
+    at = _at(rule, ctx)
     lo, hi = resolve(p.get("min"), ctx.program), resolve(p.get("max"), ctx.program)
-    births = birth_dates(ctx.res[key], ctx.form.field(key).type)
-    for i in np.nonzero(ctx.mask(rule.when))[0]:
-        born = births[int(i)]
-        if born is None:
-            continue
-        age = age_on(born, at)
-        if lo is not None and age < int(lo):
-            ctx.sink.cell(int(i), key, "age.min", rule.severity, message(
+    births = births_of(ctx.res[key], ctx.form.field(key).type)
+    age = births.age_on(at)
+    scope = ctx.mask(rule.when) & births.ok
+    if lo is not None:
+        for i in np.nonzero(scope & (age < int(lo)))[0].tolist():
+            ctx.sink.cell(i, key, "age.min", rule.severity, message(
                 rule, "按此计算,到 {at} 时只有 {age} 岁,未满 {min} 岁:请核对。",
-                at=at.isoformat(), age=age, min=lo))
-        elif hi is not None and age > int(hi):
-            ctx.sink.cell(int(i), key, "age.max", rule.severity, message(
+                at=at.isoformat(), age=int(age[i]), min=lo))
+    if hi is not None:
+        for i in np.nonzero(scope & (age > int(hi)))[0].tolist():
+            ctx.sink.cell(i, key, "age.max", rule.severity, message(
                 rule, "按此计算,到 {at} 时已 {age} 岁,超过 {max} 岁:请核对。",
-                at=at.isoformat(), age=age, max=hi))
+                at=at.isoformat(), age=int(age[i]), max=hi))
 
 
 def age_for_grade(rule: Rule, ctx: RuleContext) -> None:
@@ -242,21 +280,21 @@ def age_for_grade(rule: Rule, ctx: RuleContext) -> None:
     bkey, gkey = p["birth_date"], p["grade"]
     if bkey not in ctx.res or gkey not in ctx.res:
         return
-    at = as_date(resolve(p.get("at", "$program.start_date"), ctx.program)) or \
-        ctx.program.start_date
+    at = _at(rule, ctx)
     slack = int(p.get("tolerance", 2))
-    births = birth_dates(ctx.res[bkey], ctx.form.field(bkey).type)
-    grades = ctx.res[gkey].value
-    for i in np.nonzero(ctx.mask(rule.when))[0]:
-        born, g = births[int(i)], grades.iat[int(i)]
-        if born is None or _missing(g):
-            continue
-        age = age_on(born, at)
-        lo, hi = int(g) + 6 - slack, int(g) + 6 + slack
-        if not lo <= age <= hi:
-            ctx.sink.cell(int(i), gkey, "grade.age", rule.severity, message(
-                rule, "与年龄不符:按出生日期,到 {at} 时 {age} 岁,{grade} 年级通常 {lo}–{hi} 岁。"
-                "请核对出生日期和年级。", at=at.isoformat(), age=age, grade=int(g), lo=lo, hi=hi))
+    births = births_of(ctx.res[bkey], ctx.form.field(bkey).type)
+    grade = pd.to_numeric(ctx.res[gkey].value, errors="coerce").to_numpy(dtype=float,
+                                                                         na_value=np.nan)
+    age = births.age_on(at)
+    scope = ctx.mask(rule.when) & births.ok & ~np.isnan(grade)
+    expected = np.where(np.isnan(grade), 0, grade) + 6
+    bad = scope & (np.abs(age - expected) > slack)
+    for i in np.nonzero(bad)[0].tolist():
+        g = int(grade[i])
+        ctx.sink.cell(i, gkey, "grade.age", rule.severity, message(
+            rule, "与年龄不符:按出生日期,到 {at} 时 {age} 岁,{grade} 年级通常 {lo}–{hi} 岁。"
+            "请核对出生日期和年级。", at=at.isoformat(), age=int(age[i]), grade=g,
+            lo=g + 6 - slack, hi=g + 6 + slack))
 
 
 def equals(rule: Rule, ctx: RuleContext) -> None:
@@ -277,17 +315,14 @@ def in_range(rule: Rule, ctx: RuleContext) -> None:
         return
     lo = resolve(rule.params.get("min"), ctx.program)
     hi = resolve(rule.params.get("max"), ctx.program)
-    vals = ctx.res[key].value
-    for i in np.nonzero(ctx.mask(rule.when))[0]:
-        v = vals.iat[int(i)]
-        if _missing(v):
+    values = ctx.res[key].value
+    when = ctx.mask(rule.when)
+    for bound, code, words, op in ((lo, "range.min", "小于 {min}:请核对。", operator.lt),
+                                   (hi, "range.max", "大于 {max}:请核对。", operator.gt)):
+        if bound is None:
             continue
-        if lo is not None and v < type(v)(lo):
-            ctx.sink.cell(int(i), key, "range.min", rule.severity,
-                          message(rule, "小于 {min}:请核对。", min=lo))
-        elif hi is not None and v > type(v)(hi):
-            ctx.sink.cell(int(i), key, "range.max", rule.severity,
-                          message(rule, "大于 {max}:请核对。", max=hi))
+        for i in np.nonzero(when & _compare(values, op, _as_bound(bound)))[0].tolist():
+            ctx.sink.cell(i, key, code, rule.severity, message(rule, words, min=lo, max=hi))
 
 
 def unique_where(rule: Rule, ctx: RuleContext) -> None:

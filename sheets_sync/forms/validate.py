@@ -149,9 +149,10 @@ def _fixes(data: TabData, res: dict[str, ColumnResult]) -> list[Fix]:
     for fkey, r in res.items():
         raw = data.columns[fkey]
         col = lay.columns[fkey]
-        for i in np.nonzero(r.safe_fix.to_numpy() & (r.text != raw).to_numpy())[0]:
-            out.append(Fix(lay.tab, int(data.rows[i]), col, lay.headers[col], fkey,
-                           str(raw.iat[int(i)]), str(r.text.iat[int(i)])))
+        for i in np.nonzero(r.safe_fix.to_numpy())[0].tolist():
+            old, new = str(raw.iat[i]), str(r.text.iat[i])
+            if old != new:
+                out.append(Fix(lay.tab, int(data.rows[i]), col, lay.headers[col], fkey, old, new))
     return out
 
 
@@ -199,8 +200,12 @@ def layouts(grids: dict[str, Grid], templates: dict[str, FormTemplate]
 
 def ref_values(datas: Iterable[TabData], templates: dict[str, FormTemplate]
                ) -> dict[str, set[str] | None]:
-    """For each ``ref`` target (``form.field``) the values the book holds (None: no such tab)."""
-    targets = {f.ref for t in templates.values() for f in t.fields if f.ref}
+    """For each ``ref`` target (``form.field``) the values the book holds (None: no such tab).
+
+    Only the targets that some present column refers to are collected.
+    """
+    datas = list(datas)
+    targets = {f.ref for d in datas for f in d.layout.form.fields if f.ref and f.key in d.columns}
     out: dict[str, set[str] | None] = dict.fromkeys(targets)
     for d in datas:
         for target in targets:
