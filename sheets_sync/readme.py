@@ -51,8 +51,9 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- {key}:start -->\n).*?(<!-- {key}:end -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"README has no <!-- {key}:start --> … <!-- {key}:end --> block")
-        text = pattern.sub(lambda m, k=key: m.group(1) + blocks[k].rstrip() + "\n" + m.group(2),
-                           text)
+        start, end = pattern.search(text).span()  # type: ignore[union-attr]
+        head = f"<!-- {key}:start -->\n"
+        text = text[:start] + head + blocks[key].rstrip() + f"\n<!-- {key}:end -->" + text[end:]
     return text
 
 

@@ -70,7 +70,7 @@ class CsvBook:
                 column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False,
                 null_values=[], true_values=[], false_values=[], auto_dict_encode=False),
         )
-        cols = []
+        cols: list[np.ndarray] = []
         for col in table.columns:
             col = col.cast(pa.string()) if col.type != pa.string() else col
             arr = np.empty(len(col), dtype=object)

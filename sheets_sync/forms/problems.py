@@ -5,8 +5,12 @@ sentence once per failing cell; nothing is built for the cells that pass.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ..table import a1
 from .headers import TabData
@@ -94,3 +98,13 @@ class ProblemSink:
         cell = a1(row, col) if col else ""
         self.out.append(Problem(self.lay.tab, row, head, cell, fkey, head, code, severity,
                                 f"工作表“{self.lay.tab}”{message}", message))
+
+
+def duplicate_groups(keys: Sequence[Hashable], scope: np.ndarray) -> list[list[int]]:
+    """Groups (2+) of record indexes sharing a key, among the records in ``scope``."""
+    series = pd.Series(list(keys), dtype=object)
+    dup = scope & series.where(scope).duplicated(keep=False).to_numpy()
+    groups: dict[Hashable, list[int]] = {}
+    for i in np.nonzero(dup)[0].tolist():
+        groups.setdefault(keys[i], []).append(i)
+    return list(groups.values())

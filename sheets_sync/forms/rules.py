@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..config import Program
 from .normalize import ColumnResult
-from .problems import ProblemSink
+from .problems import ProblemSink, duplicate_groups
 from .template import Condition, FormTemplate, Rule
 
 
@@ -165,7 +165,8 @@ def births_of(r: ColumnResult, ftype: str) -> Births:
         d = _digits(values, 10)
         y, m, dd = (d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3],
                     d[:, 5] * 10 + d[:, 6], d[:, 8] * 10 + d[:, 9])
-    ok = ((d >= 0) & (d <= 9)).all(axis=1) if ftype == "cn_id" else (y > 0) & (m > 0)
+    ok = np.asarray(((d >= 0) & (d <= 9)).all(axis=1) if ftype == "cn_id"
+                    else (y > 0) & (m > 0), dtype=bool)
     return Births(ok=ok, year=y, month=m, day=dd)
 
 
@@ -329,18 +330,14 @@ def unique_where(rule: Rule, ctx: RuleContext) -> None:
     keys: list[str] = rule.params["fields"]
     if not all(k in ctx.res for k in keys):
         return
-    combo = pd.Series(list(zip(*(ctx.res[k].text for k in keys), strict=True)), dtype=object)
+    combos = list(zip(*(ctx.res[k].text.tolist() for k in keys), strict=True))
     filled = np.logical_and.reduce([(ctx.res[k].text != "").to_numpy() for k in keys])
-    scope = ctx.mask(rule.when) & filled
-    dup = scope & combo.where(scope).duplicated(keep=False).to_numpy()
-    rows_of: dict[tuple[str, ...], list[int]] = {}
-    for i in np.nonzero(dup)[0]:
-        rows_of.setdefault(combo.iat[int(i)], []).append(int(i))
+    groups = duplicate_groups(combos, ctx.mask(rule.when) & filled)
     cond = ""
     if rule.when and rule.when.in_:
         cond = f"“{ctx.label(rule.when.field)}”为“{'、'.join(rule.when.in_)}”的"
     label = "+".join(ctx.label(k) for k in keys)
-    for members in rows_of.values():
+    for members in groups:
         for i in members:
             other = next(j for j in members if j != i)
             ctx.sink.cell(i, keys[0], "unique_where", rule.severity, message(

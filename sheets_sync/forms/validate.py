@@ -25,7 +25,7 @@ from ..config import Program
 from ..table import Grid
 from .headers import TabData, TabLayout, detect_form, header_key, tab_data
 from .normalize import ColumnResult, normalize_column
-from .problems import Fix, Problem, ProblemSink
+from .problems import Fix, Problem, ProblemSink, duplicate_groups
 from .rules import RuleContext, apply_rules
 from .template import Field, FormTemplate
 
@@ -123,12 +123,8 @@ def _columns(data: TabData, sink: ProblemSink) -> None:
 
 
 def _unique(fld: Field, r: ColumnResult, sink: ProblemSink) -> None:
-    key = r.value.astype(object).where(r.value.notna(), r.text).astype(str)
-    dup = key.duplicated(keep=False).to_numpy() & (r.text != "").to_numpy()
-    rows_of: dict[str, list[int]] = {}
-    for i in np.nonzero(dup)[0]:
-        rows_of.setdefault(key.iat[int(i)], []).append(int(i))
-    for members in rows_of.values():
+    keys = r.value.astype(object).where(r.value.notna(), r.text).astype(str).tolist()
+    for members in duplicate_groups(keys, (r.text != "").to_numpy()):
         for i in members:
             other = next(j for j in members if j != i)
             sink.cell(i, fld.key, "unique.duplicate", "error",
@@ -168,8 +164,8 @@ def check_tab(data: TabData, program: Program, refs: dict[str, set[str] | None],
         for i, issue in r.issues.items():
             sink.cell(i, fkey, issue.code, issue.severity, issue.message)
         if fld.required:
-            for i in np.nonzero((r.text == "").to_numpy())[0]:
-                sink.cell(int(i), fkey, "required", "error",
+            for i in np.nonzero((r.text == "").to_numpy())[0].tolist():
+                sink.cell(i, fkey, "required", "error",
                           f"为空:{fld.label}是必填项,请填写。", value="")
         if fld.unique:
             _unique(fld, r, sink)
