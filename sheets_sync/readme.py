@@ -48,12 +48,12 @@ def render(text: str) -> str:
     """``text`` with each generated block replaced by its current content."""
     blocks = {"cli": cli_reference(), "forms": forms_reference()}
     for key in MARKERS:
-        pattern = re.compile(rf"(<!-- {key}:start -->\n).*?(<!-- {key}:end -->)", re.S)
-        if not pattern.search(text):
+        pattern = re.compile(rf"<!-- {key}:start -->\n.*?<!-- {key}:end -->", re.S)
+        found = pattern.search(text)
+        if found is None:
             raise ValueError(f"README has no <!-- {key}:start --> … <!-- {key}:end --> block")
-        start, end = pattern.search(text).span()  # type: ignore[union-attr]
-        head = f"<!-- {key}:start -->\n"
-        text = text[:start] + head + blocks[key].rstrip() + f"\n<!-- {key}:end -->" + text[end:]
+        block = f"<!-- {key}:start -->\n{blocks[key].rstrip()}\n<!-- {key}:end -->"
+        text = text[:found.start()] + block + text[found.end():]
     return text
 
 

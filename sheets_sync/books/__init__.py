@@ -13,8 +13,23 @@ from .base import Book, TabContent, WriteBatch
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
 
-def open_book(path: Path | str, *, backup_dir: Path | None = None) -> Book:
-    """The Book for a file path: Excel workbooks and CSV files."""
+def open_book(
+    path: Path | str,
+    *,
+    backup_dir: Path | None = None,
+    credentials: Path | str | None = None,
+) -> Book:
+    """The Book for a file path (Excel, CSV) or a Google spreadsheet.
+
+    A Google spreadsheet is named by its URL (``https://docs.google.com/spreadsheets/d/KEY/…``)
+    or ``gsheet:KEY``; its credentials come from ``credentials`` (a service-account JSON or
+    OAuth user token file) or ``$GOOGLE_APPLICATION_CREDENTIALS``.
+    """
+    text = str(path).strip()
+    if text.startswith("gsheet:") or "docs.google.com" in text:
+        from .google import GoogleBook  # google-auth is imported only for Google books
+
+        return GoogleBook(text, credentials=credentials)
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
@@ -25,7 +40,10 @@ def open_book(path: Path | str, *, backup_dir: Path | None = None) -> Book:
         from .csvfile import CsvBook
 
         return CsvBook(p)
-    raise BookError(f"不认识的文件类型“{p.suffix or p.name}”:请使用 .xlsx、.xlsm 或 .csv 文件。")
+    raise BookError(
+        f"不认识的文件类型“{p.suffix or p.name}”:请使用 .xlsx、.xlsm 或 .csv 文件,"
+        "或 Google 表格链接(https://docs.google.com/spreadsheets/d/…)。"
+    )
 
 
 __all__ = ["Book", "TabContent", "WriteBatch", "open_book"]
