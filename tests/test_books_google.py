@@ -28,6 +28,7 @@ from sheets_sync.books.credentials import (
 from sheets_sync.books.google import (
     PROTECT_NOTE,
     GoogleBook,
+    GoogleRequestRejected,
     SpreadsheetInfo,
     SpreadsheetNotFound,
     SpreadsheetNotShared,
@@ -358,6 +359,30 @@ def test_a_stale_tab_list_is_looked_up_again(fake: FakeSheets, clock: FakeClock)
     book.apply(a_batch())
     assert calls(fake) == ["POST batchUpdate 400", "GET meta 200", "POST batchUpdate 200"]
     assert all_values(fake, key) == EXPECTED_AFTER
+
+
+def test_a_tab_gone_between_list_and_values_is_read_again(fake: FakeSheets,
+                                                           clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    fake.fail_next(1, 400, path="values:batchGet", message="Unable to parse range: '学校'")
+    tabs = make_book(fake, key, clock).read()
+    assert calls(fake) == ["GET meta 200", "GET batchGet 400", "GET meta 200",
+                           "GET batchGet 200"]
+    assert {t: g.rows for t, g in tabs.items()} == TABS
+
+
+def test_a_write_google_refuses_is_reported_and_changes_nothing(fake: FakeSheets,
+                                                                clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    fake.fail_next(1, 400, method="POST", message="Invalid requests[0].updateCells: 原因")
+    with pytest.raises(GoogleRequestRejected) as err:
+        make_book(fake, key, clock).apply(a_batch())
+    assert str(err.value) == (
+        "Google 表格“项目”拒绝了请求(HTTP 400):Invalid requests[0].updateCells: 原因。"
+        "本次修改没有写入(Google 表格保持原样)。"
+        "请检查上面提到的工作表或单元格;无法解决时,请把这条消息发给维护人员。")
+    assert calls(fake) == ["GET meta 200", "POST batchUpdate 400"]  # fresh tab list: no retry
+    assert all_values(fake, key) == TABS
 
 
 # -- faults ------------------------------------------------------------------------------

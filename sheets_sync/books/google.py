@@ -457,9 +457,22 @@ class GoogleBook:
     # -- read -----------------------------------------------------------------------------
 
     def read(self) -> dict[str, Grid]:
-        """Every grid tab in order, as the text the user sees (2 requests)."""
+        """Every grid tab in order, as the text the user sees (2 requests).
+
+        A tab deleted or renamed between the two requests makes Google refuse the
+        batchGet (400): the tab list is then taken again, once.
+        """
         attempts = self.retry.start(self.name)
-        info = self._fetch_info(attempts)
+        for again in (True, False):
+            info = self._fetch_info(attempts)
+            try:
+                return self._read_values(info, attempts)
+            except GoogleRequestRejected:
+                if not again:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _read_values(self, info: SpreadsheetInfo, attempts: Attempts) -> dict[str, Grid]:
         tabs: dict[str, Grid] = {}
         for chunk in _range_chunks([s for s in info.sheets if s.is_grid]):
             params = [("ranges", _quoted(s.title)) for s in chunk]
