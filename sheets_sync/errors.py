@@ -10,7 +10,6 @@
     │   ├── BookUnreadable          the file is not a workbook we can read (corrupt, wrong format)
     │   ├── WorkbookLocked          the workbook is open in Excel or LibreOffice
     │   └── TabNotFound             a named tab is missing
-    └── HeaderMismatch              no header row matching the form could be found
 
 Bad *cells* are never exceptions: they are :class:`~sheets_sync.forms.validate.Problem` s.
 """
@@ -78,14 +77,3 @@ class TabNotFound(BookError):
         self.book = book
         self.tab = tab
         super().__init__(f"工作簿 {book} 中没有名为“{tab}”的工作表。请检查工作表名称。")
-
-
-class HeaderMismatch(SheetsSyncError):
-    def __init__(self, tab: str, form: str, missing: list[str]) -> None:
-        self.tab = tab
-        self.form = form
-        self.missing = missing
-        super().__init__(
-            f"工作表“{tab}”找不到表单“{form}”的表头行(缺少:{'、'.join(missing)})。"
-            "请确认表头行写有这些列名。"
-        )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheets_sync.books.memory import MemoryBook
-
 from sheets_sync.books.excel import ExcelBook, write_workbook
+from sheets_sync.books.memory import MemoryBook
 from sheets_sync.forms.findings import PROBLEM_HEADERS, PROBLEMS_TAB, validate_book
 
 from .samples import CHILD, CHILD_TAB, book_tabs
