@@ -19,6 +19,36 @@ from typing import Protocol, runtime_checkable
 
 from ..table import Grid
 
+Cell = tuple[int, int]
+"""(row, col), both 1-based."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart drawn from cells of its own tab (clustered columns).
+
+    ``categories`` and each of ``series`` are ``(col, first_row, last_row)``; a series'
+    name is the cell just above its first row. ``anchor`` is the top-left cell (``"H2"``).
+    """
+
+    title: str
+    categories: tuple[int, int, int]
+    series: tuple[tuple[int, int, int], ...]
+    anchor: str
+    y_title: str = ""
+    x_title: str = ""
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """How a tab prints: paper, orientation, fit to page width, rows repeated per page."""
+
+    paper: str = "A4"
+    landscape: bool = False
+    fit_width: bool = True
+    repeat_rows: tuple[int, int] | None = None   # (first, last) sheet rows
+    area: tuple[int, int, int, int] | None = None  # (row1, col1, row2, col2); None: used range
+
 
 @dataclass
 class TabContent:
@@ -28,13 +58,30 @@ class TabContent:
     frozen; ``widths`` are column widths in characters (optional); ``formulas`` maps
     (row, col) 1-based to a formula string (starting with ``=``) that the tab asks for on
     purpose, e.g. a ``=SUM`` check cell.
+
+    Optional layout, for the generated reports (every book shows the text in ``rows``;
+    a book that can also shows the rest):
+
+    * ``numbers``: cells written as numbers, not text, with a number format
+      (``"#,##0.00"``, ``"0"``, ``"0.0%"``); their text in ``rows`` is a plain decimal;
+    * ``section_rows``: further rows styled like the header (a section's column heads);
+    * ``bold_rows``: rows in bold (totals); ``merges``: ``(row1, col1, row2, col2)``;
+    * ``print_setup``, ``charts``; ``protected``: edits warn (Google: warning-only
+      protection; Excel: sheet protection without a password).
     """
 
     rows: list[list[str]]
     header_rows: int = 1
     widths: dict[int, float] = field(default_factory=dict)
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: dict[Cell, str] = field(default_factory=dict)
     note: str = ""
+    numbers: dict[Cell, str] = field(default_factory=dict)
+    section_rows: set[int] = field(default_factory=set)
+    bold_rows: set[int] = field(default_factory=set)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    print_setup: PrintSetup | None = None
+    charts: list[Chart] = field(default_factory=list)
+    protected: bool = False
 
 
 @dataclass

@@ -34,27 +34,30 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, TypeVar
 from xml.sax.saxutils import escape as xml_escape
 
 import openpyxl
 from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, ZipError
 
 from ..errors import BookError, BookNotFound, BookUnreadable, TabNotFound, WorkbookLocked
 from ..table import Grid, a1, trim
-from .base import TabContent, WriteBatch
+from .base import Chart, PrintSetup, TabContent, WriteBatch
 from .cells import rows_text
 from .locks import lock_file_for
 
-__all__ = ["ExcelBook", "read_workbook", "write_workbook"]
+__all__ = ["ExcelBook", "read_workbook", "write_tabs", "write_workbook"]
 
 _T = TypeVar("_T")
 
@@ -129,22 +132,84 @@ def _fill_tab(ws: Worksheet, content: TabContent) -> None:
     for i, row in enumerate(content.rows, start=1):
         for j, text in enumerate(row, start=1):
             if text:
-                _put_text(_writable_cell(ws, i, j), text)
+                if (i, j) in content.numbers:
+                    _put_number(_writable_cell(ws, i, j), text, content.numbers[(i, j)])
+                else:
+                    _put_text(_writable_cell(ws, i, j), text)
     for (r, c), formula in content.formulas.items():
-        ws.cell(row=r, column=c).value = formula if formula.startswith("=") else "=" + formula
+        cell = ws.cell(row=r, column=c)
+        cell.value = formula if formula.startswith("=") else "=" + formula
+        if (r, c) in content.numbers:
+            cell.number_format = content.numbers[(r, c)]
+    width = max((len(r) for r in content.rows), default=0)
+    styled = set(range(1, content.header_rows + 1)) | content.section_rows
+    for i in sorted(styled):
+        for j in range(1, max(width, 1) + 1):
+            cell = ws.cell(row=i, column=j)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+    for i in sorted(content.bold_rows - styled):
+        for j in range(1, max(width, 1) + 1):
+            ws.cell(row=i, column=j).font = HEADER_FONT
     if content.header_rows > 0:
-        width = max((len(r) for r in content.rows[: content.header_rows]), default=0)
-        for i in range(1, content.header_rows + 1):
-            for j in range(1, width + 1):
-                cell = ws.cell(row=i, column=j)
-                cell.font = HEADER_FONT
-                cell.fill = HEADER_FILL
         ws.freeze_panes = f"A{content.header_rows + 1}"
+    for r1, c1, r2, c2 in content.merges:
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     widths = content.widths or estimate_widths(content.rows)
     for j, w in widths.items():
         ws.column_dimensions[get_column_letter(j)].width = w
     if content.note:
         ws["A1"].comment = Comment(content.note, "sheets-sync", width=400, height=160)
+    if content.print_setup is not None:
+        _print_setup(ws, content.print_setup, len(content.rows), width)
+    for chart in content.charts:
+        ws.add_chart(_bar_chart(ws, chart), chart.anchor)
+    if content.protected:
+        ws.protection.sheet = True  # no password: 审阅 → 撤销工作表保护 lifts it
+
+
+def _put_number(cell: Cell, text: str, number_format: str) -> None:
+    """Store ``text`` (a plain decimal) as a number shown with ``number_format``."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        _put_text(cell, text)
+        return
+    cell.value = int(value) if value == value.to_integral_value() and "." not in text else value
+    cell.number_format = number_format
+
+
+def _print_setup(ws: Worksheet, setup: PrintSetup, n_rows: int, n_cols: int) -> None:
+    paper = {"A4": ws.PAPERSIZE_A4, "A3": ws.PAPERSIZE_A3}.get(setup.paper, ws.PAPERSIZE_A4)
+    ws.page_setup.paperSize = paper
+    ws.page_setup.orientation = "landscape" if setup.landscape else "portrait"
+    if setup.fit_width:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    if setup.repeat_rows is not None:
+        ws.print_title_rows = f"{setup.repeat_rows[0]}:{setup.repeat_rows[1]}"
+    r1, c1, r2, c2 = setup.area or (1, 1, max(n_rows, 1), max(n_cols, 1))
+    ws.print_area = f"{a1(r1, c1)}:{a1(r2, c2)}"
+    ws.print_options.horizontalCentered = True
+
+
+def _bar_chart(ws: Worksheet, spec: Chart) -> BarChart:
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = spec.title
+    chart.y_axis.title = spec.y_title or None
+    chart.x_axis.title = spec.x_title or None
+    chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
+    chart.x_axis.delete = False
+    for col, first, last in spec.series:
+        ref = Reference(ws, min_col=col, min_row=first - 1, max_row=last)
+        chart.add_data(ref, titles_from_data=True)
+    c, first, last = spec.categories
+    chart.set_categories(Reference(ws, min_col=c, min_row=first, max_row=last))
+    chart.width, chart.height = 18, 9
+    return chart
 
 
 def _replace_tab(wb: Workbook, name: str, content: TabContent) -> None:
@@ -343,6 +408,34 @@ class ExcelBook:
 def read_workbook(path: Path | str) -> dict[str, Grid]:
     """Every tab of the workbook at ``path`` as text (see :meth:`ExcelBook.read`)."""
     return ExcelBook(path).read()
+
+
+def write_tabs(path: Path | str, tabs: Mapping[str, TabContent]) -> None:
+    """Create a new ``.xlsx`` at ``path`` holding ``tabs`` (tool-owned layout), atomically.
+
+    For small generated workbooks (a school's roster): written through openpyxl, so
+    number formats, merges, print settings and charts are kept. An existing file is
+    replaced, unless it is open in Excel or LibreOffice.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise BookError(f"只能新建 .xlsx 工作簿,而 {path.name} 不是。请把文件名改为以 .xlsx 结尾。")
+    lock = lock_file_for(path)
+    if lock is not None:
+        raise WorkbookLocked(path, lock)
+    seen: set[str] = set()
+    for name in tabs:
+        _check_tab_name(name, seen)
+    wb = Workbook()
+    wb.remove(wb.worksheets[0])
+    for name, content in tabs.items():
+        _fill_tab(wb.create_sheet(name), content)
+    if not tabs:
+        wb.create_sheet("Sheet1")
+    wb.calculation = wb.calculation or CalcProperties()
+    wb.calculation.fullCalcOnLoad = True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_save(wb.save, path)
 
 
 def write_workbook(

@@ -1,0 +1,245 @@
+"""Generate the report tabs, diff them against the book, write what changed.
+
+* :func:`generate_reports` — pure: grids in, :class:`ReportsResult` (tabs) out;
+* :func:`report_book` — reads a book once, generates, keeps only the tabs whose content
+  differs from what the book holds, records the cells it is about to overwrite, and
+  applies one batch (a re-run with nothing new writes nothing);
+* :func:`write_school_books` — one workbook per school holding only its roster.
+
+The time of generation goes into the tab's note (an A1 comment), never into a cell, so
+an unchanged report compares equal and is not rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ..books.base import Book, TabContent, WriteBatch
+from ..config import Program
+from ..errors import ConfigError
+from ..forms.template import FormTemplate, default_templates
+from ..forms.validate import Report, validate_grids
+from ..table import Grid, a1, trim
+from . import archive, budget, grades, settlement
+from .model import Forms, forms_from_report
+from .rosters import PREFIX, rosters, school_children
+
+REPORTS = ("rosters", "grades", "archive", "budget", "settlement")
+REPORT_NAMES = {"rosters": "花名册", "grades": "年级统计", "archive": "建档完整率",
+                "budget": "预算汇总", "settlement": "经费结算表"}
+
+
+@dataclass(frozen=True)
+class Overwrite:
+    """A cell of a generated tab whose text the write replaces (a staff edit, or old data)."""
+
+    tab: str
+    cell: str
+    old: str
+    new: str
+
+
+@dataclass
+class ReportsResult:
+    """The generated tabs, and what writing them did or would do."""
+
+    tabs: dict[str, TabContent] = field(default_factory=dict)
+    overwritten: list[Overwrite] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    school_books: list[Path] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "tabs": list(self.tabs),
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "overwritten": [vars(o) for o in self.overwritten],
+            "problems": self.problems,
+            "school_books": [str(p) for p in self.school_books],
+        }
+
+
+def parse_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"rosters,budget"`` → the reports to make (all when None); unknown names raise."""
+    if only is None:
+        return REPORTS
+    names = [s.strip() for s in (only.split(",") if isinstance(only, str) else only)]
+    names = [n for n in names if n]
+    bad = [n for n in names if n not in REPORTS]
+    if bad or not names:
+        raise ConfigError(f"--only 中的“{','.join(bad) or only}”不是报表名称:可选 "
+                          f"{', '.join(REPORTS)}(用逗号分隔),例如 --only rosters,budget。")
+    return tuple(n for n in REPORTS if n in names)
+
+
+def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORTS,
+               reveal: Mapping[str, Collection[str]] | None = None
+               ) -> tuple[dict[str, TabContent], list[str]]:
+    """Each report's tabs from parsed forms (pure), and the problems found on the way."""
+    reveal = reveal or {}
+    tabs: dict[str, TabContent] = {}
+    problems: list[str] = []
+    if "rosters" in only:
+        tabs.update(rosters(forms, reveal.get("rosters", ())))
+        for c in school_children(forms)[1]:
+            problems.append(
+                f"{c.cell('school')} 学校“{c.t('school')}”不在“学校”表中,{c.t('name') or '该儿童'}"
+                "没有列入任何花名册:请改成学校表中的名称,或先在学校表登记该学校。")
+    if "grades" in only:
+        tabs[grades.TAB] = grades.grade_stats(forms, program)
+    if "archive" in only:
+        tabs[archive.TAB] = archive.archive(forms, program)
+    if {"budget", "settlement"} & set(only):
+        led = budget.ledger(forms, program)
+        problems += led.problems
+        if "budget" in only:
+            tabs[budget.TAB] = budget.budget_summary(forms, program, led)
+        if "settlement" in only:
+            tabs[settlement.TAB] = settlement.settlement(forms, program, led)
+    return tabs, problems
+
+
+def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] | None = None,
+                     program: Program | None = None, *, only: str | Iterable[str] | None = None,
+                     reveal: Mapping[str, Collection[str]] | None = None,
+                     report: Report | None = None) -> ReportsResult:
+    """Every generated tab for a book's ``grids`` (validated here unless ``report`` is given).
+
+    ``reveal`` maps a report name to the sensitive fields (``"child.guardian_phone"``) its
+    tabs may show in full; everything else sensitive is masked.
+    """
+    templates = templates if templates is not None else default_templates()
+    program = program or Program()
+    if report is None:
+        report = validate_grids(dict(grids), templates, program)
+    tabs, problems = build_tabs(forms_from_report(report), program, only=parse_only(only),
+                                reveal=reveal)
+    return ReportsResult(tabs=tabs, problems=problems)
+
+
+# --------------------------------------------------------------------------- diff
+
+def _number(text: str) -> Decimal | None:
+    t = text.replace(",", "").strip()
+    try:
+        if t.endswith("%"):
+            return Decimal(t[:-1]) / 100
+        return Decimal(t)
+    except InvalidOperation:
+        return None
+
+
+def _same_cell(new: str, old: str, is_number: bool) -> bool:
+    if new == old:
+        return True
+    if is_number:
+        a, b = _number(new), _number(old)
+        return a is not None and b is not None and a == b
+    return False
+
+
+def differences(tab: str, content: TabContent, grid: Grid | None) -> list[Overwrite] | None:
+    """The cells ``content`` would change in ``grid`` (None: the tab does not exist yet).
+
+    Formula cells are skipped (a workbook saved by openpyxl holds no results for them until
+    Excel or LibreOffice recalculates); number cells compare by value (``1215`` = ``1215.00``).
+    """
+    if grid is None:
+        return None
+    new_rows = trim([list(r) for r in content.rows])
+    out: list[Overwrite] = []
+    n_rows = max(len(new_rows), grid.n_rows)
+    for i in range(1, n_rows + 1):
+        new_row = new_rows[i - 1] if i <= len(new_rows) else []
+        width = max(len(new_row), len(grid.rows[i - 1]) if i <= grid.n_rows else 0)
+        for j in range(1, width + 1):
+            if (i, j) in content.formulas:
+                continue
+            new = new_row[j - 1] if j <= len(new_row) else ""
+            old = grid.cell(i, j)
+            if not _same_cell(new, old, (i, j) in content.numbers):
+                out.append(Overwrite(tab, a1(i, j), old, new))
+    return out
+
+
+def stamped(content: TabContent, now: datetime) -> TabContent:
+    """``content`` with the generation time in its note."""
+    return replace(content, note=f"{content.note}\n生成时间:{now:%Y-%m-%d %H:%M}")
+
+
+def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetime | None = None,
+               prune_rosters: bool = False) -> WriteBatch:
+    """The batch that brings ``grids`` up to ``result.tabs``; fills in written/unchanged."""
+    now = now or datetime.now()
+    batch = WriteBatch()
+    for tab, content in result.tabs.items():
+        diff = differences(tab, content, grids.get(tab))
+        if diff == []:
+            result.unchanged.append(tab)
+            continue
+        result.overwritten += [o for o in diff or [] if o.old]
+        result.written.append(tab)
+        batch.replace_tab(tab, stamped(content, now))
+    if prune_rosters:
+        for tab in grids:
+            if tab.startswith(PREFIX) and tab not in result.tabs:
+                result.deleted.append(tab)
+                batch.delete_tab(tab)
+    return batch
+
+
+def report_book(book: Book, *, templates: dict[str, FormTemplate] | None = None,
+                program: Program | None = None, only: str | Iterable[str] | None = None,
+                reveal: Mapping[str, Collection[str]] | None = None, dry_run: bool = False,
+                per_school_dir: Path | str | None = None, now: datetime | None = None
+                ) -> tuple[ReportsResult, WriteBatch]:
+    """Read ``book`` once, generate the reports, write the tabs that changed in one batch.
+
+    Cells about to be overwritten are in ``result.overwritten`` (for the run log) before
+    anything is written. With ``dry_run`` nothing is written (neither the book nor the
+    per-school workbooks). Roster tabs of schools no longer in 学校 are removed.
+    """
+    grids = book.read()
+    result = generate_reports(grids, templates, program, only=only, reveal=reveal)
+    names = parse_only(only)
+    batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in names)
+    if not dry_run:
+        if batch:
+            book.apply(batch)
+        if per_school_dir is not None and "rosters" in names:
+            result.school_books = write_school_books(per_school_dir, result.tabs, now=now)
+    return result, batch
+
+
+def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent], *,
+                       now: datetime | None = None) -> list[Path]:
+    """One workbook ``<directory>/花名册-<学校>.xlsx`` per roster in ``tabs``.
+
+    Each holds only that school's roster (for its teachers). A workbook whose roster is
+    unchanged is left alone. Returns the workbooks written.
+    """
+    from ..books.excel import read_workbook, write_tabs
+
+    directory = Path(directory)
+    now = now or datetime.now()
+    written: list[Path] = []
+    for tab, content in tabs.items():
+        if not tab.startswith(PREFIX):
+            continue
+        path = directory / f"{tab}.xlsx"
+        if path.exists():
+            held = read_workbook(path)
+            if len(held) == 1 and differences(tab, content, held.get(tab)) == []:
+                continue
+        write_tabs(path, {tab: stamped(content, now)})
+        written.append(path)
+    return written

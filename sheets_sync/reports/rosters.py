@@ -1,0 +1,136 @@
+"""花名册-<学校>: each school's safety roster, for head counts and emergencies.
+
+One tab per school of the 学校 tab, holding every child registered at that school (the
+forms have no withdrawal field, so every registered child counts as active), sorted by
+grade, class, then the pinyin of the name. A header block gives the school, county,
+contact teacher, the brigade's visit dates and the counts by grade and sex. A school
+with no children gets the header and an empty list. Sensitive fields (监护人电话) are
+masked unless the output reveals them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection
+
+from pypinyin import Style, lazy_pinyin
+
+from ..books.base import PrintSetup, TabContent
+from .model import Builder, Forms, Record, generated_note, records, same
+
+PREFIX = "花名册-"
+COLUMNS = ["序号", "编号", "姓名", "性别", "年级", "班级", "留守类型", "监护人", "监护人电话",
+           "过敏或特殊注意", "结对志愿者", "志愿者电话"]
+WIDTHS = {1: 6, 2: 9, 3: 10, 4: 6, 5: 6, 6: 7, 7: 10, 8: 10, 9: 14, 10: 22, 11: 10, 12: 14}
+HEADER_ROWS = 5
+_BAD_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
+_DIGITS = re.compile(r"\d+")
+
+
+def roster_tab_name(school: str) -> str:
+    """``花名册-<学校>``, made a valid tab name (≤ 31 characters, no ``[]:*?/\\``)."""
+    return (PREFIX + _BAD_TAB_CHARS.sub("_", school.strip()))[:31]
+
+
+def _class_key(text: str) -> tuple[int, str]:
+    m = _DIGITS.search(text)
+    return (int(m.group()) if m else 10**6, text)
+
+
+def _pinyin(name: str) -> str:
+    return " ".join(lazy_pinyin(name, style=Style.TONE3))
+
+
+def sort_key(child: Record) -> tuple[int, tuple[int, str], str, str]:
+    """Grade (unknown last), class number, pinyin of the name, then 编号."""
+    grade = child.v("grade")
+    return (grade if isinstance(grade, int) else 99, _class_key(child.t("class_name")),
+            _pinyin(child.t("name")), child.t("id"))
+
+
+def grade_label(child: Record) -> str:
+    g = child.v("grade")
+    return f"{g}年级" if isinstance(g, int) else (child.t("grade") or "年级未填")
+
+
+def _pairs(forms: Forms) -> dict[str, Record]:
+    """Child 编号 → the volunteer of its pair 进行中."""
+    vols = {v.t("id"): v for v in records(forms, "volunteer") if v.t("id")}
+    out: dict[str, Record] = {}
+    for p in records(forms, "pair"):
+        if p.t("status") in ("", "进行中") and p.t("volunteer_id") in vols:
+            out.setdefault(p.t("child_id"), vols[p.t("volunteer_id")])
+    return out
+
+
+def roster(school: Record, children: list[Record], forms: Forms,
+           reveal: Collection[str] = ()) -> TabContent:
+    """The roster of one school (``children``: that school's records, any order)."""
+    from ..privacy import shown_value
+
+    child_form = forms["child"].form if "child" in forms else None
+    pairs = _pairs(forms)
+    kids = sorted(children, key=sort_key)
+    b = Builder()
+    name = school.t("name")
+    b.add([f"{name} 留守儿童花名册"], bold=True)
+    b.merge(1, 1, len(COLUMNS))
+    visit = " 至 ".join(x for x in (school.t("start_date"), school.t("end_date")) if x)
+    b.add(["县", school.t("county"), "乡镇", school.t("town"), "联系老师",
+           school.t("contact_teacher"), "联系电话", school.t("contact_phone"), "进驻日期",
+           visit or "未定"])
+    sexes = Counter(c.t("sex") for c in kids)
+    head: list[str | int] = ["人数", len(kids), "男", sexes["男"], "女", sexes["女"]]
+    if sexes["男"] + sexes["女"] != len(kids):
+        head += ["性别未填", len(kids) - sexes["男"] - sexes["女"]]
+    b.add(head)
+    by_grade = Counter(grade_label(c) for c in kids)
+    by_grade_sex = Counter((grade_label(c), c.t("sex")) for c in kids)
+    cells: list[str | int] = ["各年级"]
+    for g in sorted(by_grade, key=lambda s: (_class_key(s), s)):
+        cells += [f"{g}(男 {by_grade_sex[(g, '男')]} 女 {by_grade_sex[(g, '女')]})", by_grade[g]]
+    b.add(cells if kids else ["各年级", "暂无登记儿童"])
+    b.add(COLUMNS)
+    for n, c in enumerate(kids, start=1):
+        vol = pairs.get(c.t("id"))
+        phone = c.t("guardian_phone")
+        if child_form is not None and phone:
+            phone = shown_value(phone, child_form, child_form.field("guardian_phone"), reveal)
+        b.add([n, c.t("id"), c.t("name"), c.t("sex"), grade_label(c), c.t("class_name"),
+               c.t("left_behind_type"), c.t("guardian_name"), phone, c.t("allergies"),
+               vol.t("name") if vol else "", vol.t("phone") if vol else ""])
+    return b.content(
+        header_rows=HEADER_ROWS, widths=WIDTHS,
+        note=generated_note(f"{name}的花名册:该校登记的全部儿童,按年级、班级、姓名拼音排序"),
+        print_setup=PrintSetup(landscape=True, repeat_rows=(HEADER_ROWS, HEADER_ROWS)))
+
+
+def school_children(forms: Forms) -> tuple[list[tuple[Record, list[Record]]], list[Record]]:
+    """Each school of the 学校 tab with its children, and children of no listed school."""
+    schools = [s for s in records(forms, "school") if s.t("name")]
+    seen: set[str] = set()
+    out: list[tuple[Record, list[Record]]] = []
+    index: dict[str, list[Record]] = {}
+    for s in schools:
+        key = roster_tab_name(s.t("name"))
+        if key in seen:
+            continue  # a duplicated school row: one roster (the problem is in 校验问题)
+        seen.add(key)
+        kids: list[Record] = []
+        out.append((s, kids))
+        index.setdefault(s.t("name"), kids)
+    orphans: list[Record] = []
+    for c in records(forms, "child"):
+        target = next((v for k, v in index.items() if same(k, c.t("school"))), None)
+        if target is None:
+            orphans.append(c)
+        else:
+            target.append(c)
+    return out, orphans
+
+
+def rosters(forms: Forms, reveal: Collection[str] = ()) -> dict[str, TabContent]:
+    """``花名册-<学校>`` for every school of the 学校 tab."""
+    groups, _ = school_children(forms)
+    return {roster_tab_name(s.t("name")): roster(s, kids, forms, reveal) for s, kids in groups}
