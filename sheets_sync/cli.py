@@ -59,6 +59,16 @@ def json_option(fn: F) -> F:
                         help="Print machine-readable JSON (for schedulers) instead of a table.")(fn)
 
 
+def book_argument(fn: F) -> F:
+    """BOOK: a workbook path, a CSV file, a Google spreadsheet link or ``gsheet:KEY``."""
+    fn = click.option(
+        "--credentials", type=click.Path(dir_okay=False, path_type=Path),
+        envvar="GOOGLE_APPLICATION_CREDENTIALS", show_envvar=True,
+        help="Google service-account key or OAuth token file (only for Google spreadsheets).",
+    )(fn)
+    return click.argument("book", type=str)(fn)
+
+
 def dry_run_option(fn: F) -> F:
     return click.option("--dry-run", is_flag=True,
                         help="Show what would be written; write nothing.")(fn)
@@ -86,7 +96,7 @@ def cli(ctx: click.Context, config: Path | None, templates_dir: Path | None, deb
 # --------------------------------------------------------------------------- validate
 
 @cli.command()
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@book_argument
 @json_option
 @click.option("--fix", is_flag=True,
               help="Also rewrite cells that are safe to normalise (full-width digits, phone "
@@ -94,22 +104,26 @@ def cli(ctx: click.Context, config: Path | None, templates_dir: Path | None, deb
 @dry_run_option
 @click.pass_obj
 @handle_errors
-def validate(obj: Context, book: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
-    """Check every form tab of BOOK (.xlsx, .xlsm or .csv) against the form templates.
+def validate(obj: Context, book: str, credentials: Path | None, as_json: bool, fix: bool,
+             dry_run: bool) -> None:
+    """Check every form tab of BOOK against the form templates.
 
-    Tabs are recognised by their names or their headers. Problems go to a 校验问题 tab and
-    a 校验结果 column in the book (not with --dry-run, nor for .csv files).
+    BOOK is an .xlsx/.xlsm workbook, a .csv file, or a Google spreadsheet (its link, or
+    gsheet:KEY). Tabs are recognised by their names or their headers. Problems go to a
+    校验问题 tab and a 校验结果 column in the book (not with --dry-run, nor for .csv files).
     Exit 0 when there are no errors, 1 when there are.
 
     Example:
 
         sheets-sync validate 总表.xlsx --fix
+
+        sheets-sync validate gsheet:1AbC… --credentials key.json --json
     """
     from .books import open_book
     from .forms.findings import validate_book, writable
     from .output import print_fixes, print_report, report_json
 
-    b = open_book(book)
+    b = open_book(book, credentials=credentials)
     write = writable(b) and not dry_run
     report, batch = validate_book(b, templates=obj.templates(), program=obj.program(),
                                   fix=fix, write=False)

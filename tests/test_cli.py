@@ -74,3 +74,24 @@ def test_templates_commands() -> None:
     code, out = run("templates", "export", "child", "--table-schema")
     schema = json.loads(out)
     assert code == 0 and any(f["name"] == "身份证号" for f in schema["fields"])
+
+
+def test_validate_a_google_spreadsheet_over_the_local_server(tmp_path: Path, monkeypatch) -> None:
+    """BOOK may be gsheet:KEY; credentials come from --credentials (here: the fake's client)."""
+    from sheets_sync.books import google
+    from sheets_sync.testing import FakeSheets
+
+    tabs = book_tabs({**CHILD, "年级": "7"})
+    with FakeSheets() as fake:
+        key = fake.create_spreadsheet("总表", tabs)
+        real = google.GoogleBook
+
+        def routed(key_or_url: str, **kwargs: object) -> google.GoogleBook:
+            kwargs.pop("credentials", None)
+            return real(key_or_url, client=fake.client())
+
+        monkeypatch.setattr(google, "GoogleBook", routed)
+        code, out = run("validate", f"gsheet:{key}", "--json")
+        assert code == 1
+        assert json.loads(out)["problems"][0]["code"] == "grade.invalid"
+        assert fake.values(key, "校验问题")[1][6] == "grade.invalid"
