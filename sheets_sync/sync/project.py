@@ -1,0 +1,257 @@
+"""The project: ``sheets-sync.toml`` -> :class:`Project` (hub, spokes, forms, policies).
+
+.. code-block:: toml
+
+    [project]
+    forms = ["child", "school"]        # the forms that sync (need a 编号 column)
+    conflict_policy = "hub-wins"       # or "spoke-wins"
+
+    [hub]
+    book = "总表.xlsx"                  # or a Google spreadsheet link / "gsheet:KEY"
+
+    [[spokes]]
+    book = "满城.xlsx"
+    partition = {county = "满城"}       # field key or header label = value
+
+Every mistake is a one-line :class:`~sheets_sync.errors.ConfigError` naming the file, the
+key and the fix. Paths are relative to the folder that holds the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import CONFIG_NAME, Program, program_from_dict
+from ..errors import ConfigError
+from ..forms.template import FormTemplate, default_templates, load_templates
+
+POLICIES = ("hub-wins", "spoke-wins")
+STATE_DIR = ".sheets-sync"
+CONFLICT_TAB = "同步冲突"
+RECYCLE_TAB = "回收站"
+LOG_TAB = "同步日志"
+
+_TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google"}
+_PROJECT_KEYS = {"name", "forms", "conflict_policy", "templates", "state_dir"}
+_SPOKE_KEYS = {"book", "partition", "forms", "name"}
+_OUTPUT_KEYS = {"conflicts_tab", "recycle_tab", "log_tab"}
+
+
+@dataclass(frozen=True)
+class BookSpec:
+    """One book the project names: where it is (file path or Google link) and its name."""
+
+    location: str
+    name: str
+
+    @property
+    def is_google(self) -> bool:
+        return self.location.startswith("gsheet:") or "docs.google.com" in self.location
+
+
+@dataclass(frozen=True)
+class Spoke:
+    """A spoke book: the forms it holds and its partition (field key -> value)."""
+
+    book: BookSpec
+    partition: dict[str, str]
+    forms: tuple[str, ...]
+
+
+@dataclass
+class Project:
+    """Everything a run needs to know, loaded from ``sheets-sync.toml``."""
+
+    root: Path
+    hub: BookSpec
+    spokes: list[Spoke]
+    forms: tuple[str, ...]
+    program: Program = field(default_factory=Program)
+    templates: dict[str, FormTemplate] = field(default_factory=default_templates)
+    conflict_policy: str = "hub-wins"
+    conflict_tab: str = CONFLICT_TAB
+    recycle_tab: str = RECYCLE_TAB
+    log_tab: str = LOG_TAB
+    state_dir: Path | None = None
+    credentials: str | None = None
+    name: str = ""
+
+    @property
+    def state_path(self) -> Path:
+        """The folder of ``state.db`` and the lock (``.sheets-sync`` by default)."""
+        return self.state_dir or self.root / STATE_DIR
+
+    @property
+    def books(self) -> list[BookSpec]:
+        return [self.hub, *(s.book for s in self.spokes)]
+
+    @property
+    def tool_tabs(self) -> frozenset[str]:
+        return frozenset({self.conflict_tab, self.recycle_tab, self.log_tab})
+
+
+def _fail(file: str, key: str, fix: str) -> ConfigError:
+    return ConfigError(f"{file}: {key} {fix}")
+
+
+def _book(file: str, key: str, raw: Any, root: Path) -> BookSpec:
+    if not isinstance(raw, str) or not raw.strip():
+        raise _fail(file, key, '应为工作簿文件名或 Google 表格链接,例如 book = "总表.xlsx"。')
+    text = raw.strip()
+    spec = BookSpec(text, text)
+    if spec.is_google:
+        return spec
+    path = Path(text)
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        raise _fail(file, key, f"= {text!r}:同步只能写入 .xlsx/.xlsm 工作簿或 Google 表格,"
+                    "请在 Excel 中“另存为” .xlsx 后改用新文件。")
+    full = path if path.is_absolute() else root / path
+    return BookSpec(str(full), path.name)
+
+
+def _forms(file: str, key: str, raw: Any, templates: dict[str, FormTemplate]) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(f, str) for f in raw):
+        raise _fail(file, key, '应为表单列表,例如 forms = ["child", "school"]。')
+    out: list[str] = []
+    for name in raw:
+        form = _find_form(name, templates)
+        if form is None:
+            raise _fail(file, key, f"中的“{name}”不是已知表单;可用:"
+                        + "、".join(sorted(templates)) + "。")
+        if form.id_field is None:
+            raise _fail(file, key, f"中的“{name}”没有编号列(record_id),不能同步,请去掉它。")
+        out.append(form.key)
+    return tuple(dict.fromkeys(out))
+
+
+def _find_form(name: str, templates: dict[str, FormTemplate]) -> FormTemplate | None:
+    if name in templates:
+        return templates[name]
+    return next((t for t in templates.values() if name in t.tab_names), None)
+
+
+def _partition(file: str, key: str, raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v.strip()
+                                            for v in raw.values()):
+        raise _fail(file, key, '应写成 partition = {county = "满城"}(字段 = 值)。')
+    return {str(k): v.strip() for k, v in raw.items()}
+
+
+def _field_key(form: FormTemplate, name: str) -> str | None:
+    for f in form.fields:
+        if name == f.key or name in f.headers:
+            return f.key
+    return None
+
+
+def _spoke(file: str, i: int, raw: Any, root: Path, forms: tuple[str, ...],
+           templates: dict[str, FormTemplate]) -> Spoke:
+    where = f"[[spokes]] 第 {i + 1} 项"
+    if not isinstance(raw, dict):
+        raise _fail(file, where, "应为一个表(table),例如 book = \"满城.xlsx\"。")
+    unknown = set(raw) - _SPOKE_KEYS
+    if unknown:
+        raise _fail(file, f"{where} 的 {sorted(unknown)[0]}", "不是可用的键;可用:"
+                    + "、".join(sorted(_SPOKE_KEYS)) + "。")
+    book = _book(file, f"{where} book", raw.get("book"), root)
+    partition = _partition(file, f"{where} partition", raw.get("partition"))
+    explicit = "forms" in raw
+    spoke_forms = _forms(file, f"{where} forms", raw["forms"], templates) if explicit else forms
+    keep: list[str] = []
+    resolved: dict[str, str] = {}
+    for form_key in spoke_forms:
+        form = templates[form_key]
+        keys = {name: _field_key(form, name) for name in partition}
+        missing = [name for name, k in keys.items() if k is None]
+        if missing:
+            if explicit:
+                raise _fail(file, f"{where} partition",
+                            f"的字段“{missing[0]}”不在表单 {form.label} 中;"
+                            "请改用该表单的字段,或从 forms 中去掉它。")
+            continue
+        keep.append(form_key)
+        for name, k in keys.items():
+            resolved[k or name] = partition[name]
+    if not keep:
+        raise _fail(file, f"{where} partition", "的字段不在任何同步的表单中;"
+                    '请写成 partition = {county = "满城"}。')
+    return Spoke(book, resolved, tuple(keep))
+
+
+def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME, *,
+                      templates: dict[str, FormTemplate] | None = None) -> Project:
+    """Build a :class:`Project` from parsed TOML, naming the key on any mistake."""
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise _fail(file, f"[{sorted(unknown)[0]}]", "不是可用的部分;可用:"
+                    + "、".join(sorted(_TOP_KEYS)) + "。")
+    proj = data.get("project", {})
+    if not isinstance(proj, dict):
+        raise _fail(file, "[project]", "应为一个表(table)。")
+    bad = set(proj) - _PROJECT_KEYS
+    if bad:
+        raise _fail(file, f"[project] {sorted(bad)[0]}", "不是可用的键;可用:"
+                    + "、".join(sorted(_PROJECT_KEYS)) + "。")
+    if templates is None:
+        tdir = proj.get("templates")
+        templates = load_templates(root / tdir) if tdir else default_templates()
+    forms = _forms(file, "[project] forms", proj.get("forms", ["child", "school"]), templates)
+    policy = proj.get("conflict_policy", "hub-wins")
+    if policy not in POLICIES:
+        raise _fail(file, "[project] conflict_policy", f"= {policy!r} 不可用;"
+                    "请写 \"hub-wins\"(总表优先)或 \"spoke-wins\"(分表优先)。")
+    program_raw = data.get("program", {})
+    if not isinstance(program_raw, dict):
+        raise _fail(file, "[program]", "应为一个表(table)。")
+    hub_raw = data.get("hub")
+    if not isinstance(hub_raw, dict) or "book" not in hub_raw:
+        raise _fail(file, "[hub] book", '缺失:请写明总表,例如 [hub] book = "总表.xlsx"。')
+    hub = _book(file, "[hub] book", hub_raw["book"], root)
+    spokes_raw = data.get("spokes", [])
+    if not isinstance(spokes_raw, list):
+        raise _fail(file, "[[spokes]]", '应写成多个 [[spokes]] 表,每个有 book 和 partition。')
+    spokes = [_spoke(file, i, s, root, forms, templates) for i, s in enumerate(spokes_raw)]
+    seen = {hub.location}
+    for s in spokes:
+        if s.book.location in seen:
+            raise _fail(file, "[[spokes]] book", f"“{s.book.name}”出现了两次(或与总表相同),"
+                        "每个工作簿只能写一次。")
+        seen.add(s.book.location)
+    outputs = data.get("outputs", {})
+    if not isinstance(outputs, dict) or set(outputs) - _OUTPUT_KEYS:
+        raise _fail(file, "[outputs]", "可用的键:" + "、".join(sorted(_OUTPUT_KEYS)) + "。")
+    google = data.get("google", {})
+    credentials = google.get("credentials") if isinstance(google, dict) else None
+    state_dir = proj.get("state_dir")
+    return Project(
+        root=root, hub=hub, spokes=spokes, forms=forms,
+        program=program_from_dict(program_raw, file), templates=templates,
+        conflict_policy=policy,
+        conflict_tab=str(outputs.get("conflicts_tab", CONFLICT_TAB)),
+        recycle_tab=str(outputs.get("recycle_tab", RECYCLE_TAB)),
+        log_tab=str(outputs.get("log_tab", LOG_TAB)),
+        state_dir=root / state_dir if state_dir else None,
+        credentials=str(root / credentials) if credentials else None,
+        name=str(proj.get("name", "")),
+    )
+
+
+def load_project(path: Path | str | None = None) -> Project:
+    """The project of ``path`` (a ``sheets-sync.toml`` or its folder; default: cwd)."""
+    p = Path(path) if path is not None else Path.cwd()
+    if p.is_dir():
+        p = p / CONFIG_NAME
+    try:
+        with open(p, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"找不到配置文件 {p}。请在项目文件夹中运行,"
+                          "或用 sheets-sync init 生成一个。") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{p}: 配置文件格式错误:{e}") from None
+    return project_from_dict(data, p.parent.resolve(), str(p))

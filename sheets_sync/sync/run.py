@@ -1,0 +1,379 @@
+"""One sync run: read every book once, parse, assign ids, merge, plan, write, commit.
+
+Order of events, each safe to be killed after:
+
+1. take the project lock; read the hub (a failure stops the run) and every spoke (a spoke
+   that is open in Excel, missing or unreachable is skipped with a message);
+2. parse each form tab; give rows without 编号 an id (the same id a crashed run gave the
+   same row, from ``pending_ids``); merge each form; plan one batch per book;
+3. journal: id marks, pending ids and backups of every tab to be written, in one commit;
+4. write the hub, commit its base and audit rows; then each spoke the same way. A book's
+   base moves only after its own write succeeded, so a re-run after a kill compares each
+   book with what it really holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..books import open_book
+from ..books.base import Book, WriteBatch
+from ..errors import BookError, SheetsSyncError
+from ..forms.normalize import normalize_column
+from ..forms.template import FormTemplate
+from ..table import Grid
+from .ids import IdAllocator
+from .lock import ProjectLock
+from .merge import MergeResult, Side, merge_form
+from .plan import Context, FormPlan, append_tool_rows, plan_book_form
+from .project import Project
+from .records import FormTab, find_form_tabs
+from .state import Backup, State, Values, now
+
+CONFLICT_HEADER = ["时间", "运行", "表单", "编号", "字段", "保留的值", "来自", "未采用的值",
+                   "来自", "原值", "说明"]
+RECYCLE_HEADER = ["删除时间", "运行", "表单", "编号", "删除于", "原所在工作簿", "内容(表头:值)"]
+Pending = tuple[str, str, str, str]  # form, book, row fingerprint, id
+LOG_HEADER = ["时间", "运行", "结果", "新增", "修改单元格", "移出", "删除", "冲突", "新编号",
+              "说明"]
+
+
+@dataclass
+class BookResult:
+    name: str
+    role: str                       # "hub" | "spoke"
+    status: str = "unchanged"       # unchanged | written | planned | skipped | failed
+    message: str = ""
+    cells: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "status": self.status,
+                "message": self.message, "cells": self.cells}
+
+
+@dataclass
+class RunResult:
+    """What a run did: counts, conflicts, per-book status, and the plan as text."""
+
+    run_id: int
+    status: str                                  # ok | partial | failed | dry-run
+    counts: dict[str, int] = field(default_factory=dict)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    books: list[BookResult] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
+
+    @property
+    def plan_text(self) -> str:
+        return "\n".join(self.plan) if self.plan else "没有需要写入的修改。"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run": self.run_id, "status": self.status, "counts": self.counts,
+                "conflicts": self.conflicts, "books": [b.as_json() for b in self.books],
+                "messages": self.messages, "plan": self.plan}
+
+
+@dataclass
+class _Book:
+    name: str
+    role: str
+    forms: tuple[str, ...]
+    partition: dict[str, str]
+    book: Book | None = None
+    grids: dict[str, Grid] = field(default_factory=dict)
+    tabs: dict[str, FormTab] = field(default_factory=dict)
+    needs_id: dict[str, set[str]] = field(default_factory=dict)
+    result: BookResult = field(default_factory=lambda: BookResult("", ""))
+    active: bool = True
+
+
+def _open(project: Project, spec_name: str, location: str,
+          books: Mapping[str, Book] | None) -> Book:
+    if books is not None and spec_name in books:
+        return books[spec_name]
+    if books is not None and location in books:
+        return books[location]
+    return open_book(location, backup_dir=project.state_path / "backups",
+                     credentials=project.credentials)
+
+
+def _read(project: Project, entries: list[_Book], books: Mapping[str, Book] | None) -> None:
+    specs = {project.hub.name: project.hub.location,
+             **{s.book.name: s.book.location for s in project.spokes}}
+    for b in entries:
+        try:
+            b.book = _open(project, b.name, specs[b.name], books)
+            locked = getattr(b.book, "locked_by", None)
+            lock_file = locked() if callable(locked) else None
+            if lock_file is not None:
+                raise BookError(f"工作簿 {b.name} 正在被 Excel 或 LibreOffice 打开"
+                                f"(锁文件:{lock_file}),本次跳过它,下次运行时补上。")
+            b.grids = b.book.read()
+            forms = [project.templates[k] for k in b.forms]
+            b.tabs = find_form_tabs(b.name, b.grids, forms, project.templates,
+                                    skip=project.tool_tabs)
+        except SheetsSyncError as err:
+            if b.role == "hub":
+                raise
+            b.active = False
+            b.result.status = "skipped"
+            b.result.message = f"已跳过 {b.name}:{err}"
+
+
+def _assign_ids(project: Project, state: State, entries: list[_Book],
+                bases: dict[tuple[str, str], dict[str, Values]],
+                tombs: dict[str, set[str]]) -> tuple[dict[str, int], list[Pending]]:
+    highs: dict[str, int] = {}
+    pending: list[Pending] = []
+    allocs: dict[str, IdAllocator] = {}
+    for fk in project.forms:
+        prefix = project.templates[fk].id_prefix or ""
+        alloc = allocs.setdefault(prefix, IdAllocator(prefix, state.high(prefix)))
+        for b in entries:
+            for rid in bases.get((fk, b.name), {}):
+                alloc.see(rid)
+            if b.active and fk in b.tabs:
+                for rid in b.tabs[fk].rows:
+                    alloc.see(rid)
+        for rid in tombs.get(fk, set()):
+            alloc.see(rid)
+    for fk in project.forms:
+        alloc = allocs[project.templates[fk].id_prefix or ""]
+        for b in entries:
+            if not b.active or fk not in b.tabs:
+                continue
+            ft = b.tabs[fk]
+            waiting = state.pending(fk, b.name)
+            for row in [*ft.fresh, *ft.repeated]:
+                fp = row.fingerprint()
+                queue = waiting.get(fp, [])
+                while queue and queue[0] in ft.rows:
+                    queue.pop(0)
+                rid = queue.pop(0) if queue else alloc.next()
+                row.id = rid
+                ft.rows[rid] = row
+                b.needs_id.setdefault(fk, set()).add(rid)
+                pending.append((fk, b.name, fp, rid))
+    for prefix, alloc in allocs.items():
+        highs[prefix] = alloc.high
+    return highs, pending
+
+
+def _canon(form: FormTemplate, key: str, texts: set[str], project: Project) -> dict[str, str]:
+    uniq = sorted(texts)
+    res = normalize_column(pd.Series(uniq, dtype=object), form.field(key), project.program)
+    return {u: str(t).strip() for u, t in zip(uniq, res.text.tolist(), strict=True)}
+
+
+def _placement(project: Project, fk: str, merged: MergeResult, spokes: list[_Book],
+               bases: dict[tuple[str, str], dict[str, Values]]) -> dict[str, set[str]]:
+    """id -> names of the spokes that should hold it."""
+    form = project.templates[fk]
+    keys = {k for s in spokes for k in s.partition}
+    canon: dict[str, dict[str, str]] = {}
+    for k in keys:
+        texts = {v.get(k, "") for v in merged.records.values()}
+        texts |= {s.partition[k] for s in spokes if k in s.partition}
+        canon[k] = _canon(form, k, texts, project)
+    out: dict[str, set[str]] = {}
+    for rid, values in merged.records.items():
+        match = {s.name for s in spokes
+                 if all(canon[k][values.get(k, "")] == canon[k][v] and canon[k][v]
+                        for k, v in s.partition.items())}
+        if not match:  # no spoke claims it (blank or unknown): it stays where it is
+            match = {s.name for s in spokes
+                     if (s.active and rid in s.tabs[fk].rows) or rid in bases.get((fk, s.name), {})}
+        out[rid] = match
+    return out
+
+
+def _cells_text(ft: FormTab, rid: str) -> str:
+    row = ft.rows[rid]
+    headers = ft.layout.headers if ft.layout else {}
+    return ";".join(f"{headers.get(j, j)}:{t}" for j, t in enumerate(row.cells, start=1) if t)
+
+
+def sync_project(project: Project, *, dry_run: bool = False,
+                 books: Mapping[str, Book] | None = None) -> RunResult:
+    """Run one sync of ``project``; ``books`` overrides books by name (tests, --dry-run)."""
+    state = State.open(project.state_path)
+    lock = ProjectLock(project.state_path)
+    try:
+        if not dry_run:
+            lock.acquire()
+        run_id = 0 if dry_run else state.begin_run("sync")
+        try:
+            result = _sync(project, state, run_id, dry_run, books)
+        except BaseException as err:
+            if run_id:
+                state.end_run(run_id, "failed", {}, str(err))
+            raise
+        if lock.message:
+            result.messages.insert(0, lock.message)
+        if run_id:
+            state.end_run(run_id, result.status, result.counts, "\n".join(result.messages))
+        return result
+    finally:
+        lock.release()
+        state.close()
+
+
+def _sync(project: Project, state: State, run_id: int, dry_run: bool,
+          books: Mapping[str, Book] | None) -> RunResult:
+    at = now()
+    entries = [_Book(project.hub.name, "hub", project.forms, {})]
+    entries += [_Book(s.book.name, "spoke", s.forms, s.partition) for s in project.spokes]
+    for b in entries:
+        b.result = BookResult(b.name, b.role)
+    _read(project, entries, books)
+    hub = entries[0]
+    bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
+             if fk in b.forms}
+    tombs = {fk: state.tombstones(fk) for fk in project.forms}
+    highs, pending = _assign_ids(project, state, entries, bases, tombs)
+
+    batches = {b.name: WriteBatch() for b in entries if b.active}
+    plans: dict[str, dict[str, FormPlan]] = {b.name: {} for b in entries if b.active}
+    counts = dict.fromkeys(("appended", "updated", "moved", "deleted", "conflicts", "new_ids"), 0)
+    counts["new_ids"] = len(pending)
+    conflict_rows: list[list[str]] = []
+    recycle_rows: list[list[str]] = []
+    new_tombs: list[tuple[str, str, str]] = []
+    revived: list[tuple[str, str]] = []
+    conflicts_json: list[dict[str, str]] = []
+    plan_lines: list[str] = []
+    existing_recycle = {(r[2], r[3]) for r in hub.grids.get(project.recycle_tab, Grid()).padded()
+                        if len(r) > 3}
+    existing_conflicts = {tuple(r[2:9]) for r in
+                          hub.grids.get(project.conflict_tab, Grid()).padded() if len(r) > 8}
+
+    for fk in project.forms:
+        form = project.templates[fk]
+        spokes = [b for b in entries[1:] if fk in b.forms]
+        active = [s for s in spokes if s.active]
+        hub_ft = hub.tabs[fk]
+        merged = merge_form(
+            Side(hub.name, hub_ft.current(), bases[(fk, hub.name)]),
+            [Side(s.name, s.tabs[fk].current(), bases[(fk, s.name)]) for s in active],
+            policy=project.conflict_policy, tombstones=tombs[fk])
+        label = {f.key: f.label for f in form.fields}
+        for c in merged.conflicts:
+            row = [at, str(run_id), form.label, c.record_id, label.get(c.field, c.field), c.kept,
+                   c.kept_book, c.lost, c.lost_book, c.ancestor or "", "两边都改了这个单元格"]
+            conflicts_json.append(dict(zip(["time", "run", "form", "id", "field", "kept",
+                                            "kept_book", "lost", "lost_book", "base"],
+                                           row[:10], strict=True)))
+            if tuple(row[2:9]) not in existing_conflicts:
+                conflict_rows.append(row)
+        for n in merged.notes:
+            conflict_rows.append([at, str(run_id), form.label, n.record_id, "(整条记录)", "保留",
+                                  "", "删除", n.book, "", n.text])
+        counts["conflicts"] += len(merged.conflicts)
+        for rid in merged.records.keys() & tombs[fk]:
+            revived.append((fk, rid))
+        why_gone: dict[str, str] = {}
+        for rid, d in merged.deleted.items():
+            why_gone[rid] = f"删除于 {d.by}"
+            new_tombs.append((fk, rid, d.by))
+            holder = next((b for b in [hub, *active] if b.active and rid in b.tabs[fk].rows),
+                          None)
+            if holder is not None:
+                content = _cells_text(holder.tabs[fk], rid)
+            else:
+                content = ";".join(f"{label.get(k, k)}:{v}" for k, v in d.values.items() if v)
+            if (form.label, rid) not in existing_recycle:
+                recycle_rows.append([at, str(run_id), form.label, rid, d.by,
+                                     holder.name if holder else "", content])
+            counts["deleted"] += 1
+        targets = _placement(project, fk, merged, spokes, bases)
+        hub_cols = ([k for k, _ in sorted(hub_ft.layout.columns.items(), key=lambda kv: kv[1])]
+                    if hub_ft.layout else [f.key for f in form.fields])
+        for b in [hub, *active]:
+            ft = b.tabs[fk]
+            if b is hub:
+                want = merged.records
+            else:
+                want = {rid: v for rid, v in merged.records.items() if b.name in targets[rid]}
+            gone = dict(why_gone)
+            for rid in ft.rows.keys() - want.keys() - gone.keys():
+                dest = "、".join(sorted(targets.get(rid, set()))) or "其他分表"
+                gone[rid] = f"移到 {dest}"
+            ctx = Context(run_id, b.name, merged.sources, at)
+            p = plan_book_form(batches[b.name], ft, want, b.needs_id.get(fk, set()), ctx,
+                               columns=hub_cols, why_gone=gone)
+            plans[b.name][fk] = p
+            counts["appended"] += len(p.appended)
+            counts["updated"] += p.updated
+            counts["moved"] += sum(1 for rid in p.cleared if rid not in merged.deleted)
+            plan_lines += p.lines
+
+    hub_batch = batches[hub.name]
+    append_tool_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICT_HEADER, conflict_rows)
+    append_tool_rows(hub_batch, hub.grids, project.recycle_tab, RECYCLE_HEADER, recycle_rows)
+    if conflict_rows:
+        plan_lines.append(f"{hub.name}:“{project.conflict_tab}”新增 {len(conflict_rows)} 行")
+    if recycle_rows:
+        plan_lines.append(f"{hub.name}:“{project.recycle_tab}”新增 {len(recycle_rows)} 行")
+    skipped = [b.result.message for b in entries if not b.active]
+    if any(batches.values()):
+        log = [at, str(run_id), "部分完成" if skipped else "完成", str(counts["appended"]),
+               str(counts["updated"]), str(counts["moved"]), str(counts["deleted"]),
+               str(counts["conflicts"]), str(counts["new_ids"]), ";".join(skipped)]
+        append_tool_rows(hub_batch, hub.grids, project.log_tab, LOG_HEADER, [log])
+
+    result = RunResult(run_id, "dry-run" if dry_run else "ok", counts, conflicts_json,
+                       [b.result for b in entries], list(skipped), plan_lines)
+    if dry_run:
+        for b in entries:
+            if b.active and batches[b.name]:
+                b.result.status, b.result.cells = "planned", batches[b.name].n_cells()
+        return result
+
+    state.journal(run_id, highs, pending, _backups(entries, batches))
+    for b in entries:
+        if not b.active:
+            state.book_status(run_id, b.name, "skipped", b.result.message)
+            continue
+        batch = batches[b.name]
+        assert b.book is not None
+        if batch:
+            try:
+                b.book.apply(batch)
+            except SheetsSyncError as err:
+                b.result.status, b.result.message = "failed", f"写入 {b.name} 失败:{err}"
+                state.book_status(run_id, b.name, "failed", b.result.message)
+                result.messages.append(b.result.message)
+                if b is hub:
+                    result.status = "failed"
+                    return result
+                continue
+            b.result.status, b.result.cells = "written", batch.n_cells()
+        audit = [a for p in plans[b.name].values() for a in p.audit]
+        state.commit_book(
+            run_id, b.name,
+            {fk: (bases[(fk, b.name)], p.base) for fk, p in plans[b.name].items()}, audit,
+            tombstones=new_tombs if b is hub else (), revived=revived if b is hub else (),
+            status=b.result.status, cells=b.result.cells)
+    if any(b.result.status in {"skipped", "failed"} for b in entries):
+        result.status = "partial"
+    return result
+
+
+def _backups(entries: list[_Book], batches: dict[str, WriteBatch]) -> list[Backup]:
+    out: list[Backup] = []
+    for b in entries:
+        batch = batches.get(b.name)
+        if not batch:
+            continue
+        order = list(b.grids)
+        touched = {t for t, c in batch.cells.items() if c} | set(batch.tabs) | batch.delete_tabs
+        for tab in sorted(touched):
+            existed = tab in b.grids
+            rows = b.grids[tab].rows if existed else []
+            out.append(Backup(b.name, tab, existed, order.index(tab) if existed else -1,
+                              [list(r) for r in rows]))
+    return out

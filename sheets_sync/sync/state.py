@@ -1,0 +1,283 @@
+"""The state store: ``.sheets-sync/state.db`` (SQLite, owner-only 0600).
+
+Tables (created with ``CREATE TABLE IF NOT EXISTS``; other tables in the file, such as the
+dedupe helper's, are left alone):
+
+* ``bases`` — per (form, book, 编号) the record as that book held it after its last
+  successful write; ``base_undo`` keeps each run's previous base rows (for ``restore``);
+* ``tombstones`` — ids the hub deleted (so a spoke skipped then cannot bring them back);
+* ``id_marks`` — the highest id number ever handed out per prefix;
+* ``pending_ids`` — ids assigned to rows whose book has not been written yet (a re-run
+  after a crash gives the same row the same id);
+* ``runs`` / ``run_books`` — the run log; ``audit`` — every cell changed;
+* ``backups`` — every tab as it was before a run wrote to it (zlib-compressed JSON).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+DB_NAME = "state.db"
+Values = dict[str, str]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sync_schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, started TEXT NOT NULL,
+    ended TEXT, status TEXT NOT NULL, counts TEXT, message TEXT);
+CREATE TABLE IF NOT EXISTS run_books (
+    run_id INTEGER NOT NULL, book TEXT NOT NULL, status TEXT NOT NULL, message TEXT,
+    cells INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, book));
+CREATE TABLE IF NOT EXISTS bases (
+    form TEXT NOT NULL, book TEXT NOT NULL, record_id TEXT NOT NULL, data TEXT NOT NULL,
+    run_id INTEGER NOT NULL, PRIMARY KEY (form, book, record_id));
+CREATE TABLE IF NOT EXISTS base_undo (
+    run_id INTEGER NOT NULL, form TEXT NOT NULL, book TEXT NOT NULL, record_id TEXT NOT NULL,
+    data TEXT);
+CREATE INDEX IF NOT EXISTS base_undo_run ON base_undo (run_id);
+CREATE TABLE IF NOT EXISTS tombstones (
+    form TEXT NOT NULL, record_id TEXT NOT NULL, run_id INTEGER NOT NULL, by TEXT NOT NULL,
+    PRIMARY KEY (form, record_id));
+CREATE TABLE IF NOT EXISTS id_marks (prefix TEXT PRIMARY KEY, high INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_ids (
+    form TEXT NOT NULL, book TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    record_id TEXT NOT NULL, run_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, at TEXT NOT NULL,
+    book TEXT NOT NULL, tab TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,
+    old TEXT NOT NULL, new TEXT NOT NULL, source TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_record ON audit (record_id);
+CREATE TABLE IF NOT EXISTS backups (
+    run_id INTEGER NOT NULL, book TEXT NOT NULL, tab TEXT NOT NULL, existed INTEGER NOT NULL,
+    position INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, book, tab));
+"""
+
+
+def now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    run_id: int
+    at: str
+    book: str
+    tab: str
+    record_id: str
+    field: str
+    old: str
+    new: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Backup:
+    book: str
+    tab: str
+    existed: bool
+    position: int
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    kind: str
+    started: str
+    ended: str | None
+    status: str
+    counts: dict[str, Any]
+    message: str
+
+
+def _pack(rows: list[list[str]]) -> bytes:
+    return zlib.compress(json.dumps(rows, ensure_ascii=False).encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> list[list[str]]:
+    rows: list[list[str]] = json.loads(zlib.decompress(blob).decode("utf-8"))
+    return rows
+
+
+class State:
+    """An open ``state.db``; every method that writes commits one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, folder: Path) -> State:
+        """Open (or create, 0700 folder / 0600 file) ``folder/state.db``."""
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / DB_NAME
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.executescript(_SCHEMA)
+        if conn.execute("SELECT COUNT(*) FROM sync_schema_version").fetchone()[0] == 0:
+            conn.execute("INSERT INTO sync_schema_version VALUES (?)", (SCHEMA_VERSION,))
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def begin_run(self, kind: str = "sync") -> int:
+        cur = self.conn.execute("INSERT INTO runs (kind, started, status) VALUES (?, ?, ?)",
+                                (kind, now(), "running"))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def end_run(self, run_id: int, status: str, counts: dict[str, Any], message: str = "") -> None:
+        self.conn.execute("UPDATE runs SET ended = ?, status = ?, counts = ?, message = ? "
+                          "WHERE id = ?", (now(), status, json.dumps(counts, ensure_ascii=False),
+                                           message, run_id))
+
+    def book_status(self, run_id: int, book: str, status: str, message: str = "",
+                    cells: int = 0) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO run_books VALUES (?, ?, ?, ?, ?)",
+                          (run_id, book, status, message, cells))
+
+    def runs(self, limit: int = 50) -> list[RunRow]:
+        rows = self.conn.execute("SELECT id, kind, started, ended, status, counts, message "
+                                 "FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6] or "")
+                for r in rows]
+
+    def run(self, run_id: int) -> RunRow | None:
+        r = self.conn.execute("SELECT id, kind, started, ended, status, counts, message "
+                              "FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if r is None:
+            return None
+        return RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6] or "")
+
+    # -- bases --------------------------------------------------------------------------
+
+    def bases(self, form: str, book: str) -> dict[str, Values]:
+        rows = self.conn.execute("SELECT record_id, data FROM bases WHERE form = ? AND book = ?",
+                                 (form, book))
+        return {rid: json.loads(data) for rid, data in rows}
+
+    def tombstones(self, form: str) -> set[str]:
+        rows = self.conn.execute("SELECT record_id FROM tombstones WHERE form = ?", (form,))
+        return {r[0] for r in rows}
+
+    def high(self, prefix: str) -> int:
+        r = self.conn.execute("SELECT high FROM id_marks WHERE prefix = ?", (prefix,)).fetchone()
+        return int(r[0]) if r else 0
+
+    def pending(self, form: str, book: str) -> dict[str, list[str]]:
+        """Fingerprint -> ids assigned to rows of ``book`` not yet written there."""
+        out: dict[str, list[str]] = {}
+        for fp, rid in self.conn.execute(
+                "SELECT fingerprint, record_id FROM pending_ids WHERE form = ? AND book = ? "
+                "ORDER BY rowid", (form, book)):
+            out.setdefault(fp, []).append(rid)
+        return out
+
+    def journal(self, run_id: int, highs: dict[str, int],
+                pending: Iterable[tuple[str, str, str, str]], backups: Iterable[Backup]) -> None:
+        """Before any write: id marks, ids to be written, and backups of the tabs to change."""
+        with self.transaction() as c:
+            for prefix, high in highs.items():
+                c.execute("INSERT INTO id_marks VALUES (?, ?) ON CONFLICT(prefix) DO UPDATE "
+                          "SET high = max(high, excluded.high)", (prefix, high))
+            for form, book, fp, rid in pending:
+                c.execute("DELETE FROM pending_ids WHERE form = ? AND book = ? AND record_id = ?",
+                          (form, book, rid))
+                c.execute("INSERT INTO pending_ids VALUES (?, ?, ?, ?, ?)",
+                          (form, book, fp, rid, run_id))
+            for b in backups:
+                c.execute("INSERT OR REPLACE INTO backups VALUES (?, ?, ?, ?, ?, ?)",
+                          (run_id, b.book, b.tab, int(b.existed), b.position, _pack(b.rows)))
+
+    def commit_book(self, run_id: int, book: str,
+                    bases: dict[str, tuple[dict[str, Values], dict[str, Values]]],
+                    audit: Iterable[AuditRow], *, tombstones: Iterable[tuple[str, str, str]] = (),
+                    revived: Iterable[tuple[str, str]] = (), status: str = "written",
+                    cells: int = 0) -> None:
+        """After ``book`` was written: its new bases (form -> (old, new)) and audit rows."""
+        with self.transaction() as c:
+            for form, (old, new) in bases.items():
+                for rid in old.keys() - new.keys():
+                    c.execute("INSERT INTO base_undo VALUES (?, ?, ?, ?, ?)",
+                              (run_id, form, book, rid, json.dumps(old[rid], ensure_ascii=False)))
+                    c.execute("DELETE FROM bases WHERE form = ? AND book = ? AND record_id = ?",
+                              (form, book, rid))
+                for rid, values in new.items():
+                    before = old.get(rid)
+                    if before == values:
+                        continue
+                    c.execute("INSERT INTO base_undo VALUES (?, ?, ?, ?, ?)",
+                              (run_id, form, book, rid,
+                               None if before is None else json.dumps(before, ensure_ascii=False)))
+                    c.execute("INSERT OR REPLACE INTO bases VALUES (?, ?, ?, ?, ?)",
+                              (form, book, rid, json.dumps(values, ensure_ascii=False), run_id))
+            c.execute("DELETE FROM pending_ids WHERE book = ?", (book,))
+            c.executemany("INSERT INTO audit (run_id, at, book, tab, record_id, field, old, new, "
+                          "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          [(a.run_id, a.at, a.book, a.tab, a.record_id, a.field, a.old, a.new,
+                            a.source) for a in audit])
+            for form, rid, by in tombstones:
+                c.execute("INSERT OR REPLACE INTO tombstones VALUES (?, ?, ?, ?)",
+                          (form, rid, run_id, by))
+            for form, rid in revived:
+                c.execute("DELETE FROM tombstones WHERE form = ? AND record_id = ?", (form, rid))
+            c.execute("INSERT OR REPLACE INTO run_books VALUES (?, ?, ?, ?, ?)",
+                      (run_id, book, status, "", cells))
+
+    # -- restore and history ------------------------------------------------------------
+
+    def backups(self, run_id: int) -> list[Backup]:
+        rows = self.conn.execute("SELECT book, tab, existed, position, data FROM backups "
+                                 "WHERE run_id = ? ORDER BY book, position", (run_id,))
+        return [Backup(b, t, bool(e), p, _unpack(d)) for b, t, e, p, d in rows]
+
+    def undo_bases(self, since_run: int) -> None:
+        """Put every base back as it was before run ``since_run`` (newest runs first)."""
+        with self.transaction() as c:
+            undo = c.execute("SELECT run_id, form, book, record_id, data FROM base_undo "
+                             "WHERE run_id >= ? ORDER BY run_id DESC, rowid DESC",
+                             (since_run,)).fetchall()
+            for run_id, form, book, rid, data in undo:
+                if data is None:
+                    c.execute("DELETE FROM bases WHERE form = ? AND book = ? AND record_id = ?",
+                              (form, book, rid))
+                else:
+                    c.execute("INSERT OR REPLACE INTO bases VALUES (?, ?, ?, ?, ?)",
+                              (form, book, rid, data, run_id - 1))
+            c.execute("DELETE FROM tombstones WHERE run_id >= ?", (since_run,))
+            c.execute("DELETE FROM pending_ids")
+
+    def audit_for(self, record_id: str | None = None, limit: int = 1000) -> list[AuditRow]:
+        sql = "SELECT run_id, at, book, tab, record_id, field, old, new, source FROM audit"
+        args: tuple[Any, ...] = ()
+        if record_id is not None:
+            sql += " WHERE record_id = ?"
+            args = (record_id,)
+        sql += " ORDER BY id DESC LIMIT ?"
+        rows = self.conn.execute(sql, (*args, limit)).fetchall()
+        return [AuditRow(*r) for r in reversed(rows)]
