@@ -1,0 +1,134 @@
+"""The 疑似重复 tab: one row per suspected pair, decided by staff in the sheet.
+
+Columns: 组号 (pairs of one cluster share it), 相似度, 处理结果 (是同一人 / 不是同一人 /
+待定, filled in by staff), 原因, then each record's place (表, 行, 编号) and its main fields
+side by side (A then B; sensitive fields masked with :func:`sheets_sync.privacy.mask`),
+and 需人工选择: after a merge, the fields where both records had different values.
+:func:`read_decisions` reads the 处理结果 column back on the next run.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from ..books.base import TabContent
+from ..forms.template import FormTemplate
+from ..privacy import mask
+from ..table import Grid
+from .matching import Pair
+from .store import DECISIONS, DIFFERENT, MERGED, PENDING, SAME
+
+REVIEW_TAB = "疑似重复"
+DECISION_HEADER = "处理结果"
+CHOICE_HEADER = "需人工选择"
+SHOWN_FIELDS = ("name", "sex", "birth_date", "id_number", "school", "grade", "guardian_name",
+                "guardian_phone", "father_name", "mother_name", "student_no", "phone")
+"""Fields shown side by side, when the form has them."""
+
+LEAD = ["组号", "相似度", DECISION_HEADER, "原因", "表A", "行A", "编号A", "表B", "行B", "编号B"]
+
+NOTE = ("每行是一对疑似重复的记录。请在“处理结果”列选择:是同一人(下次运行时合并,"
+        "保留较早的编号,另一条移入“回收站”)/ 不是同一人(以后不再提示)/ 待定。")
+
+_SYNONYMS = {"是": SAME, "同一人": SAME, "是同一个人": SAME, "合并": SAME, "重复": SAME,
+             "否": DIFFERENT, "不是": DIFFERENT, "不是同一个人": DIFFERENT, "不同": DIFFERENT,
+             "不重复": DIFFERENT, "待定": PENDING, "不确定": PENDING}
+
+
+def parse_decision(text: str) -> str:
+    """A 处理结果 cell as one of 是同一人 / 不是同一人 / 待定 / 已合并, or ``""``."""
+    s = "".join(unicodedata.normalize("NFKC", text).split())
+    if s in DECISIONS or s == MERGED:
+        return s
+    return _SYNONYMS.get(s, "")
+
+
+@dataclass
+class SheetDecision:
+    """One decided row of the review tab."""
+
+    key_a: str
+    key_b: str
+    tab_a: str
+    decision: str
+    row: int
+
+
+def _header_index(grid: Grid) -> dict[str, int]:
+    head = grid.rows[0] if grid.n_rows else []
+    return {h.strip(): j for j, h in enumerate(head) if h.strip()}
+
+
+def read_decisions(grid: Grid | None) -> list[SheetDecision]:
+    """The rows of an existing review tab that carry a decision."""
+    if grid is None or grid.n_rows < 2:
+        return []
+    idx = _header_index(grid)
+    need = ("编号A", "编号B", DECISION_HEADER)
+    if any(k not in idx for k in need):
+        return []
+    out: list[SheetDecision] = []
+    for r, row in enumerate(grid.rows[1:], start=2):
+        def cell(h: str, row: list[str] = row) -> str:
+            j = idx.get(h, -1)
+            return row[j].strip() if 0 <= j < len(row) else ""
+        d = parse_decision(cell(DECISION_HEADER))
+        if d and cell("编号A") and cell("编号B"):
+            out.append(SheetDecision(cell("编号A"), cell("编号B"), cell("表A"), d, r))
+    return out
+
+
+def merged_rows(grid: Grid | None) -> list[list[str]]:
+    """Rows of an existing review tab marked 已合并 whose choices are still to be made."""
+    if grid is None or grid.n_rows < 2:
+        return []
+    idx = _header_index(grid)
+    j = idx.get(DECISION_HEADER)
+    if j is None:
+        return []
+    return [list(r) for r in grid.rows[1:] if len(r) > j and parse_decision(r[j]) == MERGED]
+
+
+def shown_fields(templates: dict[str, FormTemplate], forms: set[str]
+                 ) -> list[tuple[str, str, str, bool]]:
+    """(key, label, type, sensitive) of the fields shown, in order, for the given forms."""
+    out: list[tuple[str, str, str, bool]] = []
+    for key in SHOWN_FIELDS:
+        for form in sorted(forms):
+            t = templates.get(form)
+            fld = next((f for f in t.fields if f.key == key), None) if t else None
+            if fld is not None:
+                out.append((key, fld.label, fld.type, fld.sensitive))
+                break
+    return out
+
+
+def review_tab(pairs: list[Pair], values: dict[tuple[str, int], dict[str, str]],
+               fields: list[tuple[str, str, str, bool]], decisions: dict[int, str],
+               choices: dict[int, str], carried: list[list[str]]) -> TabContent:
+    """The whole 疑似重复 tab.
+
+    ``values`` maps (tab, row) to a record's normalised field texts; ``decisions`` and
+    ``choices`` map a pair's position in ``pairs`` to its 处理结果 and 需人工选择 text.
+    """
+    header = [*LEAD]
+    for _, label, _, _ in fields:
+        header += [f"{label}A", f"{label}B"]
+    header.append(CHOICE_HEADER)
+    rows = [header]
+    for n, p in enumerate(pairs):
+        va = values.get((p.a.tab, p.a.row), {})
+        vb = values.get((p.b.tab, p.b.row), {})
+        row = [str(p.group) if p.group else "", f"{p.score:.3f}", decisions.get(n, ""), ";".join(p.reasons),
+               p.a.tab, str(p.a.row), p.a.key, p.b.tab, str(p.b.row), p.b.key]
+        for key, _, ftype, sensitive in fields:
+            for v in (va.get(key, ""), vb.get(key, "")):
+                row.append(mask(v, ftype) if sensitive else v)
+        row.append(choices.get(n, ""))
+        rows.append(row)
+    for r in carried:
+        rows.append(r[:len(header)] + [""] * max(0, len(header) - len(r)))
+    widths = {1: 5.0, 2: 7.0, 3: 10.0, 4: 48.0}
+    widths[len(header)] = 40.0
+    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE)
