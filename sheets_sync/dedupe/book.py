@@ -17,7 +17,7 @@ from ..books.base import Book, TabContent, WriteBatch
 from ..config import Program
 from ..forms.template import FormTemplate, default_templates
 from ..table import Grid
-from .matching import DedupeResult, Pair, RecordRef, find_duplicates
+from .matching import FORMS, DedupeResult, Pair, RecordRef, find_duplicates
 from .merge import RECYCLE_TAB, MergePlan, Record, age_key, load_record, merge, recycle_rows
 from .review import REVIEW_TAB, merged_rows, read_decisions, review_tab, shown_fields
 from .store import DIFFERENT, MERGED, PENDING, SAME, DecisionStore, now, pair_key
@@ -78,7 +78,8 @@ def dedupe_book(book: Book, *, state_dir: Path, dry_run: bool = False, tab: str 
                 marks[len(pending)] = PENDING
             pending.append(p)
         shown = _merge_rows(res, grids, plan)
-        fields = shown_fields(templates, {_form_of(res, p.a.tab) for p in pending + shown})
+        forms = {tr.layout.form.key for tr in res.report.tabs.values()} if res.report else set()
+        fields = shown_fields(templates, forms & set(FORMS))
         keys = [k for k, _, _, _ in fields]
         all_pairs = pending + shown
         choices = {len(pending) + n: plan.choices.get((p.a.key, p.b.key), "")

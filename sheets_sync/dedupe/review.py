@@ -120,8 +120,8 @@ def review_tab(pairs: list[Pair], values: dict[tuple[str, int], dict[str, str]],
     for n, p in enumerate(pairs):
         va = values.get((p.a.tab, p.a.row), {})
         vb = values.get((p.b.tab, p.b.row), {})
-        row = [str(p.group) if p.group else "", f"{p.score:.3f}", decisions.get(n, ""), ";".join(p.reasons),
-               p.a.tab, str(p.a.row), p.a.key, p.b.tab, str(p.b.row), p.b.key]
+        row = [str(p.group) if p.group else "", f"{p.score:.3f}", decisions.get(n, ""),
+               ";".join(p.reasons), p.a.tab, str(p.a.row), p.a.key, p.b.tab, str(p.b.row), p.b.key]
         for key, _, ftype, sensitive in fields:
             for v in (va.get(key, ""), vb.get(key, "")):
                 row.append(mask(v, ftype) if sensitive else v)
