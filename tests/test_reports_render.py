@@ -1,0 +1,160 @@
+"""report_book: diffed writes, overwritten staff edits, --only, dry runs; the count tabs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheets_sync.books.excel import ExcelBook, write_workbook
+from sheets_sync.books.memory import MemoryBook
+from sheets_sync.demo.build import HUB_NAME, demo_books
+from sheets_sync.errors import ConfigError
+from sheets_sync.reports import REPORTS, Overwrite, generate_reports, report_book
+from sheets_sync.reports.archive import lacks
+from sheets_sync.reports.model import Record
+from sheets_sync.table import Grid
+
+NOW = datetime(2026, 8, 1, 9, 30)
+
+
+@cache
+def demo_hub() -> dict[str, list[list[str]]]:
+    return demo_books().books[HUB_NAME]
+
+
+def fresh_book() -> MemoryBook:
+    return MemoryBook({k: [list(r) for r in v] for k, v in demo_hub().items()})
+
+
+def test_a_rerun_with_no_change_writes_nothing() -> None:
+    book = fresh_book()
+    first, batch = report_book(book, now=NOW)
+    assert book.applies == 1
+    assert set(batch.tabs) == set(first.tabs)
+    again, batch = report_book(book, now=NOW)
+    assert not batch
+    assert book.applies == 1
+    assert again.written == [] and sorted(again.unchanged) == sorted(first.tabs)
+
+
+def test_a_rerun_on_an_excel_workbook_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "hub.xlsx"
+    write_workbook(path, demo_hub())
+    book = ExcelBook(path)
+    report_book(book, only="grades,budget,settlement", now=NOW)
+    stamp = path.stat().st_mtime_ns
+    result, batch = report_book(book, only="grades,budget,settlement", now=NOW)
+    assert not batch and result.written == []
+    assert path.stat().st_mtime_ns == stamp
+    wb = openpyxl.load_workbook(path)
+    assert len(wb["预算汇总"]._charts) == 1 and len(wb["年级统计"]._charts) == 1
+    assert wb["经费结算表"].print_title_rows == "$3:$3"
+    assert "生成时间:2026-08-01 09:30" in wb["预算汇总"]["A1"].comment.text
+
+
+def test_staff_edits_are_recorded_before_they_are_overwritten() -> None:
+    book = fresh_book()
+    report_book(book, only="grades", now=NOW)
+    book.tab("年级统计")[3][2] = "99"
+    result, batch = report_book(book, only="grades", now=NOW)
+    assert result.overwritten == [Overwrite("年级统计", "C4", "99", "2")]
+    assert list(batch.tabs) == ["年级统计"]
+    assert book.tab("年级统计")[3][2] == "2"
+
+
+def test_only_the_changed_tabs_are_written() -> None:
+    book = fresh_book()
+    report_book(book, now=NOW)
+    donations = book.tab("捐赠")
+    donations[1][donations[0].index("金额")] = "20700"
+    result, batch = report_book(book, now=NOW)
+    assert sorted(batch.tabs) == ["经费结算表", "预算汇总"]
+    assert "年级统计" in result.unchanged
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    book = fresh_book()
+    result, batch = report_book(book, dry_run=True, per_school_dir=tmp_path / "schools")
+    assert batch and book.applies == 0
+    assert not (tmp_path / "schools").exists() and result.school_books == []
+
+
+def test_roster_of_a_school_no_longer_listed_is_removed() -> None:
+    book = fresh_book()
+    report_book(book, only="rosters", now=NOW)
+    schools = book.tab("学校")
+    gone = schools.pop(1)[schools[0].index("学校名称")]
+    result, batch = report_book(book, only="rosters", now=NOW)
+    assert result.deleted == [f"花名册-{gone}"]
+    assert f"花名册-{gone}" not in book.read()
+    assert batch.delete_tabs == {f"花名册-{gone}"}
+
+
+@pytest.mark.parametrize("only, message", [
+    pytest.param("rosters,bugdet", "--only 中的“bugdet”不是报表名称:可选 rosters, grades, "
+                 "archive, budget, settlement(用逗号分隔),例如 --only rosters,budget。",
+                 id="misspelt-report"),
+])
+def test_an_unknown_report_name_is_a_clear_error(only: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        generate_reports({}, only=only)
+    assert str(err.value) == message
+
+
+def test_only_selects_the_reports() -> None:
+    grids = {k: Grid(v) for k, v in demo_hub().items()}
+    assert list(generate_reports(grids, only="archive").tabs) == ["建档完整率"]
+    assert REPORTS == ("rosters", "grades", "archive", "budget", "settlement")
+
+
+def test_grade_counts_tie_out() -> None:
+    head, *rows = demo_hub()["留守儿童家庭情况登记表"]
+    sexes = Counter(r[head.index("性别")][:1] for r in rows)  # 男孩 is 男
+    tab = generate_reports({k: Grid(v) for k, v in demo_hub().items()}, only="grades")
+    table = tab.tabs["年级统计"].rows
+    total = next(r for r in table if r[0] == "总计")
+    assert total[-3:] == [str(sexes["男"]), str(sexes["女"]), str(len(rows))]
+    schools = [r for r in table[3:] if r and r[1] not in ("小计", "") and r[0] != "总计"
+               and len(r) == len(total)]
+    for col in range(2, len(total)):
+        assert sum(int(r[col]) for r in schools) == int(total[col])
+    for r in schools:  # 男 + 女 = 小计 in every grade of every school
+        assert all(int(r[c]) + int(r[c + 1]) == int(r[c + 2]) for c in range(2, len(r), 3))
+
+
+def _record(**text: str) -> Record:
+    base = {"name": "张三", "sex": "男", "birth_date": "2015-03-01", "school": "第一小学",
+            "grade": "3", "personality": "开朗", "interests": "画画", "health": "良好",
+            "guardian_phone": "13812345678", "father_phone": "13912345678",
+            "mother_phone": ""}
+    base.update(text)
+    return Record("登记表", 2, base, {k: (v or None) for k, v in base.items()}, {})
+
+
+@pytest.mark.parametrize("changes, missing", [
+    pytest.param({}, [], id="complete"),
+    pytest.param({"interests": ""}, ["兴趣爱好"], id="no-interests"),
+    pytest.param({"birth_date": ""}, ["基本信息(缺出生日期)"], id="no-birth-date"),
+    pytest.param({"father_phone": ""}, ["联系方式(缺父母任一方的有效电话)"],
+                 id="no-parent-phone"),
+    pytest.param({"guardian_phone": "", "health": ""},
+                 ["健康状况", "联系方式(缺监护人电话)"], id="two-items"),
+])
+def test_archive_completeness_items(changes: dict[str, str], missing: list[str]) -> None:
+    assert lacks(_record(**changes)) == missing
+
+
+def test_archive_rates_tie_out() -> None:
+    tab = generate_reports({k: Grid(v) for k, v in demo_hub().items()}, only="archive")
+    rows = tab.tabs["建档完整率"].rows
+    total = next(r for r in rows if r[0] == "总计")
+    listed = next(r for r in rows if r and r[0].startswith("未完整建档的记录"))
+    n, complete = int(total[2]), int(total[3])
+    assert n == len(demo_hub()["留守儿童家庭情况登记表"]) - 1
+    assert listed == [f"未完整建档的记录({n - complete} 条)"]
+    assert total[4] == str(round(complete / n, 4))
