@@ -1,0 +1,32 @@
+"""One-to-one pairing (一对一结对): propose volunteers for children, staff decide.
+
+``propose_pairs(grids, templates, program, today=...)`` reads a validated book and returns
+a :class:`PairingResult`: minimum-cost proposals (same school or county, capacity, weak
+subject ↔ 特长, balanced load, same sex from grade 5), the children and volunteers left
+over with the reason, and the suggestions staff accepted in ``结对建议``, to be appended to
+``结对``. ``pair_book(book, dry_run=..., today=...)`` does the whole run on a book.
+"""
+
+from __future__ import annotations
+
+from .model import PairingError, Settings
+from .run import Idle, NewPair, PairingResult, Unpaired, pair_book, pairing_batch, propose_pairs
+from .sheet import TAB
+from .solve import Assignment, Weights
+from .study import weak_subjects
+
+__all__ = [
+    "TAB",
+    "Assignment",
+    "Idle",
+    "NewPair",
+    "PairingError",
+    "PairingResult",
+    "Settings",
+    "Unpaired",
+    "Weights",
+    "pair_book",
+    "pairing_batch",
+    "propose_pairs",
+    "weak_subjects",
+]

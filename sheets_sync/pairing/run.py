@@ -1,0 +1,340 @@
+"""propose_pairs() and pair_book(): one pairing run over one book.
+
+A run, in order:
+
+1. validate the book's form tabs and read children, volunteers and active pairs (结对 with
+   状态 进行中: kept as they are, never moved, counted against each volunteer's capacity);
+2. read the staff decisions in ``结对建议``: each accepted row whose child has no active
+   pair yet becomes a new 结对 row (if it still meets the rules; otherwise it stays in the
+   tab with the reason), rejected rows stay and that (child, volunteer) is never proposed;
+3. propose a minimum-cost assignment for every other child without an active pair
+   (:mod:`.solve`), and explain the children and volunteers left over.
+
+:func:`pair_book` writes the tab and appends the accepted rows to 结对 in one batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..books.base import Book, TabContent, WriteBatch
+from ..config import Program
+from ..forms.template import FormTemplate, default_templates
+from ..forms.validate import validate_grids
+from ..table import Grid, a1, trim
+from .model import (
+    ACTIVE,
+    Child,
+    PairingError,
+    Settings,
+    Volunteer,
+    find_tab,
+    read_active_pairs,
+    read_children,
+    read_volunteers,
+)
+from .sheet import (
+    ACCEPT,
+    REJECT,
+    TAB,
+    Decision,
+    Line,
+    read_suggestions,
+    suggestions_tab,
+)
+from .solve import Assignment, Weights, allowed, assign
+
+PAIR_TAB = "结对"
+PAIR_NOTE = "由结对建议确认"
+
+
+@dataclass(frozen=True)
+class Unpaired:
+    child: Child
+    reason: str
+
+
+@dataclass(frozen=True)
+class Idle:
+    volunteer: Volunteer
+    reason: str
+
+
+@dataclass(frozen=True)
+class NewPair:
+    """An accepted suggestion, to be appended to 结对."""
+
+    id: str
+    volunteer_id: str
+    child_id: str
+    start_date: dt.date
+    source_row: int     # its row in 结对建议
+
+
+@dataclass
+class PairTarget:
+    """Where new 结对 rows go: the tab, its columns (field -> col) and the first free row."""
+
+    tab: str | None
+    columns: dict[str, int]
+    next_row: int
+    labels: dict[str, str]   # field -> label of the pair form, for a 结对 tab made anew
+
+
+@dataclass
+class PairingResult:
+    """Everything one run found and decided."""
+
+    proposals: list[Assignment]
+    unpaired_children: list[Unpaired]
+    idle_volunteers: list[Idle]
+    accepted: list[NewPair]
+    kept: list[Decision]
+    settings: Settings
+    target: PairTarget
+    extra_headers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` shape (rows are sheet rows of the child / volunteer tabs)."""
+        return {
+            "proposals": [{"child": {"id": a.child.id, "row": a.child.row},
+                           "volunteer": {"id": a.volunteer.id, "row": a.volunteer.row},
+                           "cost": a.cost, "reasons": list(a.reasons)} for a in self.proposals],
+            "unpaired_children": [{"id": u.child.id, "row": u.child.row, "reason": u.reason}
+                                  for u in self.unpaired_children],
+            "idle_volunteers": [{"id": i.volunteer.id, "row": i.volunteer.row,
+                                 "reason": i.reason} for i in self.idle_volunteers],
+            "accepted": [{"id": p.id, "volunteer": p.volunteer_id, "child": p.child_id}
+                         for p in self.accepted],
+            "kept_decisions": len(self.kept),
+            "notes": list(self.notes),
+        }
+
+    def tab(self) -> TabContent:
+        """The 结对建议 tab for this result."""
+        lines = [Line(a.child.id, a.child.name, a.child.school, a.child.grade_text, a.volunteer.id,
+                      a.volunteer.name, a.reasons, a.cost) for a in self.proposals]
+        unpaired = [(u.child.id, u.child.name, u.child.school, u.child.grade_text, u.reason)
+                    for u in self.unpaired_children]
+        idle = [(i.volunteer.id, i.volunteer.name, i.volunteer.school, i.volunteer.brigade,
+                 i.reason) for i in self.idle_volunteers]
+        return suggestions_tab(lines, self.kept, unpaired, idle, self.extra_headers)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _first_by_id(items: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for x in items:
+        if x.id and x.id not in out:
+            out[x.id] = x
+    return out
+
+
+def _next_ids(existing: list[str], prefix: str, n: int) -> list[str]:
+    pattern = re.compile(re.escape(prefix) + r"(\d+)")
+    nums = [m.group(1) for s in existing if (m := pattern.fullmatch(s.strip().upper()))]
+    top = max((int(x) for x in nums), default=0)
+    width = max([4, *(len(x) for x in nums)])
+    return [f"{prefix}{top + k:0{width}d}" for k in range(1, n + 1)]
+
+
+def _why_blocked(c: Child | None, v: Volunteer | None, load: int, settings: Settings) -> str:
+    if c is None:
+        return "找不到这个儿童编号"
+    if v is None:
+        return "找不到这个志愿者编号"
+    if not (v.admitted and v.trained):
+        return "志愿者不是已录取并完成培训"
+    if not allowed(c, v):
+        return "志愿者的所属学校(或大队)与儿童的学校(或县)不一致"
+    if load >= settings.capacity:
+        return f"志愿者已满额({load}/{settings.capacity})"
+    return ""
+
+
+def _unpaired_reason(c: Child, eligible: list[Volunteer], excluded: set[tuple[str, str]],
+                     load: Counter[str], settings: Settings) -> str:
+    cands = [v for v in eligible if allowed(c, v)]
+    if not cands:
+        return "该校没有已录取并完成培训的志愿者"
+    open_ = [v for v in cands if (c.id, v.id) not in excluded]
+    if not open_:
+        return "可选的志愿者都已被拒绝(" + "、".join(v.id for v in cands) + ")"
+    where = "该校" if all(v.school_key for v in open_) else f"该校及{c.county}大队"
+    used = sum(load[v.id] for v in open_)
+    text = f"{where}志愿者已满额({used}/{settings.capacity * len(open_)})"
+    if len(open_) < len(cands):
+        text += f";另有 {len(cands) - len(open_)} 名志愿者的建议已被拒绝"
+    return text
+
+
+def _idle_reason(v: Volunteer, children: list[Child], paired: set[str],
+                 excluded: set[tuple[str, str]]) -> str:
+    if not v.trained:
+        return "尚未完成培训(培训完成 不是“是”)"
+    if not (v.school_key or v.brigade):
+        return "缺少所属学校和所属大队"
+    kids = [c for c in children if c.id and allowed(c, v)]
+    if not kids:
+        return (f"所属学校“{v.school}”没有登记的儿童" if v.school_key
+                else f"{v.brigade}县没有登记的儿童")
+    waiting = [c for c in kids if c.id not in paired]
+    if not waiting:
+        return "该校儿童都已有进行中的结对"
+    if all((c.id, v.id) in excluded for c in waiting):
+        return "与该校待结对儿童的建议都已被拒绝"
+    return "该校待结对的儿童已分给其他志愿者"
+
+
+def _target(grids: dict[str, Grid], report_tab: Any, templates: dict[str, FormTemplate]
+            ) -> PairTarget:
+    labels = {f.key: f.label for f in templates["pair"].fields} if "pair" in templates else {}
+    if report_tab is None:
+        return PairTarget(None, {}, 2, labels)
+    lay = report_tab.layout
+    return PairTarget(lay.tab, dict(lay.columns), grids[lay.tab].n_rows + 1, labels)
+
+
+# --------------------------------------------------------------------------- the run
+
+def propose_pairs(grids: dict[str, Grid], templates: dict[str, FormTemplate], program: Program,
+                  *, today: dt.date, weights: Weights | None = None) -> PairingResult:
+    """Proposals for every child without an active pair, and the accepted ones to record."""
+    weights = weights or Weights()
+    settings = Settings.from_program(program)
+    report = validate_grids(grids, templates, program)
+    children = read_children(report)
+    volunteers = read_volunteers(report)
+    active = read_active_pairs(report)
+    suggestions = read_suggestions(grids.get(TAB))
+    kids: dict[str, Child] = _first_by_id(children)
+    vols: dict[str, Volunteer] = _first_by_id(volunteers)
+    pair_tab = find_tab(report, "pair")
+    target = _target(grids, pair_tab, templates)
+    paired = {p.child_id for p in active}
+    partner = {p.child_id: p.volunteer_id for p in active}
+    load: Counter[str] = Counter(p.volunteer_id for p in active)
+    notes: list[str] = []
+    kept: list[Decision] = []
+    excluded: set[tuple[str, str]] = set()
+    accepted_pairs: list[tuple[str, str, int]] = []
+    for d in suggestions.decisions:
+        where = f"{TAB}!{a1(d.row, suggestions.confirm_column)}"
+        if d.mark == ACCEPT:
+            if d.child_id in paired:
+                if partner.get(d.child_id) != d.volunteer_id:
+                    notes.append(f"{where}:儿童 {d.child_id} 已有进行中的结对(志愿者 "
+                                 f"{partner.get(d.child_id)}),这条确认没有写入“结对”。")
+                continue
+            c, v = kids.get(d.child_id), vols.get(d.volunteer_id)
+            d.blocked = _why_blocked(c, v, load[d.volunteer_id], settings)
+            if d.blocked:
+                kept.append(d)
+                notes.append(f"{where}:确认的结对 {d.child_id}–{d.volunteer_id} 没有写入:"
+                             f"{d.blocked}。")
+                continue
+            paired.add(d.child_id)
+            partner[d.child_id] = d.volunteer_id
+            load[d.volunteer_id] += 1
+            accepted_pairs.append((d.volunteer_id, d.child_id, d.row))
+        else:
+            kept.append(d)
+            excluded.add((d.child_id, d.volunteer_id))
+            if d.mark != REJECT:
+                notes.append(f"{where}:确认“{d.confirm}”无法识别,请填写“接受”或“拒绝”;"
+                             "这一行先保留,不再重复建议。")
+    existing_ids = [str(v) for v in pair_tab.normalized["id"].text] \
+        if pair_tab is not None and "id" in pair_tab.normalized else []
+    prefix = (templates["pair"].id_prefix if "pair" in templates else None) or "P"
+    new_ids = _next_ids(existing_ids, prefix, len(accepted_pairs))
+    accepted = [NewPair(pid, vid, cid, today, row)
+                for pid, (vid, cid, row) in zip(new_ids, accepted_pairs, strict=True)]
+
+    unpaired: list[Unpaired] = []
+    candidates: list[Child] = []
+    for c in children:
+        if not c.id:
+            unpaired.append(Unpaired(c, "缺少儿童编号:请先补上编号(如 C0012)"))
+        elif kids[c.id] is not c:
+            unpaired.append(Unpaired(c, f"儿童编号与第 {kids[c.id].row} 行重复"))
+        elif c.id in paired:
+            continue
+        elif not c.school_key:
+            unpaired.append(Unpaired(c, "缺少学校"))
+        else:
+            candidates.append(c)
+    eligible = [v for v in volunteers if v.eligible and v.id and vols[v.id] is v]
+    proposals = assign(candidates, eligible, dict(load), excluded, settings, weights)
+    final = Counter(load)
+    final.update(a.volunteer.id for a in proposals)
+    chosen = {a.child.id for a in proposals}
+    for c in candidates:
+        if c.id not in chosen:
+            unpaired.append(Unpaired(c, _unpaired_reason(c, eligible, excluded, final, settings)))
+    unpaired.sort(key=lambda u: u.child.row)
+    taken = paired | chosen
+    idle = [Idle(v, _idle_reason(v, children, taken, excluded)) for v in volunteers
+            if v.admitted and v.id and vols[v.id] is v and final[v.id] == 0]
+    for v in volunteers:
+        if v.admitted and not v.id:
+            notes.append(f"志愿者报名表第 {v.row} 行({v.name})缺少编号,不能参与结对。")
+    return PairingResult(proposals, unpaired, idle, accepted, kept, settings, target,
+                         list(suggestions.extra_headers), notes)
+
+
+def pairing_batch(result: PairingResult, grids: dict[str, Grid],
+                  batch: WriteBatch | None = None) -> WriteBatch:
+    """The writes for ``result``: the 结对建议 tab (if it changed) and the new 结对 rows."""
+    batch = batch if batch is not None else WriteBatch()
+    content = result.tab()
+    old = grids.get(TAB)
+    if old is None or old.rows != trim([list(r) for r in content.rows]):
+        batch.replace_tab(TAB, content)
+    if not result.accepted:
+        return batch
+    t = result.target
+    values = [{"id": p.id, "volunteer_id": p.volunteer_id, "child_id": p.child_id,
+               "start_date": p.start_date.isoformat(), "status": ACTIVE, "note": PAIR_NOTE}
+              for p in result.accepted]
+    if t.tab is None:
+        if PAIR_TAB in grids and grids[PAIR_TAB].n_rows:
+            raise PairingError(f"“{PAIR_TAB}”表中找不到表头:请在第 1 行写上 "
+                               + "、".join(t.labels.values()) + " 后重新运行。")
+        keys = [k for k in t.labels if k in values[0]]
+        rows = [[t.labels[k] for k in keys]] + [[v[k] for k in keys] for v in values]
+        batch.replace_tab(PAIR_TAB, TabContent(rows=rows, header_rows=1))
+        return batch
+    missing = [k for k in ("volunteer_id", "child_id", "status") if k not in t.columns]
+    if missing:
+        names = {"volunteer_id": "志愿者编号", "child_id": "儿童编号", "status": "状态"}
+        raise PairingError(f"“{t.tab}”表缺少" + "、".join(f"“{names[k]}”" for k in missing)
+                           + "列:请在表头行加上后重新运行,确认的结对才能写入。")
+    for i, v in enumerate(values):
+        for key, col in t.columns.items():
+            if key in v:
+                batch.set_cell(t.tab, t.next_row + i, col, v[key])
+    return batch
+
+
+def pair_book(book: Book, *, dry_run: bool = False, today: dt.date | None = None,
+              templates: dict[str, FormTemplate] | None = None, program: Program | None = None,
+              weights: Weights | None = None) -> tuple[PairingResult, WriteBatch]:
+    """Read ``book``, propose pairs, and (unless ``dry_run``) write them back in one batch."""
+    grids = book.read()
+    result = propose_pairs(grids, templates if templates is not None else default_templates(),
+                           program or Program(), today=today or dt.date.today(),
+                           weights=weights)
+    batch = pairing_batch(result, grids)
+    if not dry_run:
+        book.apply(batch)
+    return result, batch
+
+
+__all__ = ["Idle", "NewPair", "PairingResult", "Unpaired", "pair_book", "pairing_batch",
+           "propose_pairs"]

@@ -1,0 +1,188 @@
+"""The ``结对建议`` tab: proposals out, staff decisions (确认 = 接受 / 拒绝) back in.
+
+Layout (row 1 is the header)::
+
+    儿童编号 | 儿童姓名 | 学校 | 年级 | 志愿者编号 | 志愿者姓名 | 理由 | 代价 | 确认
+    …one row per proposal, then the rows staff decided and the tool keeps…
+
+    未能结对的儿童(N 名)
+    儿童编号 | 儿童姓名 | 学校 | 年级 | 原因
+    …
+    暂无结对儿童的志愿者(N 名)
+    志愿者编号 | 志愿者姓名 | 所属学校 | 所属大队 | 原因
+
+Rows with an empty 确认 belong to the tool and are rewritten every run. A row whose 确认
+staff filled in is read back as a :class:`Decision`; rejected ones (and ones the tool
+cannot act on yet) are written back as they were, columns staff added included.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..books.base import TabContent
+from ..forms.headers import header_key
+from ..table import Grid
+from .model import PairingError, id_key
+
+TAB = "结对建议"
+HEADERS = ["儿童编号", "儿童姓名", "学校", "年级", "志愿者编号", "志愿者姓名", "理由", "代价",
+           "确认"]
+CONFIRM = "确认"
+REASONS = "理由"
+ACCEPT, REJECT, UNCLEAR = "接受", "拒绝", "?"
+UNPAIRED_TITLE = "未能结对的儿童"
+UNPAIRED_HEADERS = ["儿童编号", "儿童姓名", "学校", "年级", "原因"]
+IDLE_TITLE = "暂无结对儿童的志愿者"
+IDLE_HEADERS = ["志愿者编号", "志愿者姓名", "所属学校", "所属大队", "原因"]
+NO_PROPOSALS = "(暂无新的结对建议)"
+BLOCKED = "未写入结对:"
+NOTE = ("此表由 sheets-sync pair 生成。请在“确认”列填写“接受”或“拒绝”:下次运行时,"
+        "接受的行写入“结对”表,拒绝的行保留在这里且不再建议;“确认”为空的行每次运行都会重写。")
+
+_ACCEPT_WORDS = frozenset({"接受", "同意", "确认", "采纳", "可以", "是", "好", "√", "✓", "✔",
+                           "yes", "y", "ok"})
+_REJECT_WORDS = frozenset({"拒绝", "不同意", "不接受", "不采纳", "否", "不", "×", "✗", "✘",
+                           "no", "n"})
+_HEADER_SCAN = 10
+
+
+def mark_of(text: str) -> str:
+    """接受, 拒绝, ``?`` (not understood) or ``""`` (blank) for a 确认 cell."""
+    s = unicodedata.normalize("NFKC", text).strip().lower()
+    if not s:
+        return ""
+    if s in _ACCEPT_WORDS:
+        return ACCEPT
+    if s in _REJECT_WORDS:
+        return REJECT
+    return UNCLEAR
+
+
+@dataclass
+class Decision:
+    """A 结对建议 row staff decided on (确认 filled in)."""
+
+    row: int                    # sheet row in 结对建议
+    child_id: str               # id_key of 儿童编号 ("" when blank)
+    volunteer_id: str
+    mark: str                   # ACCEPT, REJECT or UNCLEAR
+    confirm: str                # 确认 as written
+    cells: dict[str, str]       # header -> text, every column of the row as written
+    blocked: str = ""           # why an accepted row could not be written to 结对 yet
+
+
+@dataclass
+class Suggestions:
+    """What the existing tab holds: staff decisions and the columns staff added."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    extra_headers: list[str] = field(default_factory=list)
+    confirm_column: int = len(HEADERS)
+
+
+def _header_row(grid: Grid) -> int | None:
+    want = {header_key("儿童编号"), header_key("志愿者编号")}
+    for r, cells in enumerate(grid.head(_HEADER_SCAN), start=1):
+        if want <= {header_key(c) for c in cells if c.strip()}:
+            return r
+    return None
+
+
+def read_suggestions(grid: Grid | None) -> Suggestions:
+    """Staff decisions in an existing 结对建议 tab (none when there is no tab).
+
+    Raises :class:`PairingError` when the tab holds something but its header cannot be
+    found, rather than overwrite decisions it cannot read.
+    """
+    out = Suggestions()
+    if grid is None or not grid.n_rows:
+        return out
+    header = _header_row(grid)
+    if header is None:
+        raise PairingError(f"“{TAB}”表中找不到表头(须有“儿童编号”“志愿者编号”“确认”列),"
+                           "为免丢失其中的确认结果,本次没有改写它。请恢复第 1 行的表头,"
+                           "或在没有需要保留的确认时删除这张表,然后重新运行。")
+    labels = grid.rows[header - 1]
+    known = {header_key(h): h for h in HEADERS}
+    cols: dict[str, int] = {}
+    for j, text in enumerate(labels, start=1):
+        if not text.strip():
+            continue
+        name = known.get(header_key(text), text.strip())
+        if name not in cols:
+            cols[name] = j
+            if name not in HEADERS:
+                out.extra_headers.append(name)
+    if CONFIRM not in cols:
+        raise PairingError(f"“{TAB}”表第 {header} 行没有“确认”列:请把这一列加回来"
+                           "(填写 接受 或 拒绝)后重新运行。")
+    out.confirm_column = cols[CONFIRM]
+    titles = (UNPAIRED_TITLE, IDLE_TITLE)
+    for r in range(header + 1, grid.n_rows + 1):
+        first = next((grid.cell(r, j).strip() for j in range(1, 4) if grid.cell(r, j).strip()),
+                     "")
+        if first.startswith(titles):
+            break
+        cells = {name: grid.cell(r, j) for name, j in cols.items()}
+        mark = mark_of(cells[CONFIRM])
+        if not mark:
+            continue
+        out.decisions.append(Decision(r, id_key(cells.get("儿童编号", "")),
+                                      id_key(cells.get("志愿者编号", "")), mark,
+                                      cells[CONFIRM].strip(), cells))
+    return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """One proposal row as shown."""
+
+    child_id: str
+    child_name: str
+    school: str
+    grade: str
+    volunteer_id: str
+    volunteer_name: str
+    reasons: Sequence[str]
+    cost: int
+
+
+def _kept_cells(d: Decision, header: list[str]) -> list[str]:
+    cells = dict(d.cells)
+    if d.blocked:
+        old = cells.get(REASONS, "")
+        if old.startswith(BLOCKED):
+            old = old.split("；", 1)[1] if "；" in old else ""
+        cells[REASONS] = f"{BLOCKED}{d.blocked}" + (f"；{old}" if old else "")
+    return [cells.get(h, "") for h in header]
+
+
+def suggestions_tab(lines: Sequence[Line], kept: Sequence[Decision],
+                    unpaired: Sequence[tuple[str, str, str, str, str]],
+                    idle: Sequence[tuple[str, str, str, str, str]],
+                    extra_headers: Sequence[str] = ()) -> TabContent:
+    """The whole tab: proposals, kept decisions, unpaired children, idle volunteers."""
+    header = [*HEADERS, *extra_headers]
+    pad = [""] * len(extra_headers)
+    rows: list[list[str]] = [header]
+    for ln in lines:
+        rows.append([ln.child_id, ln.child_name, ln.school, ln.grade, ln.volunteer_id,
+                     ln.volunteer_name, "；".join(ln.reasons), str(ln.cost), "", *pad])
+    rows.extend(_kept_cells(d, header) for d in kept)
+    if len(rows) == 1:
+        rows.append([NO_PROPOSALS])
+    for title, head, items in ((UNPAIRED_TITLE, UNPAIRED_HEADERS, unpaired),
+                               (IDLE_TITLE, IDLE_HEADERS, idle)):
+        rows.append([])
+        rows.append([f"{title}({len(items)} 名)"])
+        rows.append(list(head))
+        rows.extend(list(item) for item in items)
+    widths = {1: 10.0, 2: 10.0, 3: 18.0, 4: 6.0, 5: 10.0, 6: 10.0, 7: 60.0, 8: 6.0, 9: 8.0}
+    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE)
+
+
+__all__ = ["ACCEPT", "HEADERS", "REJECT", "TAB", "Decision", "Line", "Suggestions",
+           "mark_of", "read_suggestions", "suggestions_tab"]
