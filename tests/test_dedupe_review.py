@@ -14,7 +14,7 @@ from sheets_sync.dedupe.book import dedupe_book
 from sheets_sync.dedupe.review import REVIEW_TAB, parse_decision
 from tests.test_dedupe_matching import KID, KID_ID, TAB
 
-HEADER = list(KID) + ["班级", "兴趣爱好"]
+HEADER = [*KID, "班级", "兴趣爱好"]
 OLD = {**KID, "编号": "C0001", "班级": "", "兴趣爱好": "画画"}
 NEW = {**KID, "编号": "C0007", "身份证号": "", "出生日期": "2015年3月8日", "班级": "2班",
        "兴趣爱好": "跳舞", "母亲电话": ""}

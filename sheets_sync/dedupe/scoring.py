@@ -11,7 +11,9 @@ has :data:`ESTIMATE_FROM` records or more, u is re-estimated from random pairs.
 Hard negatives (twins, siblings, cousins) share a family and often a birth date; what
 tells them apart is the ID and the given name. Level ``VETO`` (-1) rejects a pair
 outright: two different valid IDs, or names that neither sound, a look-alike character
-(:mod:`.confusions`) nor a swap explain. The same valid ID overrides a name veto.
+(:mod:`.confusions`) nor a swap explain; so does a name that is not the same together
+with another sex or a birth date that is not the same or near. The same valid ID
+overrides a veto.
 """
 
 from __future__ import annotations
@@ -209,6 +211,9 @@ def score_pairs(f: Features, pairs: np.ndarray, comps: tuple[Comparison, ...] = 
         if c.key == "name":
             w = np.where(lv == 1, np.log2(c.m[1] / name_u(f)[i]), w)
         weight += w
+    # family look-alikes: a name that is not the same plus another sex or another birthday
+    name_lv, birth_lv, sex_lv = levels["name"], levels["birth"], levels["sex"]
+    veto |= (name_lv >= 2) & ((sex_lv == 2) | (birth_lv >= 3))
     veto &= levels["id"] != 1
     weight += np.log2(DUP_RATE / max(f.n, 2))
     prob = np.where(veto, 0.0, 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60))))
