@@ -55,6 +55,12 @@ def test_a_rerun_on_an_excel_workbook_writes_nothing(tmp_path: Path) -> None:
     assert len(wb["预算汇总"]._charts) == 1 and len(wb["年级统计"]._charts) == 1
     assert wb["经费结算表"].print_title_rows == "$3:$3"
     assert "生成时间:2026-08-01 09:30" in wb["预算汇总"]["A1"].comment.text
+    total = wb["预算汇总"]["C12"]  # the 已支出 total: a number with a money format
+    assert (wb["预算汇总"]["A12"].value, total.data_type, total.number_format) == (
+        "合计", "n", "#,##0.00")
+    assert wb["预算汇总"]["B13"].value.startswith("=SUM(B4:B11)")
+    assert "A1:Z1" in {str(r) for r in wb["年级统计"].merged_cells.ranges}
+    assert wb["年级统计"].protection.sheet and wb["年级统计"].freeze_panes == "A4"
 
 
 def test_staff_edits_are_recorded_before_they_are_overwritten() -> None:

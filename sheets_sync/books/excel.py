@@ -161,7 +161,7 @@ def _fill_tab(ws: Worksheet, content: TabContent) -> None:
     if content.note:
         ws["A1"].comment = Comment(content.note, "sheets-sync", width=400, height=160)
     if content.print_setup is not None:
-        _print_setup(ws, content.print_setup, len(content.rows), width)
+        _print_setup(ws, content.print_setup)
     for chart in content.charts:
         ws.add_chart(_bar_chart(ws, chart), chart.anchor)
     if content.protected:
@@ -179,7 +179,7 @@ def _put_number(cell: Cell, text: str, number_format: str) -> None:
     cell.number_format = number_format
 
 
-def _print_setup(ws: Worksheet, setup: PrintSetup, n_rows: int, n_cols: int) -> None:
+def _print_setup(ws: Worksheet, setup: PrintSetup) -> None:
     paper = {"A4": ws.PAPERSIZE_A4, "A3": ws.PAPERSIZE_A3}.get(setup.paper, ws.PAPERSIZE_A4)
     ws.page_setup.paperSize = paper
     ws.page_setup.orientation = "landscape" if setup.landscape else "portrait"
@@ -189,8 +189,9 @@ def _print_setup(ws: Worksheet, setup: PrintSetup, n_rows: int, n_cols: int) -> 
         ws.page_setup.fitToHeight = 0
     if setup.repeat_rows is not None:
         ws.print_title_rows = f"{setup.repeat_rows[0]}:{setup.repeat_rows[1]}"
-    r1, c1, r2, c2 = setup.area or (1, 1, max(n_rows, 1), max(n_cols, 1))
-    ws.print_area = f"{a1(r1, c1)}:{a1(r2, c2)}"
+    if setup.area is not None:  # else the used range, charts included
+        r1, c1, r2, c2 = setup.area
+        ws.print_area = f"{a1(r1, c1)}:{a1(r2, c2)}"
     ws.print_options.horizontalCentered = True
 
 

@@ -77,20 +77,20 @@ def roster(school: Record, children: list[Record], forms: Forms,
     b.add([f"{name} 留守儿童花名册"], bold=True)
     b.merge(1, 1, len(COLUMNS))
     visit = " 至 ".join(x for x in (school.t("start_date"), school.t("end_date")) if x)
-    b.add(["县", school.t("county"), "乡镇", school.t("town"), "联系老师",
-           school.t("contact_teacher"), "联系电话", school.t("contact_phone"), "进驻日期",
-           visit or "未定"])
+    teacher = " ".join(x for x in (school.t("contact_teacher"), school.t("contact_phone")) if x)
+    b.add([f"县:{school.t('county') or '未填'}  乡镇:{school.t('town') or '未填'}  "
+           f"联系老师:{teacher or '未填'}  进驻日期:{visit or '未定'}"])
     sexes = Counter(c.t("sex") for c in kids)
-    head: list[str | int] = ["人数", len(kids), "男", sexes["男"], "女", sexes["女"]]
-    if sexes["男"] + sexes["女"] != len(kids):
-        head += ["性别未填", len(kids) - sexes["男"] - sexes["女"]]
-    b.add(head)
+    counts = f"人数:{len(kids)}(男 {sexes['男']},女 {sexes['女']}"
+    other = len(kids) - sexes["男"] - sexes["女"]
+    b.add([counts + (f",性别未填 {other})" if other else ")")])
     by_grade = Counter(grade_label(c) for c in kids)
-    by_grade_sex = Counter((grade_label(c), c.t("sex")) for c in kids)
-    cells: list[str | int] = ["各年级"]
-    for g in sorted(by_grade, key=lambda s: (_class_key(s), s)):
-        cells += [f"{g}(男 {by_grade_sex[(g, '男')]} 女 {by_grade_sex[(g, '女')]})", by_grade[g]]
-    b.add(cells if kids else ["各年级", "暂无登记儿童"])
+    by_sex = Counter((grade_label(c), c.t("sex")) for c in kids)
+    parts = [f"{g} {by_grade[g]} 人(男 {by_sex[(g, '男')]},女 {by_sex[(g, '女')]})"
+             for g in sorted(by_grade, key=lambda s: (_class_key(s), s))]
+    b.add(["各年级:" + (";".join(parts) if parts else "暂无登记儿童")])
+    for r in (2, 3, 4):
+        b.merge(r, 1, len(COLUMNS))
     b.add(COLUMNS)
     for n, c in enumerate(kids, start=1):
         vol = pairs.get(c.t("id"))
