@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sheets_sync.books.base import WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.books.memory import MemoryBook
 from sheets_sync.demo.build import HUB_NAME, demo_books
@@ -164,3 +165,43 @@ def test_archive_rates_tie_out() -> None:
     assert n == len(demo_hub()["留守儿童家庭情况登记表"]) - 1
     assert listed == [f"未完整建档的记录({n - complete} 条)"]
     assert total[4] == str(round(complete / n, 4))
+
+
+def test_a_county_book_gets_the_reports_its_forms_allow() -> None:
+    county = demo_books().books["满城.xlsx"]
+    tabs = {k: [list(r) for r in v] for k, v in county.items()}
+    book = MemoryBook({**tabs, "花名册-旧学校": [["旧内容"]]})  # a tool tab left over: pruned
+    result, _ = report_book(book, now=NOW)
+    assert result.reports == ["rosters", "grades", "archive"]
+    assert "未生成预算汇总:工作簿中没有“预算”表。" in result.problems
+    assert "未生成经费结算表:工作簿中没有“预算”表。" in result.problems
+    assert "预算汇总" not in book.read() and result.deleted == ["花名册-旧学校"]
+
+
+def test_without_a_school_tab_rosters_are_kept_not_pruned() -> None:
+    book = fresh_book()
+    report_book(book, only="rosters", now=NOW)
+    n_rosters = sum(t.startswith("花名册-") for t in book.read())
+    book.apply(_delete("学校"))
+    result, batch = report_book(book, only="rosters", now=NOW)
+    assert result.problems == ["未生成花名册:工作簿中没有“学校”表。"]
+    assert not batch and sum(t.startswith("花名册-") for t in book.read()) == n_rosters
+
+
+def _delete(tab: str) -> WriteBatch:
+    batch = WriteBatch()
+    batch.delete_tab(tab)
+    return batch
+
+
+def test_with_what_the_last_run_wrote_only_staff_edits_are_recorded() -> None:
+    book = fresh_book()
+    first, _ = report_book(book, only="grades", now=NOW)
+    previous = {"年级统计": [list(r) for r in first.tabs["年级统计"].rows]}
+    book.tab("年级统计")[3][1] = "龙泉镇小学(改)"       # a staff edit
+    children = book.tab("留守儿童家庭情况登记表")
+    children.append(list(children[1]))                # the data moves the counts
+    result, _ = report_book(book, only="grades", now=NOW, previous=previous)
+    assert result.overwritten == [Overwrite("年级统计", "B4", "龙泉镇小学(改)", "龙泉镇中心小学")]
+    everything, _ = report_book(fresh_book(), only="grades", now=NOW)
+    assert everything.overwritten == []

@@ -32,6 +32,14 @@ from .rosters import PREFIX, rosters, school_children
 REPORTS = ("rosters", "grades", "archive", "budget", "settlement")
 REPORT_NAMES = {"rosters": "花名册", "grades": "年级统计", "archive": "建档完整率",
                 "budget": "预算汇总", "settlement": "经费结算表"}
+#: The forms (key, tab label) each report is made from.
+NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "rosters": (("school", "学校"), ("child", "留守儿童家庭情况登记表")),
+    "grades": (("child", "留守儿童家庭情况登记表"),),
+    "archive": (("child", "留守儿童家庭情况登记表"),),
+    "budget": (("budget", "预算"), ("expense", "支出明细")),
+    "settlement": (("budget", "预算"), ("expense", "支出明细")),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class ReportsResult:
     """The generated tabs, and what writing them did or would do."""
 
     tabs: dict[str, TabContent] = field(default_factory=dict)
+    reports: list[str] = field(default_factory=list)
     overwritten: list[Overwrite] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
@@ -58,6 +67,7 @@ class ReportsResult:
 
     def summary(self) -> dict[str, Any]:
         return {
+            "reports": self.reports,
             "tabs": list(self.tabs),
             "written": self.written,
             "unchanged": self.unchanged,
@@ -84,10 +94,19 @@ def parse_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
 def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORTS,
                reveal: Mapping[str, Collection[str]] | None = None
                ) -> tuple[dict[str, TabContent], list[str]]:
-    """Each report's tabs from parsed forms (pure), and the problems found on the way."""
+    """Each report's tabs from parsed forms (pure), and the problems found on the way.
+
+    A report whose forms the book does not hold is not made (a problem line says so).
+    """
     reveal = reveal or {}
     tabs: dict[str, TabContent] = {}
     problems: list[str] = []
+    for name in only:
+        lacking = [label for key, label in NEEDS[name] if key not in forms]
+        if lacking:
+            problems.append(f"未生成{REPORT_NAMES[name]}:工作簿中没有"
+                            + "、".join(f"“{x}”" for x in lacking) + "表。")
+    only = [n for n in only if all(key in forms for key, _ in NEEDS[n])]
     if "rosters" in only:
         tabs.update(rosters(forms, reveal.get("rosters", ())))
         for c in school_children(forms)[1]:
@@ -121,9 +140,11 @@ def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplat
     program = program or Program()
     if report is None:
         report = validate_grids(dict(grids), templates, program)
-    tabs, problems = build_tabs(forms_from_report(report), program, only=parse_only(only),
-                                reveal=reveal)
-    return ReportsResult(tabs=tabs, problems=problems)
+    forms = forms_from_report(report)
+    names = parse_only(only)
+    tabs, problems = build_tabs(forms, program, only=names, reveal=reveal)
+    made = [n for n in names if all(key in forms for key, _ in NEEDS[n])]
+    return ReportsResult(tabs=tabs, reports=made, problems=problems)
 
 
 # --------------------------------------------------------------------------- diff
@@ -177,8 +198,14 @@ def stamped(content: TabContent, now: datetime) -> TabContent:
 
 
 def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetime | None = None,
-               prune_rosters: bool = False) -> WriteBatch:
-    """The batch that brings ``grids`` up to ``result.tabs``; fills in written/unchanged."""
+               prune_rosters: bool = False,
+               previous: Mapping[str, list[list[str]]] | None = None) -> WriteBatch:
+    """The batch that brings ``grids`` up to ``result.tabs``; fills in written/unchanged.
+
+    ``result.overwritten`` gets every non-empty cell the batch replaces with other text;
+    given ``previous`` (tab → the rows the last run wrote, from the run's state), only
+    the cells staff changed since then (true staff edits), not those the data moved.
+    """
     now = now or datetime.now()
     batch = WriteBatch()
     for tab, content in result.tabs.items():
@@ -186,7 +213,13 @@ def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetim
         if diff == []:
             result.unchanged.append(tab)
             continue
-        result.overwritten += [o for o in diff or [] if o.old]
+        lost = [o for o in diff or [] if o.old]
+        if previous is not None and tab in previous:
+            before = Grid(trim([list(r) for r in previous[tab]]))
+            edited = {o.cell for o in differences(tab, replace(content, rows=before.rows),
+                                                  grids.get(tab)) or []}
+            lost = [o for o in lost if o.cell in edited]
+        result.overwritten += lost
         result.written.append(tab)
         batch.replace_tab(tab, stamped(content, now))
     if prune_rosters:
@@ -200,22 +233,24 @@ def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetim
 def report_book(book: Book, *, templates: dict[str, FormTemplate] | None = None,
                 program: Program | None = None, only: str | Iterable[str] | None = None,
                 reveal: Mapping[str, Collection[str]] | None = None, dry_run: bool = False,
-                per_school_dir: Path | str | None = None, now: datetime | None = None
+                per_school_dir: Path | str | None = None, now: datetime | None = None,
+                previous: Mapping[str, list[list[str]]] | None = None
                 ) -> tuple[ReportsResult, WriteBatch]:
     """Read ``book`` once, generate the reports, write the tabs that changed in one batch.
 
     Cells about to be overwritten are in ``result.overwritten`` (for the run log) before
-    anything is written. With ``dry_run`` nothing is written (neither the book nor the
+    anything is written (only staff edits when ``previous`` gives what the last run wrote;
+    see :func:`plan_batch`). With ``dry_run`` nothing is written (neither the book nor the
     per-school workbooks). Roster tabs of schools no longer in 学校 are removed.
     """
     grids = book.read()
     result = generate_reports(grids, templates, program, only=only, reveal=reveal)
-    names = parse_only(only)
-    batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in names)
+    batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in result.reports,
+                       previous=previous)
     if not dry_run:
         if batch:
             book.apply(batch)
-        if per_school_dir is not None and "rosters" in names:
+        if per_school_dir is not None and "rosters" in result.reports:
             result.school_books = write_school_books(per_school_dir, result.tabs, now=now)
     return result, batch
 
