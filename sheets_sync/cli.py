@@ -143,6 +143,234 @@ def validate(obj: Context, book: str, credentials: Path | None, as_json: bool, f
     sys.exit(0 if report.valid else 1)
 
 
+# --------------------------------------------------------------------------- project: sync, run
+
+def _project(obj: Context) -> Any:
+    from .sync.project import load_project
+
+    return load_project(obj.config)
+
+
+def _print_sync(result: Any, *, dry_run: bool) -> None:
+    if dry_run:
+        click.echo(result.plan_text)
+    c = result.counts
+    click.echo(f"第 {result.run_id} 次同步:{result.status};新增 {c.get('appended', 0)} 行,"
+               f"修改 {c.get('updated', 0)} 个单元格,移动 {c.get('moved', 0)},"
+               f"删除 {c.get('deleted', 0)},冲突 {c.get('conflicts', 0)},"
+               f"新编号 {c.get('new_ids', 0)}。")
+    for b in result.books:
+        extra = f"({b.message})" if b.message else ""
+        click.echo(f"  {b.name}[{'总表' if b.role == 'hub' else '分表'}]:{b.status}"
+                   f",{b.cells} 个单元格{extra}")
+    for m in result.messages:
+        click.echo(f"  {m}")
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def init(directory: Path) -> None:
+    """Write a commented sheets-sync.toml into DIRECTORY (default: here) to start a project.
+
+    Example:
+
+        sheets-sync init 项目 && cd 项目 && sheets-sync sync --dry-run
+    """
+    from .sync.init import init_project
+
+    path = init_project(directory)
+    click.echo(f"已生成 {path}:请按注释填写总表和各分表的位置,然后运行 sheets-sync sync。")
+
+
+@cli.command()
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
+    """Merge the hub and its spokes both ways (the project in ./sheets-sync.toml).
+
+    One-sided edits flow; edits to different cells of a record both survive; two values in
+    one cell become a 同步冲突 row; deleted rows go to 回收站; new rows get an 编号.
+    Exit 0 when every book synced, 1 when a book was skipped or the run failed.
+
+    Example:
+
+        sheets-sync sync --dry-run
+    """
+    from .sync.run import sync_project
+
+    result = sync_project(_project(obj), dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+    else:
+        _print_sync(result, dry_run=dry_run)
+    sys.exit(0 if result.status in {"ok", "dry-run"} else 1)
+
+
+@cli.command()
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def run(obj: Context, as_json: bool, dry_run: bool) -> None:
+    """Run the whole pipeline on the project: sync, then validate the hub.
+
+    This is what a scheduled job runs. Exit 0 when everything synced and the hub has no
+    validation errors, 1 otherwise.
+
+    Example:
+
+        sheets-sync run --json
+    """
+    from .output import summary_line
+    from .sync.pipeline import run_pipeline
+
+    result = run_pipeline(_project(obj), dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+    else:
+        _print_sync(result.sync, dry_run=dry_run)
+        if result.validation is not None:
+            click.echo("校验:" + summary_line(result.validation))
+        for m in result.messages:
+            click.echo(m)
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN", type=int)
+@json_option
+@click.pass_obj
+@handle_errors
+def restore(obj: Context, run_id: int, as_json: bool) -> None:
+    """Put every book back as it was before run RUN (see sheets-sync history).
+
+    Example:
+
+        sheets-sync restore 12
+    """
+    from .sync.restore import restore as do_restore
+
+    result = do_restore(_project(obj), run_id)
+    if as_json:
+        click.echo(json.dumps({"run": result.run_id, "restored_run": result.restored_run,
+                               "books": result.books, "messages": result.messages},
+                              ensure_ascii=False, indent=1))
+        return
+    click.echo(f"已把工作簿恢复到第 {result.restored_run} 次运行之前"
+               f"(本次为第 {result.run_id} 次运行):")
+    for name, n in result.books.items():
+        click.echo(f"  {name}:{n} 个工作表")
+    for m in result.messages:
+        click.echo(f"  {m}")
+
+
+@cli.command()
+@click.argument("record_id", metavar="[ID]", required=False)
+@click.option("--limit", default=200, show_default=True, help="Show at most this many changes.")
+@json_option
+@click.pass_obj
+@handle_errors
+def history(obj: Context, record_id: str | None, limit: int, as_json: bool) -> None:
+    """Show the audit trail: every cell a run changed (for one record with ID).
+
+    Example:
+
+        sheets-sync history C0042
+    """
+    from dataclasses import asdict
+
+    from .sync.restore import history as audit
+
+    rows = audit(_project(obj), record_id, limit)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo("没有记录。")
+    for r in rows:
+        click.echo(f"{r.at} 第{r.run_id}次 {r.book}/{r.tab} {r.record_id} {r.field}:"
+                   f"“{r.old}” → “{r.new}”(来源 {r.source})")
+
+
+def parse_interval(text: str) -> float:
+    """``90s``, ``10m``, ``1h`` (or plain seconds) -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    t = text.strip().lower()
+    try:
+        value = float(t[:-1]) * units[t[-1]] if t and t[-1] in units else float(t)
+    except ValueError:
+        raise click.BadParameter(f"“{text}”不是时间间隔,请写成 30s、10m 或 1h。") from None
+    if value < 10:
+        raise click.BadParameter("间隔至少 10 秒(Google 每分钟只允许有限的请求)。")
+    return value
+
+
+@cli.command()
+@click.option("--every", "every", default="10m", show_default=True,
+              help="Interval between runs: 30s, 10m, 1h.")
+@click.option("--times", type=int, default=None, help="Stop after this many runs (default: never).")
+@click.pass_obj
+@handle_errors
+def watch(obj: Context, every: str, times: int | None) -> None:
+    """Run the pipeline now and then every interval, in the foreground, until Ctrl-C.
+
+    A failed run is reported and retried at the next tick; the project lock stops two
+    runs from overlapping.
+
+    Example:
+
+        sheets-sync watch --every 10m
+    """
+    from .sync.pipeline import run_pipeline
+    from .sync.pipeline import watch as watch_loop
+
+    watch_loop(lambda: run_pipeline(_project(obj)), parse_interval(every), times=times,
+               echo=click.echo)
+
+
+# --------------------------------------------------------------------------- pair
+
+@cli.command()
+@book_argument
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def pair(obj: Context, book: str, credentials: Path | None, as_json: bool,
+         dry_run: bool) -> None:
+    """Propose a volunteer for every child without an active pair (结对建议 tab).
+
+    Proposals are a minimum-cost assignment per school (or county): admitted, trained
+    volunteers only, each up to pair_capacity children (default 3), weak subjects matched
+    to talents, loads balanced, same sex from grade 5. Staff write 接受 or 拒绝 in 确认; the
+    next run appends accepted rows to 结对 once and never proposes a rejected pair again.
+
+    Example:
+
+        sheets-sync pair 总表.xlsx --dry-run
+    """
+    from .books import open_book
+    from .pairing import pair_book
+
+    result, batch = pair_book(open_book(book, credentials=credentials), dry_run=dry_run,
+                              templates=obj.templates(), program=obj.program())
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"结对建议 {len(result.proposals)} 条;写入结对 {len(result.accepted)} 条;"
+               f"无法结对的儿童 {len(result.unpaired_children)} 名;"
+               f"暂无儿童的志愿者 {len(result.idle_volunteers)} 名。")
+    for note in result.notes:
+        click.echo(f"  {note}")
+    if dry_run:
+        click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
+                   f"{len(batch.tabs)} 个工作表)")
+
+
 # --------------------------------------------------------------------------- templates
 
 @cli.group()
