@@ -205,3 +205,15 @@ def test_with_what_the_last_run_wrote_only_staff_edits_are_recorded() -> None:
     assert result.overwritten == [Overwrite("年级统计", "B4", "龙泉镇小学(改)", "龙泉镇中心小学")]
     everything, _ = report_book(fresh_book(), only="grades", now=NOW)
     assert everything.overwritten == []
+
+
+class _ReadOnlyBook(MemoryBook):
+    writable = False
+
+
+def test_a_book_that_cannot_hold_tabs_is_not_written() -> None:
+    book = _ReadOnlyBook({k: [list(r) for r in v] for k, v in demo_hub().items()}, name="儿童.csv")
+    result, batch = report_book(book, only="grades")
+    assert not batch and book.applies == 0 and list(result.tabs) == ["年级统计"]
+    assert result.problems == ["儿童.csv 不能保存生成的表格(例如 CSV 文件),本次只生成、未写入:"
+                               "请对 Excel 工作簿或 Google 表格运行。"]

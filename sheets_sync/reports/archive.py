@@ -84,7 +84,7 @@ def archive(forms: Forms, program: Program) -> TabContent:
         b.add([c.t("id"), c.t("name"), school, f"{c.tab} 第 {c.row} 行", ";".join(what)])
     if not missing:
         b.add(["全部记录已完整建档"])
-    return b.content(header_rows=2, widths={1: 10, 2: 18, 3: 18, 4: 24, 5: 60},
+    return b.content(header_rows=2, widths={1: 10, 2: 18, 3: 18, 4: 32, 5: 60},
                      note=generated_note("五项建档信息:基本信息、性格特征、兴趣爱好、健康状况、"
                                          "联系方式"),
                      print_setup=PrintSetup(repeat_rows=(2, 2)))

@@ -247,6 +247,10 @@ def report_book(book: Book, *, templates: dict[str, FormTemplate] | None = None,
     result = generate_reports(grids, templates, program, only=only, reveal=reveal)
     batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in result.reports,
                        previous=previous)
+    if not getattr(book, "writable", True):  # a CSV export cannot hold generated tabs
+        result.problems.append(f"{book.name} 不能保存生成的表格(例如 CSV 文件),本次只生成、未写入:"
+                               "请对 Excel 工作簿或 Google 表格运行。")
+        return result, WriteBatch()
     if not dry_run:
         if batch:
             book.apply(batch)
