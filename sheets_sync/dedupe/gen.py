@@ -12,7 +12,8 @@ Hard negatives (must never be linked):
 
 * twins (4 % of families): same birth date, school, parents, guardian and phones; a
   different given name (half of them share the first given character); 30 % of twins
-  have no ID number;
+  have no ID number. Parents do not give two children names that sound alike
+  (曦宇/曦雨): such twins, one without an ID, could not be told from a homophone typo;
 * siblings: same family, born 1–6 years apart;
 * cousins (10 % of families are paired): the same grandparent guardian, name and phone,
   half with the same surname, different parents;
@@ -166,6 +167,12 @@ class _Gen:
         return ""
 
 
+def _sounds_like(name: str, names: set[str]) -> bool:
+    """Does ``name`` sound like a sibling's (parents do not name two children alike)?"""
+    key = " ".join(fuzzy_syllable(char_pinyin(c)) for c in name)
+    return any(key == " ".join(fuzzy_syllable(char_pinyin(c)) for c in n) for n in names)
+
+
 def _format_date(d: dt.date, style: int) -> str:
     return (d.isoformat(), f"{d.year}年{d.month}月{d.day}日", f"{d.year}/{d.month}/{d.day}",
             f"{d:%Y.%m.%d}")[style]
@@ -231,7 +238,7 @@ def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7) -> Generat
             if c == 1 and twins and rng.random() < 0.5:
                 first = first or recs[-1]["姓名"][len(sur)]
             name = sur + (g.pick(COMMON)[1:] if rng.random() < 0.03 else g.given(first))
-            while name in names:
+            while _sounds_like(name, names):
                 name = sur + g.given()
             names.add(name)
             sex = "男" if rng.random() < 0.52 else "女"

@@ -12,8 +12,9 @@ Hard negatives (twins, siblings, cousins) share a family and often a birth date;
 tells them apart is the ID and the given name. Level ``VETO`` (-1) rejects a pair
 outright: two different valid IDs, or names that neither sound, a look-alike character
 (:mod:`.confusions`) nor a swap explain; so does a name that is not the same together
-with another sex or a birth date that is not the same or near. The same valid ID
-overrides a veto.
+with another sex or a birth date that is not the same or near, and two records whose
+father and mother are both named and both different (cousins of one name). The same
+valid ID overrides a veto.
 """
 
 from __future__ import annotations
@@ -214,6 +215,8 @@ def score_pairs(f: Features, pairs: np.ndarray, comps: tuple[Comparison, ...] = 
     # family look-alikes: a name that is not the same plus another sex or another birthday
     name_lv, birth_lv, sex_lv = levels["name"], levels["birth"], levels["sex"]
     veto |= (name_lv >= 2) & ((sex_lv == 2) | (birth_lv >= 3))
+    # cousins of one name: both parents named, both different
+    veto |= (levels["father"] == 2) & (levels["mother"] == 2)
     veto &= levels["id"] != 1
     weight += np.log2(DUP_RATE / max(f.n, 2))
     prob = np.where(veto, 0.0, 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60))))
