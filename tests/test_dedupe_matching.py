@@ -111,6 +111,10 @@ SIB_BORN = dt.date(2013, 6, 1)
                       父亲电话="15012340001", 母亲姓名="赵敏", 母亲电话="15112340002",
                       监护人姓名="王福", 监护人电话="15212340003"),
                  id="same-name-same-school-no-id"),
+    pytest.param(copy(身份证号="", 出生日期="2014-10-19", 学校="龙泉镇中心小学",
+                      父亲姓名="王军", 父亲电话="15012340001", 母亲姓名="赵敏",
+                      母亲电话="15112340002"), id="cousin-of-the-same-name"),
+    pytest.param(copy(姓名="王晓明", 性别="女", 身份证号=""), id="homophone-but-other-sex"),
 ])
 def test_family_members_and_namesakes_are_not_linked(background: list[list[str]],
                                                      other: dict[str, str]) -> None:
