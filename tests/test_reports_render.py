@@ -217,3 +217,10 @@ def test_a_book_that_cannot_hold_tabs_is_not_written() -> None:
     assert not batch and book.applies == 0 and list(result.tabs) == ["年级统计"]
     assert result.problems == ["儿童.csv 不能保存生成的表格(例如 CSV 文件),本次只生成、未写入:"
                                "请对 Excel 工作簿或 Google 表格运行。"]
+
+
+@pytest.mark.parametrize("name", ["roster.png", "budget.png", "settlement.png"])
+def test_docs_renderings_are_committed_and_small(name: str) -> None:
+    path = Path(__file__).parent.parent / "docs" / name
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) <= 200 * 1024
