@@ -67,6 +67,7 @@ def test_dry_run_writes_nothing(state: Path) -> None:
     assert len(res.pairs) == 1
     assert REVIEW_TAB in batch.tabs
     assert REVIEW_TAB not in book.read()
+    assert not state.exists()
 
 
 def test_state_db_is_private(state: Path) -> None:

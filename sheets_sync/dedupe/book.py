@@ -54,7 +54,7 @@ def dedupe_book(book: Book, *, state_dir: Path, dry_run: bool = False, tab: str 
     res = find_duplicates(grids, templates, program, tab=tab)
     run_at = now()
     batch = WriteBatch()
-    store = DecisionStore(Path(state_dir))
+    store = DecisionStore(Path(state_dir), read_only=dry_run)
     try:
         decided = store.decisions()
         for d in read_decisions(grids.get(REVIEW_TAB)):

@@ -50,8 +50,13 @@ def now() -> str:
 class DecisionStore:
     """The ``dedupe_decisions`` and ``dedupe_audit`` tables of one state database."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, *, read_only: bool = False) -> None:
+        """Open (or create) the database; ``read_only`` creates nothing on disk (dry runs)."""
         self.path = Path(state_dir) / "state.db"
+        if read_only and not self.path.exists():
+            self.db = sqlite3.connect(":memory:")
+            self.db.executescript(_SCHEMA)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
