@@ -72,11 +72,20 @@ def print_fixes(report: Report, *, dry_run: bool) -> None:
 
 
 def print_demo(run: DemoRun) -> None:
-    click.echo(f"演示数据已写入 {run.directory}(说明见 {run.directory / 'README.md'})")
+    click.echo(f"演示项目已写入 {run.directory}(说明见 {run.directory / 'README.md'})")
     for name, n in run.counts.items():
         click.echo(f"  {name}:{n} 行")
+    click.echo("两边的修改:")
+    for e in run.edits:
+        click.echo(f"  {e.book} {e.record} {e.column}:{e.note}")
+    if run.sync is not None:
+        c = run.sync.counts
+        click.echo(f"同步:修改 {c.get('updated', 0)} 个单元格,新增 {c.get('appended', 0)} 行,"
+                   f"删除 {c.get('deleted', 0)} 行(→ 回收站),冲突 {c.get('conflicts', 0)} 个"
+                   f"(→ 同步冲突),新编号 {c.get('new_ids', 0)} 个。")
     click.echo("校验结果:")
     for report in run.reports:
         click.echo("  " + summary_line(report))
     click.echo(f"埋设的问题 {run.planted_total} 个,找到 {run.planted_found} 个;"
                f"问题已写入各工作簿的“校验问题”工作表和“校验结果”列。")
+    click.echo(f"接着可以:cd {run.directory} && sheets-sync run")

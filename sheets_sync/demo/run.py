@@ -1,23 +1,53 @@
-"""``sheets-sync demo``: build the synthetic program, then run every step that exists on it."""
+"""``sheets-sync demo``: build the synthetic program as a project folder, then run every step.
+
+1. write the books (hub 总表.xlsx, one spoke per county) and ``sheets-sync.toml``;
+2. a first sync records the base;
+3. staff edits on both sides — an edit in the hub, an edit in a spoke, the same cell edited
+   differently on both sides (a conflict), a row deleted in a spoke, a new row in a spoke;
+4. the sync merges them (the conflict goes to 同步冲突, the deleted row to 回收站);
+5. every book is validated, findings written back.
+
+``sheets-sync run`` inside the folder then works as-is.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..books.base import WriteBatch
 from ..books.excel import ExcelBook
-from ..config import Program
+from ..config import CONFIG_NAME, Program
 from ..forms.findings import validate_book
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report
+from ..sync.init import TEMPLATE
+from ..sync.project import load_project
+from ..sync.run import RunResult, sync_project
+from ..table import Grid
 from .build import DemoResult, build_demo
+
+CHILD_TAB = "留守儿童家庭情况登记表"
+
+
+@dataclass
+class DemoEdit:
+    book: str
+    tab: str
+    record: str
+    column: str
+    old: str
+    new: str
+    note: str
 
 
 @dataclass
 class DemoRun:
     directory: Path
     result: DemoResult
+    edits: list[DemoEdit] = field(default_factory=list)
+    sync: RunResult | None = None
     reports: list[Report] = field(default_factory=list)
     planted_total: int = 0
     planted_found: int = 0
@@ -31,22 +61,130 @@ class DemoRun:
         return {
             "directory": str(self.directory),
             "counts": self.counts,
+            "edits": [asdict(e) for e in self.edits],
+            "sync": self.sync.as_json() if self.sync else None,
             "books": [r.summary() for r in self.reports],
             "planted": {"total": self.planted_total, "found": self.planted_found,
                         "missed": [vars(p) for p in self.missed]},
         }
 
 
+class _Tab:
+    """A form tab of a demo book, addressed by record id and header."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self.header_row = next(i for i, r in enumerate(grid.rows, 1) if "编号" in r)
+        self.headers = grid.rows[self.header_row - 1]
+
+    def col(self, header: str) -> int:
+        return self.headers.index(header) + 1
+
+    def row_of(self, record: str) -> int:
+        id_col = self.col("编号")
+        return next(r for r in range(self.header_row + 1, self.grid.n_rows + 1)
+                    if self.grid.cell(r, id_col) == record)
+
+    def rows(self) -> range:
+        return range(self.header_row + 1, self.grid.n_rows + 1)
+
+
+def _clean_ids(run: DemoRun, book: Path) -> list[str]:
+    """Ids of child rows in ``book`` with no planted problem (safe to edit in the demo)."""
+    planted = {(Path(p.book).name, p.row) for p in run.result.planted if p.tab == CHILD_TAB}
+    tab = _Tab(ExcelBook(book).read()[CHILD_TAB])
+    id_col = tab.col("编号")
+    return [tab.grid.cell(r, id_col) for r in tab.rows()
+            if (book.name, r) not in planted and tab.grid.cell(r, id_col)]
+
+
+class _Editor:
+    """Staff edits on the demo books, one write per book."""
+
+    def __init__(self, run: DemoRun) -> None:
+        self.run = run
+        self.tabs: dict[Path, _Tab] = {}
+        self.batches: dict[Path, WriteBatch] = {}
+
+    def _tab(self, book: Path) -> _Tab:
+        if book not in self.tabs:
+            self.tabs[book] = _Tab(ExcelBook(book).read()[CHILD_TAB])
+            self.batches[book] = WriteBatch()
+        return self.tabs[book]
+
+    def edit(self, book: Path, record: str, column: str, new: str, note: str) -> None:
+        tab = self._tab(book)
+        row, col = tab.row_of(record), tab.col(column)
+        self.batches[book].set_cell(CHILD_TAB, row, col, new)
+        self.run.edits.append(DemoEdit(book.name, CHILD_TAB, record, column,
+                                       tab.grid.cell(row, col), new, note))
+
+    def delete(self, book: Path, record: str) -> None:
+        tab = self._tab(book)
+        row = tab.row_of(record)
+        for j in range(1, len(tab.headers) + 1):
+            self.batches[book].set_cell(CHILD_TAB, row, j, "")
+        self.run.edits.append(DemoEdit(book.name, CHILD_TAB, record, "(整行)", record, "",
+                                       "分表中删除了这一行 → 回收站"))
+
+    def add_like(self, book: Path, like: str) -> None:
+        """A new child row (no 编号, no ID) modelled on ``like``, after the last row."""
+        tab = self._tab(book)
+        src, new_row = tab.row_of(like), tab.grid.n_rows + 1
+        for j, header in enumerate(tab.headers, 1):
+            value = tab.grid.cell(src, j)
+            if header in {"编号", "身份证号"}:
+                value = ""
+            elif header == "姓名":
+                value = value[:1] + "新"
+            self.batches[book].set_cell(CHILD_TAB, new_row, j, value)
+        self.run.edits.append(DemoEdit(book.name, CHILD_TAB, "(新行)", "(整行)", "", "",
+                                       f"分表中新登记了一名儿童(第 {new_row} 行,没有编号)"))
+
+    def save(self) -> None:
+        for book, batch in self.batches.items():
+            ExcelBook(book).apply(batch)
+
+
+def _stage_edits(run: DemoRun) -> None:
+    hub, (mancheng, shunping, qingyuan) = run.result.hub, run.result.counties[:3]
+    m_ids, s_ids, q_ids = (_clean_ids(run, p) for p in (mancheng, shunping, qingyuan))
+    ed = _Editor(run)
+    ed.edit(hub, m_ids[0], "兴趣爱好", "踢足球", "总表中修改 → 流向满城分表")
+    ed.edit(mancheng, m_ids[1], "学习情况", "数学进步明显", "分表中修改 → 流向总表")
+    ed.edit(hub, m_ids[2], "监护人电话", "13900001111", "同一单元格两边改成不同的值:冲突")
+    ed.edit(mancheng, m_ids[2], "监护人电话", "13900002222", "(冲突的另一边,记入“同步冲突”)")
+    ed.delete(shunping, s_ids[0])
+    ed.add_like(qingyuan, q_ids[0])
+    ed.save()
+
+
+def write_config(directory: Path) -> Path:
+    """The demo project's sheets-sync.toml (the commented template `init` writes)."""
+    path = directory / CONFIG_NAME
+    path.write_text(TEMPLATE, encoding="utf-8")
+    return path
+
+
 def run_demo(directory: Path, *, seed: int = 2026,
              templates: dict[str, FormTemplate] | None = None,
              program: Program | None = None) -> DemoRun:
-    """Write the demo books into ``directory`` and validate each (findings written back)."""
+    """Write the demo project into ``directory``, sync edits on both sides, validate each book."""
     program = program or Program()
     templates = templates if templates is not None else default_templates()
     result = build_demo(directory, seed=seed, program=program)
+    write_config(directory)
+    (directory / ".sheets-sync").mkdir(exist_ok=True)
+    for stale in (directory / ".sheets-sync").glob("state.db*"):
+        stale.unlink()  # a demo re-built in the same folder starts a new history
     run = DemoRun(directory=directory, result=result)
+    project = load_project(directory)
+    sync_project(project)  # the first run records the base
+    _stage_edits(run)
+    run.sync = sync_project(project)
+
     found: set[tuple[str, str, int, str]] = set()
-    for path in [result.hub, *result.counties]:
+    for path in result.books:
         report, _ = validate_book(ExcelBook(path), templates=templates, program=program)
         run.reports.append(report)
         found.update((path.name, p.tab, p.row, p.code) for p in report.problems)
@@ -56,4 +194,24 @@ def run_demo(directory: Path, *, seed: int = 2026,
             run.planted_found += 1
         else:
             run.missed.append(p)
+    _append_readme(run)
     return run
+
+
+def _append_readme(run: DemoRun) -> None:
+    lines = ["", "## 同步演示", "",
+             "本文件夹也是一个 sheets-sync 项目(`sheets-sync.toml`):总表是 `总表.xlsx`,"
+             "三个县的工作簿是分表。演示先同步一次记下基准,然后在两边做了这些修改,再同步:", "",
+             "| 工作簿 | 编号 | 列 | 原值 | 新值 | 说明 |", "| --- | --- | --- | --- | --- | --- |"]
+    for e in run.edits:
+        lines.append(f"| {e.book} | {e.record} | {e.column} | {e.old} | {e.new} | {e.note} |")
+    if run.sync:
+        c = run.sync.counts
+        lines += ["", f"同步结果:修改 {c.get('updated', 0)} 个单元格,新增 {c.get('appended', 0)} 行,"
+                  f"删除 {c.get('deleted', 0)} 行(在总表的“回收站”),冲突 {c.get('conflicts', 0)} 个"
+                  f"(在总表的“同步冲突”),新编号 {c.get('new_ids', 0)} 个。", "",
+                  "在本文件夹运行 `sheets-sync run` 可以再同步并校验;`sheets-sync history 编号` "
+                  "查看某条记录的修改历史。"]
+    readme = run.directory / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\n".join(lines) + "\n",
+                      encoding="utf-8")

@@ -1,0 +1,43 @@
+"""`sheets-sync demo DIR` as a user runs it: a project folder, edits on both sides synced,
+every book validated, and `sheets-sync run` working inside the folder afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sheets_sync.books.excel import read_workbook
+from sheets_sync.cli import cli
+
+
+def test_demo_is_a_working_project(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", str(demo), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    counts = data["sync"]["counts"]
+    assert (counts["updated"], counts["appended"], counts["deleted"], counts["conflicts"],
+            counts["new_ids"]) == (3, 1, 1, 1, 1)
+    assert data["planted"]["found"] == data["planted"]["total"] == 51
+    assert (demo / "sheets-sync.toml").exists()
+
+    hub = read_workbook(demo / "总表.xlsx")
+    conflict = next(e for e in data["edits"] if "冲突" in e["note"])
+    conflicts = "\n".join("|".join(r) for r in hub["同步冲突"].rows)
+    assert conflict["record"] in conflicts and "13900002222" in conflicts  # the spoke's value kept
+    deleted = next(e for e in data["edits"] if e["column"] == "(整行)" and e["record"] != "(新行)")
+    assert deleted["record"] in "\n".join("|".join(r) for r in hub["回收站"].rows)
+    assert "同步演示" in (demo / "README.md").read_text(encoding="utf-8")
+
+    cwd = Path.cwd()
+    os.chdir(demo)
+    try:
+        again = CliRunner().invoke(cli, ["run", "--json"], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+    out = json.loads(again.output)
+    assert out["sync"]["status"] == "ok" and out["sync"]["counts"]["updated"] == 0
+    assert out["validate"]["errors"] == 26 and again.exit_code == 1  # the planted problems
