@@ -207,8 +207,9 @@ def _append_readme(run: DemoRun) -> None:
         lines.append(f"| {e.book} | {e.record} | {e.column} | {e.old} | {e.new} | {e.note} |")
     if run.sync:
         c = run.sync.counts
-        lines += ["", f"同步结果:修改 {c.get('updated', 0)} 个单元格,新增 {c.get('appended', 0)} 行,"
-                  f"删除 {c.get('deleted', 0)} 行(在总表的“回收站”),冲突 {c.get('conflicts', 0)} 个"
+        lines += ["", f"同步结果:修改 {c.get('updated', 0)} 个单元格,"
+                  f"新增 {c.get('appended', 0)} 行,删除 {c.get('deleted', 0)} 行(在总表的“回收站”),"
+                  f"冲突 {c.get('conflicts', 0)} 个"
                   f"(在总表的“同步冲突”),新编号 {c.get('new_ids', 0)} 个。", "",
                   "在本文件夹运行 `sheets-sync run` 可以再同步并校验;`sheets-sync history 编号` "
                   "查看某条记录的修改历史。"]
