@@ -14,7 +14,9 @@ Order of events, each safe to be killed after:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import signal
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,7 @@ CONFLICT_HEADER = ["时间", "运行", "表单", "编号", "字段", "保留的�
                    "来自", "原值", "说明"]
 RECYCLE_HEADER = ["删除时间", "运行", "表单", "编号", "删除于", "原所在工作簿", "内容(表头:值)"]
 Pending = tuple[str, str, str, str]  # form, book, row fingerprint, id
+CRASH_ENV = "SHEETS_SYNC_CRASH_AT"
 LOG_HEADER = ["时间", "运行", "结果", "新增", "修改单元格", "移出", "删除", "冲突", "新编号",
               "说明"]
 
@@ -99,6 +102,12 @@ def _open(project: Project, spec_name: str, location: str,
         return books[location]
     return open_book(location, backup_dir=project.state_path / "backups",
                      credentials=project.credentials)
+
+
+def _crash_point(step: str) -> None:
+    """Die here, without cleanup, when the crash-safety tests ask for this step."""
+    if os.environ.get(CRASH_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _read(project: Project, entries: list[_Book], books: Mapping[str, Book] | None) -> None:
@@ -169,25 +178,62 @@ def _canon(form: FormTemplate, key: str, texts: set[str], project: Project) -> d
     return {u: str(t).strip() for u, t in zip(uniq, res.text.tolist(), strict=True)}
 
 
+def _matcher(project: Project, fk: str, spokes: list[_Book],
+             records: Iterable[Values]) -> Callable[[Values], set[str]]:
+    """A function: record values -> names of the spokes whose partition claims them.
+
+    Partition values compare canonically (``满城县`` is ``满城``); ``records`` are the values
+    the function will be asked about (their texts are canonicalised once, together).
+    """
+    form = project.templates[fk]
+    keys = {k for s in spokes for k in s.partition}
+    recs = list(records)
+    canon: dict[str, dict[str, str]] = {}
+    for k in keys:
+        texts = {v.get(k, "") for v in recs} | {s.partition[k] for s in spokes if k in s.partition}
+        canon[k] = _canon(form, k, texts, project)
+
+    def match(values: Values) -> set[str]:
+        return {s.name for s in spokes
+                if all(canon[k][values.get(k, "")] == canon[k][v] and canon[k][v]
+                       for k, v in s.partition.items())}
+    return match
+
+
 def _placement(project: Project, fk: str, merged: MergeResult, spokes: list[_Book],
                bases: dict[tuple[str, str], dict[str, Values]]) -> dict[str, set[str]]:
     """id -> names of the spokes that should hold it."""
-    form = project.templates[fk]
-    keys = {k for s in spokes for k in s.partition}
-    canon: dict[str, dict[str, str]] = {}
-    for k in keys:
-        texts = {v.get(k, "") for v in merged.records.values()}
-        texts |= {s.partition[k] for s in spokes if k in s.partition}
-        canon[k] = _canon(form, k, texts, project)
+    match = _matcher(project, fk, spokes, merged.records.values())
     out: dict[str, set[str]] = {}
     for rid, values in merged.records.items():
-        match = {s.name for s in spokes
-                 if all(canon[k][values.get(k, "")] == canon[k][v] and canon[k][v]
-                        for k, v in s.partition.items())}
-        if not match:  # no spoke claims it (blank or unknown): it stays where it is
-            match = {s.name for s in spokes
+        claim = match(values)
+        if not claim:  # no spoke claims it (blank or unknown): it stays where it is
+            claim = {s.name for s in spokes
                      if (s.active and rid in s.tabs[fk].rows) or rid in bases.get((fk, s.name), {})}
-        out[rid] = match
+        out[rid] = claim
+    return out
+
+
+def _moved_out(project: Project, fk: str, hub: _Book, spokes: list[_Book],
+               bases: dict[tuple[str, str], dict[str, Values]]) -> dict[str, dict[str, Values]]:
+    """Each spoke's base without the records it no longer holds because they moved away.
+
+    A record a spoke's base has but the spoke does not, and that the hub places in another
+    spoke, was moved out by a sync whose write landed but whose commit did not (a crash):
+    it is not a deletion in that spoke.
+    """
+    hub_now = hub.tabs[fk].current()
+    missing = {s.name: [rid for rid in bases[(fk, s.name)]
+                        if rid in hub_now and rid not in s.tabs[fk].rows] for s in spokes}
+    out = {s.name: bases[(fk, s.name)] for s in spokes}
+    if not any(missing.values()):
+        return out
+    match = _matcher(project, fk, spokes, (hub_now[r] for m in missing.values() for r in m))
+    for s in spokes:
+        gone = {rid for rid in missing[s.name] if (claim := match(hub_now[rid]))
+                and s.name not in claim}
+        if gone:
+            out[s.name] = {rid: v for rid, v in out[s.name].items() if rid not in gone}
     return out
 
 
@@ -256,9 +302,10 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
         spokes = [b for b in entries[1:] if fk in b.forms]
         active = [s for s in spokes if s.active]
         hub_ft = hub.tabs[fk]
+        spoke_bases = _moved_out(project, fk, hub, active, bases)
         merged = merge_form(
             Side(hub.name, hub_ft.current(), bases[(fk, hub.name)]),
-            [Side(s.name, s.tabs[fk].current(), bases[(fk, s.name)]) for s in active],
+            [Side(s.name, s.tabs[fk].current(), spoke_bases[s.name]) for s in active],
             policy=project.conflict_policy, tombstones=tombs[fk])
         label = {f.key: f.label for f in form.fields}
         for c in merged.conflicts:
@@ -334,6 +381,7 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
         return result
 
     state.journal(run_id, highs, pending, _backups(entries, batches))
+    _crash_point("before-write")
     for b in entries:
         if not b.active:
             state.book_status(run_id, b.name, "skipped", b.result.message)
@@ -352,12 +400,14 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
                     return result
                 continue
             b.result.status, b.result.cells = "written", batch.n_cells()
+            _crash_point(f"written:{b.name}")
         audit = [a for p in plans[b.name].values() for a in p.audit]
         state.commit_book(
             run_id, b.name,
             {fk: (bases[(fk, b.name)], p.base) for fk, p in plans[b.name].items()}, audit,
             tombstones=new_tombs if b is hub else (), revived=revived if b is hub else (),
             status=b.result.status, cells=b.result.cells)
+        _crash_point(f"committed:{b.name}")
     if any(b.result.status in {"skipped", "failed"} for b in entries):
         result.status = "partial"
     return result
