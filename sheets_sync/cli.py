@@ -216,7 +216,7 @@ def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
 @click.pass_obj
 @handle_errors
 def run(obj: Context, as_json: bool, dry_run: bool) -> None:
-    """Run the whole pipeline on the project: sync, then validate the hub.
+    """Run the whole pipeline on the project: sync, validate the hub, generate its tabs.
 
     This is what a scheduled job runs. Exit 0 when everything synced and the hub has no
     validation errors, 1 otherwise.
@@ -330,6 +330,83 @@ def watch(obj: Context, every: str, times: int | None) -> None:
 
     watch_loop(lambda: run_pipeline(_project(obj)), parse_interval(every), times=times,
                echo=click.echo)
+
+
+# --------------------------------------------------------------------------- report
+
+def parse_reveal(values: tuple[str, ...]) -> dict[str, set[str]]:
+    """``rosters=child.guardian_phone`` (repeatable) -> {"rosters": {"child.guardian_phone"}}."""
+    out: dict[str, set[str]] = {}
+    for v in values:
+        name, sep, fields = v.partition("=")
+        if not sep or not fields:
+            raise click.BadParameter(
+                f"“{v}”应写成 报表=表单.字段,例如 rosters=child.guardian_phone。")
+        out.setdefault(name.strip(), set()).update(f.strip() for f in fields.split(","))
+    return out
+
+
+@cli.command()
+@book_argument
+@click.option("--only", help="Comma-separated: rosters,grades,archive,budget,settlement "
+                             "(default: all).")
+@click.option("--per-school-books", "per_school", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write one workbook per school (only that school's children) here.")
+@click.option("--reveal", multiple=True, metavar="REPORT=FORM.FIELD",
+              help="Show a sensitive field in full in one report, e.g. "
+                   "rosters=child.guardian_phone (repeatable).")
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def report(obj: Context, book: str, credentials: Path | None, only: str | None,
+           per_school: Path | None, reveal: tuple[str, ...], as_json: bool,
+           dry_run: bool) -> None:
+    """Generate the tool's tabs in BOOK: rosters, grade counts, archive, budget, settlement.
+
+    花名册-<学校> per school, 年级统计, 建档完整率, 预算汇总 (with =SUM check cells and a chart)
+    and 经费结算表 (printable on A4). Sensitive fields are masked unless --reveal lets one
+    through. Only tabs whose content changed are rewritten; staff edits inside them are
+    overwritten and listed first. Exit 1 when a report has problems (e.g. money that does
+    not parse).
+
+    Example:
+
+        sheets-sync report 总表.xlsx --only rosters --per-school-books 各校花名册/
+    """
+    from .books import open_book
+    from .reports import report_book
+    from .reports.render import parse_only
+
+    try:
+        parse_only(only)
+    except SheetsSyncError as e:
+        raise click.BadParameter(str(e), param_hint="--only") from None
+    result, batch = report_book(open_book(book, credentials=credentials),
+                                templates=obj.templates(), program=obj.program(), only=only,
+                                reveal=parse_reveal(reveal), dry_run=dry_run,
+                                per_school_dir=per_school)
+    if as_json:
+        click.echo(json.dumps({**result.summary(), "dry_run": dry_run}, ensure_ascii=False,
+                              indent=1))
+    else:
+        verb = "将写入" if dry_run else "已写入"
+        click.echo(f"{verb}:{'、'.join(result.written) or '无(没有变化)'}")
+        if result.unchanged:
+            click.echo(f"没有变化:{'、'.join(result.unchanged)}")
+        if result.deleted:
+            click.echo(f"删除(学校已不在学校表中):{'、'.join(result.deleted)}")
+        for o in result.overwritten[:20]:
+            click.echo(f"  将覆盖 {o.tab}!{o.cell} “{o.old}” → “{o.new}”")
+        if len(result.overwritten) > 20:
+            click.echo(f"  ……另有 {len(result.overwritten) - 20} 个单元格将被覆盖")
+        for path in result.school_books:
+            click.echo(f"各校花名册:{path}")
+        for problem in result.problems:
+            click.echo(f"[问题] {problem}")
+        if dry_run:
+            click.echo(f"(--dry-run:未写入;将写入 {len(batch.tabs)} 个工作表)")
+    sys.exit(1 if result.problems else 0)
 
 
 # --------------------------------------------------------------------------- pair

@@ -95,3 +95,39 @@ def test_validate_a_google_spreadsheet_over_the_local_server(tmp_path: Path, mon
         assert code == 1
         assert json.loads(out)["problems"][0]["code"] == "grade.invalid"
         assert fake.values(key, "校验问题")[1][6] == "grade.invalid"
+
+
+def test_report_writes_tabs_then_nothing_on_a_rerun(tmp_path: Path) -> None:
+    from sheets_sync.books.excel import read_workbook
+
+    path = tmp_path / "b.xlsx"
+    write_workbook(path, book_tabs(CHILD, {**CHILD, "编号": "C0002", "姓名": "王小兰",
+                                           "身份证号": ""}))
+    code, out = run("report", str(path), "--only", "rosters,grades", "--json")
+    data = json.loads(out)
+    assert code == 0, out
+    assert set(data["written"]) == {"花名册-城关镇中心小学", "年级统计"}
+    tabs = read_workbook(path)
+    roster = "\n".join("|".join(r) for r in tabs["花名册-城关镇中心小学"].rows)
+    assert "王小红" in roster and "王小兰" in roster
+    assert CHILD["监护人电话"] not in roster  # masked by default
+    before = path.read_bytes()
+    code, out = run("report", str(path), "--only", "rosters,grades", "--json")
+    assert json.loads(out)["written"] == [] and path.read_bytes() == before
+
+
+def test_report_reveal_lets_one_field_through(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    write_workbook(path, book_tabs(CHILD))
+    code, out = run("report", str(path), "--only", "rosters",
+                    "--reveal", "rosters=child.guardian_phone", "--dry-run")
+    assert code == 0, out
+    code, out = run("report", str(path), "--reveal", "rosters")
+    assert code == 2 and "rosters=child.guardian_phone" in out
+
+
+def test_report_unknown_name_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    write_workbook(path, book_tabs(CHILD))
+    code, out = run("report", str(path), "--only", "bugdet")
+    assert code == 2 and "不是报表名称" in out

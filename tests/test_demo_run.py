@@ -41,3 +41,4 @@ def test_demo_is_a_working_project(tmp_path: Path) -> None:
     out = json.loads(again.output)
     assert out["sync"]["status"] == "ok" and out["sync"]["counts"]["updated"] == 0
     assert out["validate"]["errors"] == 26 and again.exit_code == 1  # the planted problems
+    assert "预算汇总" in out["report"]["tabs"] and "年级统计" in out["report"]["tabs"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..books.base import Book, TabContent, WriteBatch
 from ..config import Program
-from ..privacy import mask
+from ..privacy import field_mask_type, mask
 from ..table import Grid, trim
 from .headers import RESULT_COLUMN
 from .template import FormTemplate, default_templates
@@ -26,17 +26,14 @@ NO_PROBLEMS = "未发现问题"
 
 
 def _sensitive(p: Problem, forms: dict[str, FormTemplate]) -> str | None:
-    """The field type to mask ``p.value`` with, or None if it may be shown."""
+    """The mask kind for ``p.value`` (see :mod:`sheets_sync.privacy`), or None to show it."""
     form = forms.get(p.tab)
     if form is None or not p.field:
         return None
     try:
-        fld = form.field(p.field)
+        return field_mask_type(form, form.field(p.field))
     except KeyError:
         return None
-    if fld.sensitive or form.sensitive:
-        return fld.type
-    return None
 
 
 def shown(p: Problem, forms: dict[str, FormTemplate]) -> tuple[str, str]:

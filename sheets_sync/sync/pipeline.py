@@ -2,7 +2,8 @@
 
 1. sync hub and spokes (:func:`.run.sync_project`);
 2. validate the hub's form tabs and write the findings back
-   (:func:`~sheets_sync.forms.findings.validate_book`).
+   (:func:`~sheets_sync.forms.findings.validate_book`);
+3. generate the hub's report tabs (:func:`~sheets_sync.reports.report_book`).
 
 Later steps (duplicates, generated tabs) join here as they land; each step is the same code
 its own command runs, never a second implementation.
@@ -19,6 +20,7 @@ from ..books import open_book
 from ..errors import SheetsSyncError
 from ..forms.findings import validate_book
 from ..forms.validate import Report
+from ..reports import ReportsResult, report_book
 from .project import Project
 from .run import RunResult, sync_project
 
@@ -27,6 +29,7 @@ from .run import RunResult, sync_project
 class PipelineResult:
     sync: RunResult
     validation: Report | None = None
+    reports: ReportsResult | None = None
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -37,11 +40,12 @@ class PipelineResult:
     def as_json(self) -> dict[str, Any]:
         return {"sync": self.sync.as_json(),
                 "validate": self.validation.summary() if self.validation else None,
+                "report": self.reports.summary() if self.reports else None,
                 "messages": self.messages}
 
 
 def run_pipeline(project: Project, *, dry_run: bool = False) -> PipelineResult:
-    """Sync, then validate the hub. A step that cannot run is reported, not raised."""
+    """Sync, then validate the hub, then its reports. A step that fails is reported, not raised."""
     result = PipelineResult(sync=sync_project(project, dry_run=dry_run))
     if result.sync.status == "failed":
         return result
@@ -52,6 +56,13 @@ def run_pipeline(project: Project, *, dry_run: bool = False) -> PipelineResult:
                                              program=project.program, dry_run=dry_run)
     except SheetsSyncError as e:
         result.messages.append(f"校验未完成:{e}")
+        return result
+    try:
+        result.reports, _ = report_book(hub, templates=project.templates,
+                                        program=project.program, dry_run=dry_run)
+        result.messages.extend(f"报表:{p}" for p in result.reports.problems)
+    except SheetsSyncError as e:
+        result.messages.append(f"报表未完成:{e}")
     return result
 
 
