@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..table import col_letter, col_number
+
 MAX_COLUMNS = 18278  # ZZZ
 
 _CELL = re.compile(r"^\$?([A-Za-z]{0,3})\$?(\d{0,7})$")
@@ -19,21 +21,13 @@ _CELL_LIKE = re.compile(r"^[A-Za-z]{1,3}\d+$|^[Rr]\d*[Cc]\d*$")
 
 
 def column_letters(index: int) -> str:
-    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """0 -> 'A', 25 -> 'Z', 26 -> 'AA' (0-based: the API's grid indexes)."""
+    return col_letter(index + 1)
 
 
 def column_index(letters: str) -> int:
     """'A' -> 0, 'AA' -> 26."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
+    return col_number(letters) - 1
 
 
 def quote_title(title: str) -> str:
