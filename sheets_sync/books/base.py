@@ -22,6 +22,19 @@ from ..table import Grid
 Cell = tuple[int, int]
 """(row, col), both 1-based."""
 
+CHOICE_SPARE_ROWS = 500
+"""Rows below the last data row that a dropdown still covers, for rows staff add."""
+
+
+@dataclass(frozen=True)
+class Dropdown:
+    """A list of allowed values on rows ``first_row``..``last_row`` of column ``col``."""
+
+    col: int
+    first_row: int
+    last_row: int
+    values: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -67,7 +80,10 @@ class TabContent:
     * ``section_rows``: further rows styled like the header (a section's column heads);
     * ``bold_rows``: rows in bold (totals); ``merges``: ``(row1, col1, row2, col2)``;
     * ``print_setup``, ``charts``; ``protected``: edits warn (Google: warning-only
-      protection; Excel: sheet protection without a password).
+      protection; Excel: sheet protection without a password);
+    * ``choices``: column → allowed values, a dropdown on the data rows (see
+      :meth:`dropdowns`). Other values are warned about, not refused: staff may have
+      written something else before, and what they wrote is kept.
     """
 
     rows: list[list[str]]
@@ -82,6 +98,22 @@ class TabContent:
     print_setup: PrintSetup | None = None
     charts: list[Chart] = field(default_factory=list)
     protected: bool = False
+    choices: dict[int, list[str]] = field(default_factory=dict)
+
+    def dropdowns(self) -> list[Dropdown]:
+        """The dropdowns of ``choices``, by column, over the data rows.
+
+        The data rows start below ``header_rows`` and end above the first section row
+        after them (a section starts another table), or, without one,
+        :data:`CHOICE_SPARE_ROWS` rows below the last row. Empty lists give none.
+        """
+        first = self.header_rows + 1
+        below = sorted(r for r in self.section_rows if r >= first)
+        last = below[0] - 1 if below else max(len(self.rows), first) + CHOICE_SPARE_ROWS
+        if last < first:
+            return []
+        return [Dropdown(col, first, last, tuple(values))
+                for col, values in sorted(self.choices.items()) if values]
 
 
 @dataclass

@@ -47,13 +47,14 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, ZipError
 
 from ..errors import BookError, BookNotFound, BookUnreadable, TabNotFound, WorkbookLocked
 from ..table import Grid, a1, trim
-from .base import Chart, PrintSetup, TabContent, WriteBatch
+from .base import Chart, Dropdown, PrintSetup, TabContent, WriteBatch
 from .cells import rows_text
 from .locks import lock_file_for
 
@@ -64,6 +65,7 @@ _T = TypeVar("_T")
 READABLE = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 WRITABLE = frozenset({".xlsx", ".xlsm"})
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+MAX_LIST_CHARS = 255  # Excel's limit for a dropdown's inline list ("接受,拒绝")
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -164,8 +166,37 @@ def _fill_tab(ws: Worksheet, content: TabContent) -> None:
         _print_setup(ws, content.print_setup)
     for chart in content.charts:
         ws.add_chart(_bar_chart(ws, chart), chart.anchor)
+    for dropdown in content.dropdowns():
+        ws.add_data_validation(_list_validation(ws.title, dropdown))
     if content.protected:
         ws.protection.sheet = True  # no password: 审阅 → 撤销工作表保护 lifts it
+
+
+def _list_validation(tab: str, dropdown: Dropdown) -> DataValidation:
+    """A dropdown (arrow shown) that warns about other values and lets staff keep them.
+
+    The values go inline (``"接受,拒绝"``): Excel allows 255 characters there and no
+    separator or quote inside a value, so longer lists and such values are refused.
+    """
+    where = f"工作表“{tab}”第 {get_column_letter(dropdown.col)} 列的下拉选项"
+    bad = [v for v in dropdown.values if "," in v or '"' in v]
+    if bad:
+        raise BookError(f"{where}“{bad[0]}”含有英文逗号或双引号,Excel 的下拉列表不能包含"
+                        "这些字符。请改用顿号“、”或去掉引号。")
+    listed = ",".join(dropdown.values)
+    if len(listed) > MAX_LIST_CHARS:
+        raise BookError(f"{where}连同分隔的逗号共有 {len(listed)} 个字符,超过了 Excel 下拉列表"
+                        f"的上限 {MAX_LIST_CHARS} 个字符。请减少或缩短选项。")
+    shown = "、".join(dropdown.values)
+    validation = DataValidation(
+        type="list", formula1=f'"{listed}"', allow_blank=True,
+        showErrorMessage=True, errorStyle="warning", errorTitle="不在下拉列表中",
+        error=f"这一列应填写:{shown}。请点单元格右侧的箭头从列表中选择。"[:255],
+        showInputMessage=True, promptTitle="请从列表中选择", prompt=f"可选:{shown}"[:255],
+    )
+    letter = get_column_letter(dropdown.col)
+    validation.add(f"{letter}{dropdown.first_row}:{letter}{dropdown.last_row}")
+    return validation
 
 
 def _put_number(cell: Cell, text: str, number_format: str) -> None:

@@ -15,9 +15,15 @@ merged; ``appendDimension`` first where a cell lies outside the grid. A tool-own
 rebuilt in place (same sheet id, so links to it keep working) or added with ``addSheet``
 under a sheet id chosen here, so later requests of the same batch can reference it:
 content, ``formulaValue`` only for :attr:`TabContent.formulas`, a bold shaded frozen
-header, column widths, the note on A1 and a warning-only protected range. Deleted tabs go
-last. Google applies a batchUpdate atomically. Only a batch over ~2 MB is split into
-several (each atomic; the error then says a re-run completes it).
+header, column widths, the note on A1 and a warning-only protected range; and the report
+layout ExcelBook writes: ``numbers`` as ``numberValue`` with a number format (formula
+cells too), section rows styled like the header, bold rows, merges (after the values),
+dropdowns (``ONE_OF_LIST``, warning only; the protection leaves their cells out, as
+staff are meant to fill them) and column charts. A rebuilt tab first loses
+its old charts (``deleteEmbeddedObject``; their ids come with the tab list) and merges.
+``print_setup`` has no Sheets API equivalent (printing is set in the print dialog) and
+is ignored. Deleted tabs go last. Google applies a batchUpdate atomically. Only a batch
+over ~2 MB is split into several (each atomic; the error then says a re-run completes it).
 
 Failures: 408/429/5xx, timeouts and dropped connections are retried within a budget
 (:mod:`.retry`). A write that may have landed although no answer came (5xx, timeout,
@@ -35,6 +41,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -44,8 +51,8 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession
 
 from ..errors import BookError, TabNotFound
-from ..table import Grid, a1, trim
-from .base import TabContent, WriteBatch
+from ..table import Grid, a1, col_number, trim
+from .base import Chart, Dropdown, TabContent, WriteBatch
 from .credentials import CredentialsRejected, GoogleCredentials, load_credentials
 from .excel import estimate_widths
 from .retry import (
@@ -79,8 +86,11 @@ HEADER_FORMAT = {"textFormat": {"bold": True},
 META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,sheetType,hidden,"
     "gridProperties(rowCount,columnCount,frozenRowCount)),"
-    "protectedRanges(protectedRangeId,description,warningOnly,range))"
+    "protectedRanges(protectedRangeId,description,warningOnly,range,unprotectedRanges),"
+    "charts(chartId))"
 )
+VALUE_FIELDS = "userEnteredValue,userEnteredFormat.numberFormat"
+CHART_PIXELS = (680, 340)  # about Excel's 18 cm x 9 cm
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 _URL = re.compile(r"^https?:/+docs\.google\.com/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]+)")
@@ -164,6 +174,7 @@ class SheetInfo:
     is_grid: bool = True
     hidden: bool = False
     protected: tuple[dict[str, Any], ...] = ()
+    charts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,7 +192,8 @@ class SpreadsheetInfo:
                 int(p.get("sheetId", 0)), str(p.get("title", "")), int(p.get("index", 0)),
                 int(g.get("rowCount", 0)), int(g.get("columnCount", 0)),
                 p.get("sheetType", "GRID") == "GRID", bool(p.get("hidden")),
-                tuple(s.get("protectedRanges") or ())))
+                tuple(s.get("protectedRanges") or ()),
+                tuple(int(c["chartId"]) for c in s.get("charts") or () if "chartId" in c)))
         sheets.sort(key=lambda s: s.index)
         return cls(str((data.get("properties") or {}).get("title", "")), tuple(sheets))
 
@@ -275,14 +287,139 @@ def _row_chunks(rows: list[list[str]], limit: int) -> Iterable[tuple[int, list[l
         yield start, rows[start:]
 
 
+def _number_cell(text: str, pattern: str) -> dict[str, Any]:
+    """``text`` (a plain decimal) as a number shown with ``pattern``; else as text."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return _text_cell(text)
+    if not value.is_finite():
+        return _text_cell(text)
+    number: int | float = int(value) if value == value.to_integral_value() else float(value)
+    return {"userEnteredValue": {"numberValue": number},
+            "userEnteredFormat": {"numberFormat": _number_format(pattern)}}
+
+
+def _number_format(pattern: str) -> dict[str, str]:
+    return {"type": "PERCENT" if "%" in pattern else "NUMBER", "pattern": pattern}
+
+
+def _content_rows(content: TabContent, start: int, rows: list[list[str]],
+                  ) -> list[list[dict[str, Any]]]:
+    """Cells of ``rows`` (the first is sheet row ``start``): text, or numbers where asked."""
+    out = []
+    for i, row in enumerate(rows, start=start):
+        cells = []
+        for j, text in enumerate(row, start=1):
+            pattern = content.numbers.get((i, j)) if text else None
+            cells.append(_number_cell(text, pattern) if pattern else _text_cell(text))
+        out.append(cells)
+    return out
+
+
+def _spans(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted rows as runs of consecutive rows ``(first, last)``."""
+    spans: list[tuple[int, int]] = []
+    for r in sorted(set(rows)):
+        if spans and spans[-1][1] == r - 1:
+            spans[-1] = (spans[-1][0], r)
+        else:
+            spans.append((r, r))
+    return spans
+
+
+def _box(sid: int, r1: int, c1: int, r2: int, c2: int) -> dict[str, int]:
+    """The GridRange of 1-based rows r1..r2 and columns c1..c2."""
+    return {"sheetId": sid, "startRowIndex": r1 - 1, "endRowIndex": r2,
+            "startColumnIndex": c1 - 1, "endColumnIndex": c2}
+
+
+_ANCHOR = re.compile(r"^([A-Za-z]{1,3})([1-9][0-9]*)$")
+
+
+def _anchor(book: str, tab: str, chart: Chart) -> tuple[int, int]:
+    m = _ANCHOR.match(chart.anchor.strip())
+    if m is None:
+        raise BookError(f"工作表“{tab}”的图表“{chart.title}”的位置“{chart.anchor}”不是单元格地址"
+                        f"(应像 H2 这样)。(表格 {book} 没有改动)")
+    return int(m.group(2)), col_number(m.group(1).upper())
+
+
+def _chart_request(sid: int, chart: Chart, anchor: tuple[int, int]) -> dict[str, Any]:
+    """``addChart``: clustered columns, the row above each range as its header."""
+    ranges = (chart.categories, *chart.series)
+    header = 1 if all(first > 1 for _, first, _ in ranges) else 0
+
+    def source(col: int, first: int, last: int) -> dict[str, Any]:
+        return {"sources": [_box(sid, first - header, col, last, col)]}
+
+    axes = [{"position": position, "title": text} for position, text in
+            (("BOTTOM_AXIS", chart.x_title), ("LEFT_AXIS", chart.y_title)) if text]
+    basic: dict[str, Any] = {
+        "chartType": "COLUMN", "legendPosition": "BOTTOM_LEGEND",
+        **({"axis": axes} if axes else {}),
+        "domains": [{"domain": {"sourceRange": source(*chart.categories)}}],
+        "series": [{"series": {"sourceRange": source(*s)}, "targetAxis": "LEFT_AXIS"}
+                   for s in chart.series],
+        "headerCount": header}
+    width, height = CHART_PIXELS
+    return {"addChart": {"chart": {
+        "spec": {"title": chart.title, "basicChart": basic},
+        "position": {"overlayPosition": {
+            "anchorCell": {"sheetId": sid, "rowIndex": anchor[0] - 1,
+                           "columnIndex": anchor[1] - 1},
+            "widthPixels": width, "heightPixels": height}}}}}
+
+
+def _validation_request(sid: int, dropdown: Dropdown) -> dict[str, Any]:
+    """``setDataValidation``: a dropdown that flags other values but keeps them."""
+    return {"setDataValidation": {
+        "range": _box(sid, dropdown.first_row, dropdown.col, dropdown.last_row, dropdown.col),
+        "rule": {"condition": {"type": "ONE_OF_LIST",
+                               "values": [{"userEnteredValue": v} for v in dropdown.values]},
+                 "inputMessage": "请从下拉列表中选择:" + "、".join(dropdown.values),
+                 "strict": False, "showCustomUi": True}}}
+
+
+def _protection(sid: int, old: SheetInfo | None, dropdowns: list[Dropdown],
+                ) -> list[dict[str, Any]]:
+    """The warning-only protection of a tool-owned tab, minus the dropdown cells staff fill."""
+    free = [_box(sid, d.first_row, d.col, d.last_row, d.col) for d in dropdowns]
+    mine = [p for p in (old.protected if old else ()) if p.get("description") == PROTECT_NOTE]
+    if not mine:
+        given: dict[str, Any] = {"range": {"sheetId": sid}, "description": PROTECT_NOTE,
+                                 "warningOnly": True}
+        return [{"addProtectedRange": {"protectedRange": {
+            **given, **({"unprotectedRanges": free} if free else {})}}}]
+    if not free and not mine[0].get("unprotectedRanges"):
+        return []
+    return [{"updateProtectedRange": {
+        "protectedRange": {"protectedRangeId": mine[0]["protectedRangeId"],
+                           "unprotectedRanges": free},
+        "fields": "unprotectedRanges"}}]
+
+
+def _extent(content: TabContent, dropdowns: list[Dropdown],
+            anchors: list[tuple[int, int]]) -> tuple[int, int]:
+    """Rows and columns the tab needs: its cells, merges, dropdowns, charts and sources."""
+    cells = [(len(content.rows), max((len(r) for r in content.rows), default=0)),
+             *content.formulas, *((r2, c2) for _, _, r2, c2 in content.merges),
+             *((d.last_row, d.col) for d in dropdowns), *anchors]
+    for chart in content.charts:
+        cells += [(last, col) for col, _, last in (chart.categories, *chart.series)]
+    height = max(r for r, _ in cells)
+    width = max(c for _, c in cells)
+    return max(height, content.header_rows + 1, 1), max(width, 1)
+
+
 def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabContent,
                   taken: set[int], request_bytes: int) -> list[dict[str, Any]]:
     for i, row in enumerate(content.rows, start=1):
         for j, text in enumerate(row, start=1):
             _check_length(book, title, i, j, text)
-    height = max([len(content.rows), *(r for r, _ in content.formulas)])
-    width = max([0, *(len(r) for r in content.rows), *(c for _, c in content.formulas)])
-    n_rows, n_cols = max(height, content.header_rows + 1, 1), max(width, 1)
+    dropdowns = content.dropdowns()
+    anchors = [_anchor(book, title, chart) for chart in content.charts]
+    n_rows, n_cols = _extent(content, dropdowns, anchors)
     grid = {"rowCount": n_rows, "columnCount": n_cols, "frozenRowCount": content.header_rows}
     old = info.find(title)
     out: list[dict[str, Any]] = []
@@ -293,6 +430,7 @@ def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabCont
     else:
         sid = old.sheet_id
         whole = {"sheetId": sid}
+        out += [{"deleteEmbeddedObject": {"objectId": cid}} for cid in old.charts]
         out += [
             {"unmergeCells": {"range": whole}},
             {"updateSheetProperties": {
@@ -304,18 +442,30 @@ def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabCont
                                                        "note,dataValidation"}},
         ]
     for start, chunk in _row_chunks(content.rows, request_bytes):
-        out.append(_update_cells(sid, start + 1, 1, [[_text_cell(t) for t in r] for r in chunk]))
+        out.append(_update_cells(sid, start + 1, 1, _content_rows(content, start + 1, chunk),
+                                 fields=VALUE_FIELDS))
     for (r, c), formula in sorted(content.formulas.items()):
         text = formula if formula.startswith("=") else "=" + formula
         _check_length(book, title, r, c, text)
-        out.append(_update_cells(sid, r, c, [[{"userEnteredValue": {"formulaValue": text}}]]))
-    header_width = max((len(r) for r in content.rows[: content.header_rows]), default=0)
-    if content.header_rows > 0 and header_width:
+        cell: dict[str, Any] = {"userEnteredValue": {"formulaValue": text}}
+        if (r, c) in content.numbers:
+            cell["userEnteredFormat"] = {"numberFormat": _number_format(content.numbers[(r, c)])}
+        out.append(_update_cells(sid, r, c, [[cell]], fields=VALUE_FIELDS))
+    width = max((len(r) for r in content.rows), default=0)
+    styled = set(range(1, content.header_rows + 1)) | content.section_rows
+    for r1, r2 in _spans(styled) if width else ():
         out.append({"repeatCell": {
-            "range": {"sheetId": sid, "startRowIndex": 0, "endRowIndex": content.header_rows,
-                      "startColumnIndex": 0, "endColumnIndex": header_width},
-            "cell": {"userEnteredFormat": HEADER_FORMAT},
+            "range": _box(sid, r1, 1, r2, width), "cell": {"userEnteredFormat": HEADER_FORMAT},
             "fields": "userEnteredFormat.textFormat.bold,userEnteredFormat.backgroundColor"}})
+    for r1, r2 in _spans(content.bold_rows - styled) if width else ():
+        out.append({"repeatCell": {
+            "range": _box(sid, r1, 1, r2, width),
+            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+            "fields": "userEnteredFormat.textFormat.bold"}})
+    for r1, c1, r2, c2 in content.merges:
+        out.append({"mergeCells": {"range": _box(sid, r1, c1, r2, c2),
+                                   "mergeType": "MERGE_ALL"}})
+    out += [_validation_request(sid, d) for d in dropdowns]
     for j, chars in sorted((content.widths or estimate_widths(content.rows)).items()):
         out.append({"updateDimensionProperties": {
             "range": {"sheetId": sid, "dimension": "COLUMNS", "startIndex": j - 1,
@@ -323,9 +473,9 @@ def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabCont
             "properties": {"pixelSize": round(chars * 7 + 5)}, "fields": "pixelSize"}})
     if content.note:
         out.append(_update_cells(sid, 1, 1, [[{"note": content.note}]], fields="note"))
-    if old is None or not any(p.get("description") == PROTECT_NOTE for p in old.protected):
-        out.append({"addProtectedRange": {"protectedRange": {
-            "range": {"sheetId": sid}, "description": PROTECT_NOTE, "warningOnly": True}}})
+    out += _protection(sid, old, dropdowns)
+    out += [_chart_request(sid, chart, anchor)
+            for chart, anchor in zip(content.charts, anchors, strict=True)]
     return out
 
 

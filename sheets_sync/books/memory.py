@@ -2,7 +2,9 @@
 
 It behaves like a workbook: :meth:`MemoryBook.read` hands out copies (changing them
 changes nothing), :meth:`MemoryBook.apply` applies a whole batch or nothing, and keeps
-``history`` and ``applies`` so tests can check what a run wrote.
+``history`` and ``applies`` so tests can check what a run wrote. The dropdowns of a
+tool-owned tab are kept too (:meth:`MemoryBook.dropdowns`); like a real book, they do
+not stop anyone writing other text.
 
     >>> book = MemoryBook({"学校": [["学校名称"], ["第一小学"]]})
     >>> batch = WriteBatch(); batch.set_cell("学校", 3, 1, "0042")
@@ -16,7 +18,7 @@ import copy
 
 from ..errors import TabNotFound
 from ..table import Grid, trim
-from .base import TabContent, WriteBatch
+from .base import Dropdown, TabContent, WriteBatch
 
 __all__ = ["MemoryBook"]
 
@@ -31,6 +33,7 @@ class MemoryBook:
         self._tabs: dict[str, list[list[str]]] = {
             tab: [list(row) for row in rows] for tab, rows in (tabs or {}).items()
         }
+        self._dropdowns: dict[str, list[Dropdown]] = {}
         self.applies = 0
         self.history: list[WriteBatch] = []
 
@@ -54,6 +57,12 @@ class MemoryBook:
             raise TabNotFound(self._name, name)
         return self._tabs[name]
 
+    def dropdowns(self, name: str) -> list[Dropdown]:
+        """The dropdowns the last write of tool-owned tab ``name`` set (none for user tabs)."""
+        if name not in self._tabs:
+            raise TabNotFound(self._name, name)
+        return list(self._dropdowns.get(name, []))
+
     def apply(self, batch: WriteBatch) -> None:
         """Apply ``batch`` all or nothing; an empty batch changes and records nothing."""
         if not batch:
@@ -62,6 +71,7 @@ class MemoryBook:
             if cells and tab not in self._tabs:
                 raise TabNotFound(self._name, tab)
         tabs = {tab: [list(row) for row in rows] for tab, rows in self._tabs.items()}
+        dropdowns = dict(self._dropdowns)
         for tab, cells in batch.cells.items():
             rows = tabs[tab] if cells else []
             for (r, c), text in cells.items():
@@ -73,9 +83,12 @@ class MemoryBook:
                 row[c - 1] = text
         for tab, content in batch.tabs.items():
             tabs[tab] = _render(content)
+            dropdowns[tab] = content.dropdowns()
         for tab in batch.delete_tabs:
             tabs.pop(tab, None)
+            dropdowns.pop(tab, None)
         self._tabs = tabs
+        self._dropdowns = dropdowns
         self.applies += 1
         self.history.append(copy.deepcopy(batch))
 

@@ -11,7 +11,10 @@ Layout (row 1 is the header)::
     暂无结对儿童的志愿者(N 名)
     志愿者编号 | 志愿者姓名 | 所属学校 | 所属大队 | 原因
 
-Rows with an empty 确认 belong to the tool and are rewritten every run. A row whose 确认
+The 确认 column has a dropdown (接受 / 拒绝) over the proposal rows; other words are
+warned about, not refused, and still read (同意, √, 不 …). The section titles and
+column heads below are styled like the header. Rows with an empty 确认 belong to the
+tool and are rewritten every run. A row whose 确认
 staff filled in is read back as a :class:`Decision`; rejected ones (and ones the tool
 cannot act on yet) are written back as they were, columns staff added included.
 """
@@ -174,14 +177,18 @@ def suggestions_tab(lines: Sequence[Line], kept: Sequence[Decision],
     rows.extend(_kept_cells(d, header) for d in kept)
     if len(rows) == 1:
         rows.append([NO_PROPOSALS])
+    sections: set[int] = set()
     for title, head, items in ((UNPAIRED_TITLE, UNPAIRED_HEADERS, unpaired),
                                (IDLE_TITLE, IDLE_HEADERS, idle)):
         rows.append([])
         rows.append([f"{title}({len(items)} 名)"])
         rows.append(list(head))
+        sections |= {len(rows) - 1, len(rows)}
         rows.extend(list(item) for item in items)
     widths = {1: 10.0, 2: 10.0, 3: 18.0, 4: 6.0, 5: 10.0, 6: 10.0, 7: 60.0, 8: 6.0, 9: 8.0}
-    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE)
+    # the 确认 dropdown covers the proposal rows, down to the first section
+    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE, section_rows=sections,
+                      choices={HEADERS.index(CONFIRM) + 1: [ACCEPT, REJECT]})
 
 
 __all__ = ["ACCEPT", "HEADERS", "REJECT", "TAB", "Decision", "Line", "Suggestions",
