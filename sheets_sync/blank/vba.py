@@ -21,6 +21,7 @@ import re
 import struct
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .cfb import write_cfb
@@ -87,6 +88,7 @@ def document_module(name: str, base: str) -> Module:
 
 # --------------------------------------------------------------------- compression
 
+@lru_cache(maxsize=64)
 def compress(data: bytes) -> bytes:
     """[MS-OVBA] 2.4.1 compression: 4096-byte chunks of literals and copy tokens."""
     out = bytearray(b"\x01")

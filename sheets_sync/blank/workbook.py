@@ -15,6 +15,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from copy import copy
 from typing import Any, Literal
 
 from openpyxl import Workbook
@@ -197,10 +198,11 @@ def form_sheet(wb: Workbook, form: FormTemplate, program: Program, lists: Lists,
         dim = ws.column_dimensions[col]
         dim.number_format = fmt
         dim.protection = Protection(locked=locked)
-        for r in range(2, rows + 2):
-            cell = ws.cell(r, j)
-            cell.number_format = fmt
-            cell.protection = Protection(locked=locked)
+        first = ws.cell(2, j)
+        first.number_format = fmt
+        first.protection = Protection(locked=locked)
+        for r in range(3, rows + 2):  # copying the style array is ~50x faster than setting
+            ws.cell(r, j)._style = copy(first._style)
         choices = _choices(f, program) if f.type in {"choice", "grade", "bool_zh"} else []
         dim.width = _width(f, choices)
         dv = _validation(f, col, rows, program, lists, form, county_col)
