@@ -177,7 +177,7 @@ def test_olevba_finds_one_macro_per_button_each_running_its_command(built: list[
     commands = run_python_commands()
     for path in workbooks(built):
         subs: dict[str, str] = {}
-        for _, _, name, code in VBA_Parser(str(path)).extract_macros():
+        for _, _, _name, code in VBA_Parser(str(path)).extract_macros():
             run = re.findall(r'^\s*RunPython "(import sheets_sync_macros[^"]*)"', code, re.M)
             for sub in re.findall(r"^Public Sub (\w+)\(\)", code, re.M):
                 subs[sub] = run[0] if run else ""
