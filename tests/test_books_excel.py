@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from sheets_sync.books.base import Book, TabContent, WriteBatch
+from sheets_sync.books.base import CHOICE_SPARE_ROWS, Book, TabContent, WriteBatch
 from sheets_sync.books.cells import cell_text, rows_text
-from sheets_sync.books.excel import ExcelBook, read_workbook, write_workbook
+from sheets_sync.books.excel import ExcelBook, read_workbook, write_tabs, write_workbook
 from sheets_sync.errors import BookError, BookNotFound, BookUnreadable, TabNotFound, WorkbookLocked
 from sheets_sync.table import Grid
 
@@ -316,6 +316,81 @@ def test_tool_tab_replaced_in_place_keeps_its_position(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["报告"]
     assert ws.freeze_panes is None
     assert ws.column_dimensions["A"].width == 30
+
+
+def dropdown_tab(n: int, values: list[str] | None = None) -> TabContent:
+    """``n`` proposal rows with a 确认 dropdown in column C, then a section."""
+    rows = [["儿童编号", "志愿者编号", "确认"], *[[f"C{i:04d}", f"V{i:04d}", ""]
+                                                  for i in range(1, n + 1)],
+            [], ["未能结对的儿童(0 名)"], ["儿童编号", "原因"]]
+    return TabContent(rows, section_rows={n + 3, n + 4},
+                      choices={3: values or ["接受", "拒绝"]})
+
+
+def test_dropdown_is_a_list_validation_with_arrow_and_a_chinese_warning(
+        tmp_workbook: Path) -> None:
+    batch = WriteBatch()
+    batch.replace_tab("结对建议", dropdown_tab(3))
+    ExcelBook(tmp_workbook).apply(batch)
+    ws = openpyxl.load_workbook(tmp_workbook)["结对建议"]
+    [dv] = ws.data_validations.dataValidation
+    assert (dv.type, dv.formula1, str(dv.sqref)) == ("list", '"接受,拒绝"', "C2:C5")
+    assert not dv.showDropDown  # openpyxl's True would hide the arrow
+    assert dv.allow_blank and dv.showErrorMessage and dv.showInputMessage
+    assert dv.errorStyle == "warning"  # other text is warned about, and kept if staff insist
+    assert (dv.errorTitle, dv.error) == (
+        "不在下拉列表中", "这一列应填写:接受、拒绝。请点单元格右侧的箭头从列表中选择。")
+    assert (dv.promptTitle, dv.prompt) == ("请从列表中选择", "可选:接受、拒绝")
+    assert ws["A6"].font.b  # the section row is styled like the header
+
+
+def test_rewriting_a_dropdown_tab_keeps_one_validation(tmp_workbook: Path) -> None:
+    book = ExcelBook(tmp_workbook)
+    for n in (3, 1):
+        batch = WriteBatch()
+        batch.replace_tab("结对建议", dropdown_tab(n))
+        book.apply(batch)
+    ws = openpyxl.load_workbook(tmp_workbook)["结对建议"]
+    assert [str(dv.sqref) for dv in ws.data_validations.dataValidation] == ["C2:C3"]
+
+
+def test_dropdown_without_sections_leaves_room_for_added_rows(tmp_path: Path) -> None:
+    path = tmp_path / "决定.xlsx"
+    write_tabs(path, {"决定": TabContent([["编号", "决定"], ["1", ""]], choices={2: ["是", "否"]})})
+    [dv] = openpyxl.load_workbook(path)["决定"].data_validations.dataValidation
+    assert str(dv.sqref) == f"B2:B{2 + CHOICE_SPARE_ROWS}"
+    assert read_workbook(path)["决定"] == Grid([["编号", "决定"], ["1"]])
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    pytest.param(["接受,但要再看", "拒绝"],
+                 "工作表“结对建议”第 C 列的下拉选项“接受,但要再看”含有英文逗号或双引号,Excel 的"
+                 "下拉列表不能包含这些字符。请改用顿号“、”或去掉引号。", id="comma-in-a-value"),
+    pytest.param(['"接受"'],
+                 "工作表“结对建议”第 C 列的下拉选项“\"接受\"”含有英文逗号或双引号,Excel 的"
+                 "下拉列表不能包含这些字符。请改用顿号“、”或去掉引号。", id="quotes-in-a-value"),
+    pytest.param([f"学校{i:03d}" for i in range(50)],
+                 "工作表“结对建议”第 C 列的下拉选项连同分隔的逗号共有 299 个字符,超过了 Excel "
+                 "下拉列表的上限 255 个字符。请减少或缩短选项。", id="list-over-255-characters"),
+])
+def test_a_dropdown_excel_cannot_hold_is_refused_and_nothing_written(
+        tmp_workbook: Path, values: list[str], message: str) -> None:
+    before = tmp_workbook.read_bytes()
+    batch = WriteBatch()
+    batch.replace_tab("结对建议", dropdown_tab(2, values))
+    with pytest.raises(BookError) as err:
+        ExcelBook(tmp_workbook).apply(batch)
+    assert str(err.value) == message
+    assert tmp_workbook.read_bytes() == before
+
+
+def test_a_dropdown_of_exactly_255_characters_is_written(tmp_workbook: Path) -> None:
+    values = ["学" * 127, "校" * 127]  # 127 + comma + 127
+    batch = WriteBatch()
+    batch.replace_tab("结对建议", dropdown_tab(1, values))
+    ExcelBook(tmp_workbook).apply(batch)
+    [dv] = openpyxl.load_workbook(tmp_workbook)["结对建议"].data_validations.dataValidation
+    assert dv.formula1 == f'"{",".join(values)}"'
 
 
 def test_deleting_every_visible_tab_is_refused(tmp_workbook: Path) -> None:

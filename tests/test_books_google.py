@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sheets_sync.books import open_book
-from sheets_sync.books.base import TabContent, WriteBatch
+from sheets_sync.books.base import CHOICE_SPARE_ROWS, Chart, PrintSetup, TabContent, WriteBatch
 from sheets_sync.books.credentials import (
     CredentialsMissing,
     CredentialsUnreadable,
@@ -293,6 +293,223 @@ def test_replacing_a_generated_tab_rebuilds_it_in_place(fake: FakeSheets,
         assert sheet.sheet_id == sheet_id  # links to the tab keep working
         assert sheet.cell(0, 0).note is None
         assert len(sheet.protected) == 1
+
+
+# -- report layout and dropdowns -----------------------------------------------------------
+
+MONEY, COUNT, RATE = "#,##0.00", "0", "0.0%"
+
+
+def report_tab(*, chart_anchor: str = "F2") -> TabContent:
+    """A budget-like report: a merged title, numbers, a total formula, a section, a chart."""
+    return TabContent(
+        rows=[["预算执行情况"], ["类别", "预算", "支出", "执行率"],
+              ["交通", "1215", "1162.76", "0.957"], ["餐费", "800", "400", "0.5"],
+              ["合计"], [], ["人数"], ["儿童", "42"]],
+        header_rows=2,
+        numbers={(3, 2): MONEY, (3, 3): MONEY, (3, 4): RATE, (4, 2): MONEY, (4, 3): MONEY,
+                 (4, 4): RATE, (5, 2): MONEY, (8, 2): COUNT},
+        formulas={(5, 2): "=SUM(B3:B4)"}, section_rows={7}, bold_rows={5},
+        merges=[(1, 1, 1, 4)],
+        charts=[Chart("各类别预算与支出", categories=(1, 3, 4), series=((2, 3, 4), (3, 3, 4)),
+                      anchor=chart_anchor, y_title="元")],
+        print_setup=PrintSetup(landscape=True), protected=True)
+
+
+REPORT_SHOWN = [["预算执行情况"], ["类别", "预算", "支出", "执行率"],
+                ["交通", "1,215.00", "1,162.76", "95.7%"], ["餐费", "800.00", "400.00", "50.0%"],
+                ["合计", "2,015.00"], [], ["人数"], ["儿童", "42"]]
+
+
+def write_report(book: GoogleBook, content: TabContent | None = None) -> None:
+    batch = WriteBatch()
+    batch.replace_tab("预算汇总", content or report_tab())
+    book.apply(batch)
+
+
+def test_a_report_tab_shows_numbers_formatted_sections_merges_and_a_chart(
+        fake: FakeSheets, clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    book.read()
+    fake.reset_log()
+    write_report(book)
+    assert calls(fake) == ["POST batchUpdate 200"]
+    assert book.read()["预算汇总"].rows == REPORT_SHOWN
+    with fake.store.lock:
+        sheet = tab(fake, key, "预算汇总")
+        sid = sheet.sheet_id
+        assert sheet.cell(2, 1).entered == {"numberValue": 1215}
+        assert sheet.cell(2, 3).entered == {"numberValue": 0.957}
+        assert (sheet.cell(2, 3).fmt or {})["numberFormat"] == {"type": "PERCENT",
+                                                                "pattern": "0.0%"}
+        assert sheet.cell(4, 1).entered == {"formulaValue": "=SUM(B3:B4)"}
+        assert (sheet.cell(4, 1).fmt or {})["numberFormat"] == {"type": "NUMBER",
+                                                                "pattern": "#,##0.00"}
+        assert sheet.cell(7, 0).entered == {"stringValue": "儿童"}  # a text cell stays text
+        assert (sheet.cell(6, 3).fmt or {})["backgroundColor"] == (
+            sheet.cell(1, 3).fmt or {})["backgroundColor"]  # the section row looks like a header
+        assert (sheet.cell(4, 3).fmt or {})["textFormat"] == {"bold": True}
+        assert "backgroundColor" not in (sheet.cell(4, 3).fmt or {})
+        assert sheet.cell(2, 0).fmt is None
+        assert sheet.merges == [{"sheetId": sid, "startRowIndex": 0, "endRowIndex": 1,
+                                 "startColumnIndex": 0, "endColumnIndex": 4}]
+        [chart] = sheet.charts
+    basic = chart["spec"]["basicChart"]
+    assert chart["spec"]["title"] == "各类别预算与支出"
+    assert basic["chartType"] == "COLUMN" and basic["headerCount"] == 1
+    assert basic["axis"] == [{"position": "LEFT_AXIS", "title": "元"}]
+
+    def columns(source: dict[str, Any]) -> tuple[int, int, int]:
+        [box] = source["sourceRange"]["sources"]
+        assert box["sheetId"] == sid and box["endColumnIndex"] == box["startColumnIndex"] + 1
+        return box["startColumnIndex"], box["startRowIndex"], box["endRowIndex"]
+
+    assert [columns(d["domain"]) for d in basic["domains"]] == [(0, 1, 4)]  # A2:A4
+    assert [columns(s["series"]) for s in basic["series"]] == [(1, 1, 4), (2, 1, 4)]
+    assert chart["position"]["overlayPosition"]["anchorCell"] == {
+        "sheetId": sid, "rowIndex": 1, "columnIndex": 5}
+
+
+@pytest.mark.parametrize("read_between", [
+    pytest.param(True, id="after-a-read"),
+    pytest.param(False, id="without-a-read"),
+])
+def test_writing_a_report_again_leaves_one_chart_and_one_merge(
+        fake: FakeSheets, clock: FakeClock, read_between: bool) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    write_report(book)
+    if read_between:
+        book.read()
+    write_report(book)
+    assert fake.values(key, "预算汇总")[2] == ["交通", "1,215.00", "1,162.76", "95.7%"]
+    with fake.store.lock:
+        sheet = tab(fake, key, "预算汇总")
+        assert len(sheet.charts) == 1
+        assert len(sheet.merges) == 1
+        assert len(sheet.protected) == 1
+
+
+def test_a_rewrite_without_charts_or_merges_removes_the_old_ones(fake: FakeSheets,
+                                                                  clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    write_report(book)
+    write_report(book, TabContent([["类别", "预算"], ["交通", "1215"]]))
+    assert fake.values(key, "预算汇总") == [["类别", "预算"], ["交通", "1215"]]
+    with fake.store.lock:
+        sheet = tab(fake, key, "预算汇总")
+        assert sheet.charts == [] and sheet.merges == []
+        assert sheet.cell(1, 1).entered == {"stringValue": "1215"}
+        assert sheet.cell(1, 1).fmt is None
+
+
+@pytest.mark.parametrize("inject", [
+    pytest.param(lambda f: f.drop_next(1, method="POST", commit=True), id="dropped-after-applying"),
+    pytest.param(lambda f: f.fail_next(1, 503, method="POST", commit=True), id="503-after-applying"),
+])
+def test_a_chart_written_but_unanswered_is_not_doubled(fake: FakeSheets, clock: FakeClock,
+                                                       inject: Any) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    write_report(book)
+    book.read()
+    fake.reset_log()
+    inject(fake)
+    write_report(book)  # the rewrite lands, the answer is lost: planned again, sent again
+    assert calls(fake)[-2:] == ["GET meta 200", "POST batchUpdate 200"]
+    assert book.read()["预算汇总"].rows == REPORT_SHOWN
+    with fake.store.lock:
+        assert len(tab(fake, key, "预算汇总").charts) == 1
+
+
+def test_a_chart_anchor_that_is_not_a_cell_is_refused_before_sending(fake: FakeSheets,
+                                                                     clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    book.read()
+    fake.reset_log()
+    with pytest.raises(BookError) as err:
+        write_report(book, report_tab(chart_anchor="右边"))
+    assert str(err.value) == ("工作表“预算汇总”的图表“各类别预算与支出”的位置“右边”不是单元格地址"
+                              "(应像 H2 这样)。(表格 项目 没有改动)")
+    assert calls(fake) == []
+
+
+def suggestions(n: int) -> TabContent:
+    """A 结对建议-like tab: ``n`` proposals with a 确认 dropdown, then a section."""
+    rows = [["儿童编号", "志愿者编号", "确认"], *[[f"C{i:04d}", f"V{i:04d}", ""]
+                                                  for i in range(1, n + 1)],
+            [], ["未能结对的儿童(0 名)"], ["儿童编号", "原因"]]
+    return TabContent(rows, section_rows={n + 3, n + 4}, choices={3: ["接受", "拒绝"]})
+
+
+def validations(fake: FakeSheets, book: GoogleBook, key: str) -> dict[str, Any]:
+    """Column C's data validation per row, as spreadsheets.get answers with grid data."""
+    resp = book.session.get(
+        f"https://sheets.googleapis.com/v4/spreadsheets/{key}",
+        params={"ranges": "'结对建议'!C:C",
+                "fields": "sheets.data.rowData.values.dataValidation"})
+    assert resp.status_code == 200
+    rows = resp.json()["sheets"][0]["data"][0].get("rowData") or []
+    found = {f"C{i}": (row.get("values") or [{}])[0].get("dataValidation")
+             for i, row in enumerate(rows, start=1)}
+    return {cell: rule for cell, rule in found.items() if rule is not None}
+
+
+RULE = {"condition": {"type": "ONE_OF_LIST",
+                      "values": [{"userEnteredValue": "接受"}, {"userEnteredValue": "拒绝"}]},
+        "inputMessage": "请从下拉列表中选择:接受、拒绝", "strict": False, "showCustomUi": True}
+
+
+def test_a_dropdown_covers_the_data_rows_down_to_the_next_section(fake: FakeSheets,
+                                                                  clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    batch = WriteBatch()
+    batch.replace_tab("结对建议", suggestions(3))
+    book.apply(batch)
+    assert validations(fake, book, key) == {"C2": RULE, "C3": RULE, "C4": RULE, "C5": RULE}
+    with fake.store.lock:
+        sheet = tab(fake, key, "结对建议")
+        [protection] = sheet.protected
+        assert protection["warningOnly"] is True
+        assert protection["unprotectedRanges"] == [  # staff fill C2:C5 without a warning
+            {"sheetId": sheet.sheet_id, "startRowIndex": 1, "endRowIndex": 5,
+             "startColumnIndex": 2, "endColumnIndex": 3}]
+
+
+def test_rewriting_a_dropdown_tab_moves_the_rule_and_piles_nothing_up(
+        fake: FakeSheets, clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    for n in (3, 1):
+        batch = WriteBatch()
+        batch.replace_tab("结对建议", suggestions(n))
+        book.apply(batch)
+    assert validations(fake, book, key) == {"C2": RULE, "C3": RULE}
+    with fake.store.lock:
+        sheet = tab(fake, key, "结对建议")
+        [protection] = sheet.protected
+        assert protection["unprotectedRanges"] == [
+            {"sheetId": sheet.sheet_id, "startRowIndex": 1, "endRowIndex": 3,
+             "startColumnIndex": 2, "endColumnIndex": 3}]
+
+
+def test_a_dropdown_without_sections_leaves_room_for_added_rows(fake: FakeSheets,
+                                                                clock: FakeClock) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    book = make_book(fake, key, clock)
+    batch = WriteBatch()
+    batch.replace_tab("决定", TabContent([["编号", "决定"], ["1", ""]], choices={2: ["是", "否"]}))
+    book.apply(batch)
+    with fake.store.lock:
+        sheet = tab(fake, key, "决定")
+        assert sheet.rows == 2 + CHOICE_SPARE_ROWS
+        assert sheet.cell(0, 1).validation is None
+        assert sheet.cell(1, 1).validation is not None
+        assert sheet.cell(1 + CHOICE_SPARE_ROWS, 1).validation is not None
 
 
 def test_cells_outside_the_grid_grow_it(fake: FakeSheets, clock: FakeClock) -> None:

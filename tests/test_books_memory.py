@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sheets_sync.books.base import Book, TabContent, WriteBatch
+from sheets_sync.books.base import CHOICE_SPARE_ROWS, Book, Dropdown, TabContent, WriteBatch
 from sheets_sync.books.memory import MemoryBook
 from sheets_sync.errors import TabNotFound
 from sheets_sync.table import Grid
@@ -86,3 +86,49 @@ def test_a_batch_naming_an_unknown_tab_changes_nothing() -> None:
     assert book.applies == 0
     with pytest.raises(TabNotFound):
         book.tab("志愿者")
+
+
+# ----------------------------------------------------------------------------- dropdowns
+
+CONFIRM = ["接受", "拒绝"]
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    pytest.param(TabContent([["编号", "确认"], ["1", ""], ["2", ""]], choices={2: CONFIRM}),
+                 [Dropdown(2, 2, 3 + CHOICE_SPARE_ROWS, ("接受", "拒绝"))],
+                 id="below-the-header-with-room-for-added-rows"),
+    pytest.param(TabContent([["标题"], ["编号", "确认"], ["1", ""], [], ["其他"], ["编号"]],
+                            header_rows=2, section_rows={5, 6}, choices={2: CONFIRM}),
+                 [Dropdown(2, 3, 4, ("接受", "拒绝"))], id="down-to-the-first-section"),
+    pytest.param(TabContent([["编号", "确认"], ["其他"]], section_rows={2}, choices={2: CONFIRM}),
+                 [], id="no-data-rows-before-the-section"),
+    pytest.param(TabContent([["a", "b", "c"]], choices={3: ["是"], 1: [], 2: ["甲", "乙"]}),
+                 [Dropdown(2, 2, 2 + CHOICE_SPARE_ROWS, ("甲", "乙")),
+                  Dropdown(3, 2, 2 + CHOICE_SPARE_ROWS, ("是",))],
+                 id="by-column-and-empty-lists-skipped"),
+])
+def test_dropdowns_cover_the_data_rows(content: TabContent, expected: list[Dropdown]) -> None:
+    assert content.dropdowns() == expected
+
+
+def test_dropdowns_are_kept_replaced_and_deleted_with_their_tab() -> None:
+    book = MemoryBook({"名单": [["编号"]]})
+    first = WriteBatch()
+    first.replace_tab("结对建议", TabContent([["编号", "确认"], ["1", ""]], choices={2: CONFIRM}))
+    book.apply(first)
+    assert book.dropdowns("结对建议") == [Dropdown(2, 2, 2 + CHOICE_SPARE_ROWS, ("接受", "拒绝"))]
+    assert book.dropdowns("名单") == []
+    staff = WriteBatch()
+    staff.set_cell("结对建议", 2, 2, "同意")  # like a real book: other text is not refused
+    book.apply(staff)
+    assert book.tab("结对建议")[1] == ["1", "同意"]
+    assert len(book.dropdowns("结对建议")) == 1
+    second = WriteBatch()
+    second.replace_tab("结对建议", TabContent([["编号", "确认"]]))
+    book.apply(second)
+    assert book.dropdowns("结对建议") == []
+    third = WriteBatch()
+    third.delete_tab("结对建议")
+    book.apply(third)
+    with pytest.raises(TabNotFound):
+        book.dropdowns("结对建议")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheets_sync.books.base import WriteBatch
+from sheets_sync.books.base import Dropdown, WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.books.memory import MemoryBook
 from sheets_sync.config import Program
@@ -105,6 +105,16 @@ def test_proposal_with_reasons_in_chinese() -> None:
         "reasons": ["同校", "特长:英语 ↔ 英语较弱", "同性别", "当前负担 0/3"]}]
     assert book.tab(TAB)[:2] == [HEADERS, ["C0001", NAMES[1], "龙泉小学", "5", "V0002", NAMES[7],
                                            "同校；特长:英语 ↔ 英语较弱；同性别；当前负担 0/3", "0", ""]]
+
+
+def test_confirm_column_is_a_dropdown_over_the_proposal_rows() -> None:
+    book = make_book([kid(1), kid(2)], [vol(1), vol(2)])
+    run(book)
+    rows = book.tab(TAB)
+    first_section = next(i for i, r in enumerate(rows, start=1)
+                         if r[:1] and r[0].startswith("未能结对的儿童"))
+    assert first_section == 5  # header, two proposals, a blank row
+    assert book.dropdowns(TAB) == [Dropdown(HEADERS.index("确认") + 1, 2, 4, ("接受", "拒绝"))]
 
 
 def test_costs_name_what_was_missed() -> None:
