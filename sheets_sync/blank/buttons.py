@@ -31,11 +31,11 @@ class Button:
 
 BUTTONS: tuple[Button, ...] = (
     Button("校验", "btnValidate", "ValidateClicked",
-           "检查各表的每一格,把问题写进“问题”表;不修改您填的内容。"),
+           "检查各表的每一格,把问题写进“校验问题”表;不修改您填的内容。"),
     Button("同步", "btnSync", "SyncClicked",
            "与项目总表和各队工作簿同步(需要 sheets-sync.toml 项目配置)。"),
     Button("查重", "btnDedupe", "DedupeClicked",
-           "找出重复登记的儿童和志愿者,列在“查重”表中等您确认。"),
+           "找出重复登记的儿童和志愿者,列在“疑似重复”表中等您确认。"),
     Button("生成花名册", "btnRosters", "RostersClicked",
            "按学校生成安全花名册(敏感信息已遮盖)。"),
     Button("预算汇总", "btnBudget", "BudgetClicked",

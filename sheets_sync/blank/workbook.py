@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Program
@@ -226,6 +227,9 @@ def panel_sheet(wb: Workbook, title: str) -> Worksheet:
     assert ws is not None
     ws.title = PANEL_TAB
     ws.sheet_view.showGridLines = False
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.column_dimensions["A"].width = 2
     ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = 70
