@@ -344,6 +344,20 @@ def test_dropdown_is_a_list_validation_with_arrow_and_a_chinese_warning(
     assert ws["A6"].font.b  # the section row is styled like the header
 
 
+def test_dropdown_cells_of_a_protected_tab_stay_editable(tmp_workbook: Path) -> None:
+    batch = WriteBatch()
+    batch.replace_tab("决定", TabContent([["编号", "决定"], ["1", ""]], choices={2: ["是", "否"]},
+                                        protected=True))
+    ExcelBook(tmp_workbook).apply(batch)
+    ws = openpyxl.load_workbook(tmp_workbook)["决定"]
+    last = 2 + CHOICE_SPARE_ROWS
+    assert ws.protection.sheet
+    assert [ws.cell(r, 2).protection.locked for r in (1, 2, last, last + 1)] == [
+        True, False, False, True]
+    assert ws["A2"].protection.locked
+    assert read_workbook(tmp_workbook)["决定"] == Grid([["编号", "决定"], ["1"]])
+
+
 def test_rewriting_a_dropdown_tab_keeps_one_validation(tmp_workbook: Path) -> None:
     book = ExcelBook(tmp_workbook)
     for n in (3, 1):

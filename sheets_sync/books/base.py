@@ -83,7 +83,8 @@ class TabContent:
       protection; Excel: sheet protection without a password);
     * ``choices``: column → allowed values, a dropdown on the data rows (see
       :meth:`dropdowns`). Other values are warned about, not refused: staff may have
-      written something else before, and what they wrote is kept.
+      written something else before, and what they wrote is kept. On a protected tab
+      the dropdown cells stay editable without a warning.
     """
 
     rows: list[list[str]]

@@ -43,7 +43,7 @@ import openpyxl
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
@@ -69,6 +69,7 @@ MAX_LIST_CHARS = 255  # Excel's limit for a dropdown's inline list ("接受,拒�
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+UNLOCKED = Protection(locked=False)
 
 # Characters XML 1.0 cannot hold (plus \r, which XML turns into \n), and literal _xHHHH_
 # sequences that Excel would otherwise decode: both go out as _xHHHH_ escapes.
@@ -168,6 +169,9 @@ def _fill_tab(ws: Worksheet, content: TabContent) -> None:
         ws.add_chart(_bar_chart(ws, chart), chart.anchor)
     for dropdown in content.dropdowns():
         ws.add_data_validation(_list_validation(ws.title, dropdown))
+        if content.protected:  # staff are meant to fill these
+            for r in range(dropdown.first_row, dropdown.last_row + 1):
+                ws.cell(row=r, column=dropdown.col).protection = UNLOCKED
     if content.protected:
         ws.protection.sheet = True  # no password: 审阅 → 撤销工作表保护 lifts it
 
