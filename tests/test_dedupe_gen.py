@@ -33,3 +33,23 @@ def test_matcher_on_generated_children(gen: Generated) -> None:
     assert not found & gen.family_pairs()
     assert len(found & true) / len(found) >= 0.97
     assert len(found & true) / len(true) >= 0.97
+
+
+def test_generic_engine_links_a_typo_and_not_a_stranger() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from sheets_sync.dedupe.generic import Column, link
+
+    rng = np.random.default_rng(1)
+    rows = [{"first": f"name{a}", "last": f"sur{b}", "dob": f"{1950 + c}{d:02d}{e:02d}"}
+            for a, b, c, d, e in zip(rng.integers(0, 400, 600), rng.integers(0, 300, 600),
+                                     rng.integers(0, 50, 600), rng.integers(1, 13, 600),
+                                     rng.integers(1, 29, 600), strict=True)]
+    rows.append({**rows[0], "last": rows[0]["last"] + "x"})      # one typo in the surname
+    rows.append({**rows[1], "first": "someone", "dob": "20011231"})
+    df = pd.DataFrame(rows)
+    pairs = {tuple(p) for p in link(df, [Column("first"), Column("last"), Column("dob", "code")],
+                                     [("first",), ("dob",), ("last",)]).tolist()}
+    assert (0, 600) in pairs
+    assert (1, 601) not in pairs

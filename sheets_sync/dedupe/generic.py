@@ -4,7 +4,9 @@ Blocking on exact keys (as :mod:`.candidates`), Fellegi–Sunter levels per colu
 (exact / close / different; close is Jaro–Winkler ≥ 0.9 for names, one edit for IDs
 and dates, both computed by DuckDB), u from random pairs, m and the prior by a few EM
 rounds on the candidate pairs (the data are unlabelled), then pairs with probability
-≥ 0.5. The Chinese matcher keeps
+≥ 0.5. EM is kept from collapsing (every candidate a match) by two bounds: the share of
+matches among candidates is at most one per record, and "different" is at most 20 %
+among matches. The Chinese matcher keeps
 its shipped m values and vetoes; this path is for data whose columns it does not know.
 """
 
@@ -84,16 +86,20 @@ def link(df: pd.DataFrame, columns: Sequence[Column], blocks: Sequence[Sequence[
     u = np.stack([(np.bincount(rlv[:, k], minlength=4) + 1) / (len(rlv) + 4)
                   for k in range(len(columns))])
     m = np.tile(np.array([1.0, 0.85, 0.10, 0.05]), (len(columns), 1))
-    lam = 0.1
+    lam = min(0.5, n / max(len(pairs), 1))     # at most about one true pair per record
     ar = np.arange(len(columns))
-    for _ in range(em_rounds):
+    p = np.zeros(len(pairs))
+    for _ in range(max(em_rounds, 1)):
         w = np.log(m[ar, lv]) - np.log(u[ar, lv])
         w[lv == 0] = 0.0
         logit = w.sum(axis=1) + np.log(lam / (1 - lam))
         p = 1 / (1 + np.exp(-np.clip(logit, -50, 50)))
-        lam = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
+        lam = float(np.clip(p.mean(), 1e-6, min(0.5, n / max(len(pairs), 1))))
         for k in range(len(columns)):
             seen = lv[:, k] > 0
             tot = np.bincount(lv[seen, k], weights=p[seen], minlength=4) + 1e-3
             m[k, 1:] = tot[1:] / tot[1:].sum()
+            if m[k, 3] > 0.2:            # keep "different" rare among matches (EM can collapse)
+                m[k, 3] = 0.2
+                m[k, 1:3] *= 0.8 / m[k, 1:3].sum()
     return pairs[p >= threshold]
