@@ -224,3 +224,19 @@ def test_docs_renderings_are_committed_and_small(name: str) -> None:
     path = Path(__file__).parent.parent / "docs" / name
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) <= 200 * 1024
+
+
+@pytest.mark.parametrize(("new", "old", "same"), [
+    pytest.param("0.8925", "89.3%", True, id="percent-tie-rounded-up"),
+    pytest.param("0.8925", "89.2%", True, id="percent-tie-rounded-down"),
+    pytest.param("0.8935", "89.2%", False, id="percent-differs"),
+    pytest.param("1215", "1,215.00", True, id="thousands-and-places"),
+    pytest.param("1215.004", "1,215.00", True, id="rounded-to-shown-places"),
+    pytest.param("1215.01", "1,215.00", False, id="cent-differs"),
+    pytest.param("abc", "abc", True, id="text-equal"),
+])
+def test_number_cells_compare_at_the_precision_the_book_shows(new: str, old: str,
+                                                              same: bool) -> None:
+    from sheets_sync.reports.render import _same_cell
+
+    assert _same_cell(new, old, is_number=True) is same

@@ -159,12 +159,30 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
+def _shown_places(text: str) -> int:
+    """Decimal places a formatted number shows, as a fraction (``89.2%`` → 3, ``1.50`` → 2)."""
+    t = text.replace(",", "").strip()
+    pct = t.endswith("%")
+    digits = t.rstrip("%")
+    places = len(digits.split(".", 1)[1]) if "." in digits else 0
+    return places + (2 if pct else 0)
+
+
 def _same_cell(new: str, old: str, is_number: bool) -> bool:
+    """Whether the book already shows ``new``: numbers compare at the precision shown.
+
+    A book may hand back a number formatted (Google: ``89.2%`` for ``0.8925``), so the
+    values match when they differ by at most half a unit of the last place the old text
+    shows (either rounding of a tie is accepted: the binary float behind ``0.8925`` sits
+    just below it).
+    """
     if new == old:
         return True
     if is_number:
         a, b = _number(new), _number(old)
-        return a is not None and b is not None and a == b
+        if a is None or b is None:
+            return False
+        return abs(a - b) <= Decimal(1).scaleb(-_shown_places(old)) / 2
     return False
 
 
