@@ -42,7 +42,12 @@ def test_generic_engine_links_a_typo_and_not_a_stranger() -> None:
     from sheets_sync.dedupe.generic import Column, link
 
     rng = np.random.default_rng(1)
-    rows = [{"first": f"name{a}", "last": f"sur{b}", "dob": f"{1950 + c}{d:02d}{e:02d}"}
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+
+    def word(k: int) -> str:
+        return "".join(np.random.default_rng(k).choice(letters, 7))
+
+    rows = [{"first": word(a), "last": word(1000 + b), "dob": f"{1950 + c}{d:02d}{e:02d}"}
             for a, b, c, d, e in zip(rng.integers(0, 400, 600), rng.integers(0, 300, 600),
                                      rng.integers(0, 50, 600), rng.integers(1, 13, 600),
                                      rng.integers(1, 29, 600), strict=True)]

@@ -4,9 +4,9 @@ Blocking on exact keys (as :mod:`.candidates`), Fellegi–Sunter levels per colu
 (exact / close / different; close is Jaro–Winkler ≥ 0.9 for names, one edit for IDs
 and dates, both computed by DuckDB), u from random pairs, m and the prior by a few EM
 rounds on the candidate pairs (the data are unlabelled), then pairs with probability
-≥ 0.5. EM is kept from collapsing (every candidate a match) by two bounds: the share of
-matches among candidates is at most one per record, and "different" is at most 20 %
-among matches. The Chinese matcher keeps
+≥ 0.5. The prior comes from pairs that agree outright (as splink's docs estimate it)
+and stays fixed, and "different" is at most :data:`DIFF_MAX` among matches, so EM cannot
+collapse into "every candidate is a match" on data with few duplicates. The Chinese matcher keeps
 its shipped m values and vetoes; this path is for data whose columns it does not know.
 """
 
@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+
+DIFF_MAX = 0.1
+"""At most this share of true matches disagree on a column (bounds EM)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,11 @@ def link(df: pd.DataFrame, columns: Sequence[Column], blocks: Sequence[Sequence[
     u = np.stack([(np.bincount(rlv[:, k], minlength=4) + 1) / (len(rlv) + 4)
                   for k in range(len(columns))])
     m = np.tile(np.array([1.0, 0.85, 0.10, 0.05]), (len(columns), 1))
-    lam = min(0.5, n / max(len(pairs), 1))     # at most about one true pair per record
+    # the prior, as splink's docs do it: pairs that agree outright (here: exactly on 70 %
+    # of the columns both have) are matches, found with recall 0.7; EM then fits m only
+    both = (lv > 0).sum(axis=1)
+    sure = ((lv == 1).sum(axis=1) >= np.ceil(0.7 * both)) & (both >= 2)
+    lam = float(np.clip(sure.sum() / 0.7 / max(len(pairs), 1), 1e-6, 0.5))
     ar = np.arange(len(columns))
     p = np.zeros(len(pairs))
     for _ in range(max(em_rounds, 1)):
@@ -94,12 +102,11 @@ def link(df: pd.DataFrame, columns: Sequence[Column], blocks: Sequence[Sequence[
         w[lv == 0] = 0.0
         logit = w.sum(axis=1) + np.log(lam / (1 - lam))
         p = 1 / (1 + np.exp(-np.clip(logit, -50, 50)))
-        lam = float(np.clip(p.mean(), 1e-6, min(0.5, n / max(len(pairs), 1))))
         for k in range(len(columns)):
             seen = lv[:, k] > 0
             tot = np.bincount(lv[seen, k], weights=p[seen], minlength=4) + 1e-3
             m[k, 1:] = tot[1:] / tot[1:].sum()
-            if m[k, 3] > 0.2:            # keep "different" rare among matches (EM can collapse)
-                m[k, 3] = 0.2
-                m[k, 1:3] *= 0.8 / m[k, 1:3].sum()
+            if m[k, 3] > DIFF_MAX:       # keep "different" rare among matches (EM can collapse)
+                m[k, 3] = DIFF_MAX
+                m[k, 1:3] *= (1 - DIFF_MAX) / m[k, 1:3].sum()
     return pairs[p >= threshold]
