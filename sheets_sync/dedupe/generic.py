@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-
 DIFF_MAX = 0.1
 """At most this share of true matches disagree on a column (bounds EM)."""
 
