@@ -534,6 +534,44 @@ def templates_export(obj: Context, form: str, table_schema: bool, output: Path |
         click.echo(text)
 
 
+@templates.command("build")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--forms", "forms", multiple=True, metavar="FORM",
+              help="Only these forms (key like child, or the tab name); repeatable.")
+@click.option("--rows", default=500, show_default=True,
+              help="Rows prepared with dropdowns and formats.")
+@click.option("--interpreter", help="Python for the Excel buttons on Windows "
+                                    "(written into the xlwings.conf tab).")
+@json_option
+@click.pass_obj
+@handle_errors
+def templates_build(obj: Context, out_dir: Path, forms: tuple[str, ...], rows: int,
+                    interpreter: str | None, as_json: bool) -> None:
+    """Write blank .xlsm form workbooks with dropdowns, prompts and the 控制面板 buttons.
+
+    One workbook per form (and 全部表格.xlsm with all of them): Chinese headers, the help
+    text as input prompts, dropdowns for choice fields and 县 → 学校 lists, ID and phone
+    columns formatted as text, date checks, a frozen header, the 编号 column locked, and a
+    控制面板 tab whose buttons (校验, 同步, 查重, 生成花名册, 预算汇总, 结对建议) run
+    sheets-sync through xlwings. sheets_sync_macros.py is written beside them.
+
+    Example:
+
+        sheets-sync templates build 空白表格 --forms child --forms school
+    """
+    from .blank import build_blank_workbooks
+
+    conf = {"Interpreter_Win": interpreter} if interpreter else None
+    paths = build_blank_workbooks(out_dir, obj.templates(), obj.program(), list(forms) or None,
+                                  rows=rows, conf=conf)
+    if as_json:
+        click.echo(json.dumps({"written": [str(p) for p in paths]}, ensure_ascii=False,
+                              indent=1))
+        return
+    for path in paths:
+        click.echo(f"已写入 {path}")
+
+
 # --------------------------------------------------------------------------- demo
 
 @cli.command()

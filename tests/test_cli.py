@@ -131,3 +131,19 @@ def test_report_unknown_name_is_a_usage_error(tmp_path: Path) -> None:
     write_workbook(path, book_tabs(CHILD))
     code, out = run("report", str(path), "--only", "bugdet")
     assert code == 2 and "不是报表名称" in out
+
+
+def test_templates_build_writes_macro_workbooks(tmp_path: Path) -> None:
+    import openpyxl
+
+    code, out = run("templates", "build", str(tmp_path / "blank"), "--forms", "child",
+                    "--interpreter", r"C:\Python312\pythonw.exe", "--json")
+    assert code == 0, out
+    written = [Path(p).name for p in json.loads(out)["written"]]
+    assert written == ["留守儿童家庭情况登记表.xlsm", "sheets_sync_macros.py"]
+    wb = openpyxl.load_workbook(tmp_path / "blank" / written[0], keep_vba=True)
+    assert "控制面板" in wb.sheetnames and wb.vba_archive is not None
+    conf = {r[0].value: r[1].value for r in wb["xlwings.conf"].iter_rows() if r[0].value}
+    assert conf["Interpreter_Win"] == r"C:\Python312\pythonw.exe"
+    code, out = run("templates", "build", str(tmp_path / "x"), "--forms", "nope")
+    assert code == 1 and "没有名为“nope”的表单" in out
