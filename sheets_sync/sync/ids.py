@@ -11,6 +11,7 @@ it too, so a lost state file still never hands out an id a book already holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 ID_WIDTH = 4
 
@@ -34,12 +35,18 @@ class IdAllocator:
         self.high = high
         self.width = width
         self.assigned: list[str] = []
+        self._pattern = re.compile(re.escape(prefix) + r"0*(\d+)")
 
     def see(self, text: str) -> None:
         """Raise the mark to an id found in a book (or in a base, a recycle tab …)."""
-        n = id_number(self.prefix, text)
-        if n is not None and n > self.high:
-            self.high = n
+        m = self._pattern.fullmatch(text.strip())
+        if m is not None and int(m.group(1)) > self.high:
+            self.high = int(m.group(1))
+
+    def see_all(self, texts: Iterable[str]) -> None:
+        """:meth:`see` each of ``texts`` (each distinct text once)."""
+        for text in set(texts):
+            self.see(text)
 
     def next(self) -> str:
         self.high += 1

@@ -89,6 +89,9 @@ def plan_book_form(batch: WriteBatch, ft: FormTab, want: dict[str, Values],
             plan.cleared.append(rid)
             continue
         target = want[rid]
+        if target == row.values and rid not in needs_id:  # the common case: nothing to do
+            plan.base[rid] = dict(target)
+            continue
         src = ctx.sources.get(rid, {})
         base: Values = {}
         for k in ft.fields:

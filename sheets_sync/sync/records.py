@@ -108,11 +108,12 @@ def parse_tab(book: str, tab: str, grid: Grid, layout: TabLayout | None = None) 
     last = max(grid.n_rows, layout.header_row)
     ft = FormTab(book=book, form=form, tab=tab, layout=layout, fields=fields, id_col=id_col,
                  last_row=last)
-    cols = {k: data.columns[k].tolist() for k in fields}
+    cols = [[str(t) for t in data.columns[k].tolist()] for k in fields]
     ids = data.columns[id_field.key].tolist() if id_col else [""] * data.n
     rows = grid.rows
-    for i, sheet_row in enumerate(data.rows.tolist()):
-        values = {k: str(cols[k][i]) for k in fields}
+    for i, (sheet_row, texts) in enumerate(zip(data.rows.tolist(), zip(*cols, strict=True)
+                                               if cols else ((),) * data.n, strict=True)):
+        values = dict(zip(fields, texts, strict=True))
         rid = str(ids[i]).strip()
         cells = list(rows[sheet_row - 1]) if sheet_row - 1 < len(rows) else []
         row = Row(rid, int(sheet_row), values, cells)

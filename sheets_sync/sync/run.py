@@ -142,14 +142,12 @@ def _assign_ids(project: Project, state: State, entries: list[_Book],
     for fk in project.forms:
         prefix = project.templates[fk].id_prefix or ""
         alloc = allocs.setdefault(prefix, IdAllocator(prefix, state.high(prefix)))
+        seen: set[str] = set(tombs.get(fk, set()))
         for b in entries:
-            for rid in bases.get((fk, b.name), {}):
-                alloc.see(rid)
+            seen.update(bases.get((fk, b.name), {}))
             if b.active and fk in b.tabs:
-                for rid in b.tabs[fk].rows:
-                    alloc.see(rid)
-        for rid in tombs.get(fk, set()):
-            alloc.see(rid)
+                seen.update(b.tabs[fk].rows)
+        alloc.see_all(seen)
     for fk in project.forms:
         alloc = allocs[project.templates[fk].id_prefix or ""]
         for b in entries:
