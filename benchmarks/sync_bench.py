@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from gspread.utils import ValueInputOption
 
 from sheets_sync.books.base import WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_workbook
@@ -113,7 +114,7 @@ def measured_run(fake: FakeSheets, key: str, root: Path, project: Any,
     t0 = time.perf_counter()
     if prof:
         prof.enable()
-    result = sync_project(project, books=books)  # type: ignore[arg-type]
+    result = sync_project(project, books=books)
     if prof:
         prof.disable()
     wall = time.perf_counter() - t0
@@ -135,7 +136,7 @@ def naive_run(fake: FakeSheets, key: str, root: Path) -> dict[str, Any]:
     cells = 0
     ws = gc.open_by_key(key).worksheet(TAB)
     ws.clear()
-    ws.update(hub_rows, "A1", value_input_option="RAW")
+    ws.update(hub_rows, "A1", value_input_option=ValueInputOption.raw)
     cells += sum(len(r) for r in hub_rows)
     for c, rows in spokes.items():
         path = root / f"{c}.xlsx"
