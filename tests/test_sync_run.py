@@ -237,3 +237,19 @@ def test_audit_trail_names_every_changed_cell(synced: tuple[Project, dict]) -> N
     finally:
         state.close()
     assert rows == [(result.run_id, "总表.xlsx", "年级", "5", "6", "满城.xlsx")]
+
+
+def test_generated_roster_tabs_are_not_taken_for_the_child_form() -> None:
+    """A hub that holds 花名册-<学校> tabs (same headers as the child form) still syncs."""
+    from sheets_sync.books.memory import MemoryBook
+    from sheets_sync.forms.headers import is_tool_tab
+    from sheets_sync.forms.template import default_templates
+    from sheets_sync.sync.records import find_form_tabs
+
+    templates = default_templates()
+    child = templates["child"]
+    rows = [["编号", "姓名", "性别", "学校"], ["C0001", "王小红", "女", "城关镇中心小学"]]
+    grids = MemoryBook({child.label: rows, "花名册-城关镇中心小学": rows}).read()
+    tabs = find_form_tabs("总表.xlsx", grids, [child], templates)
+    assert tabs["child"].tab == child.label
+    assert is_tool_tab("花名册-城关镇中心小学") and not is_tool_tab(child.label)

@@ -19,11 +19,21 @@ from ..table import Grid
 from .template import Field, FormTemplate
 
 RESULT_COLUMN = "校验结果"
+
+#: Tabs the tool writes itself; never read as forms (a roster has a child form's headers).
+TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议",
+                       "年级统计", "建档完整率", "预算汇总", "经费结算表"})
+TOOL_TAB_PREFIXES = ("花名册-",)
 HEADER_SCAN_ROWS = 10
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 
 _REQUIRED_MARK = re.compile(r"[((]\s*(必填|必须填写|必填项|选填|可选)\s*[))]")
 _NOISE = re.compile(r"[\s*:：＊★·\-_—]+")
+
+
+def is_tool_tab(name: str) -> bool:
+    """Whether ``name`` is a tab the tool generates (problems, reports, rosters …)."""
+    return name in TOOL_TABS or name.startswith(TOOL_TAB_PREFIXES)
 
 
 def header_key(text: str) -> str:

@@ -23,16 +23,11 @@ import numpy as np
 
 from ..config import Program
 from ..table import Grid
-from .headers import TabData, TabLayout, detect_form, header_key, tab_data
+from .headers import TabData, TabLayout, detect_form, header_key, is_tool_tab, tab_data
 from .normalize import ColumnResult, normalize_column
 from .problems import Fix, Problem, ProblemSink, duplicate_groups
 from .rules import RuleContext, apply_rules
 from .template import Field, FormTemplate
-
-#: Tabs the tool writes itself; never validated as forms.
-TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议",
-                       "年级统计", "建档完整率", "预算汇总", "经费结算表"})
-TOOL_TAB_PREFIXES = ("花名册-",)
 
 
 @dataclass
@@ -93,10 +88,6 @@ class Report:
             "summary": self.summary(),
         }
 
-
-
-def is_tool_tab(name: str) -> bool:
-    return name in TOOL_TABS or name.startswith(TOOL_TAB_PREFIXES)
 
 
 def ref_key(value: str) -> str:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..errors import SheetsSyncError
-from ..forms.headers import TabLayout, detect_form, find_layout, tab_data
+from ..forms.headers import TabLayout, detect_form, find_layout, is_tool_tab, tab_data
 from ..forms.template import FormTemplate
 from ..table import Grid
 
@@ -75,7 +75,7 @@ def find_form_tabs(book: str, grids: dict[str, Grid], forms: list[FormTemplate],
     """Each wanted form's tab in ``grids`` (a placeholder when the book has none)."""
     found: dict[str, list[tuple[str, TabLayout]]] = {}
     for tab, grid in grids.items():
-        if tab in skip:
+        if tab in skip or is_tool_tab(tab):
             continue
         lay = detect_form(tab, grid, templates)
         if lay is not None:
