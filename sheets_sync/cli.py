@@ -216,7 +216,7 @@ def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
 @click.pass_obj
 @handle_errors
 def run(obj: Context, as_json: bool, dry_run: bool) -> None:
-    """Run the whole pipeline on the project: sync, validate the hub, generate its tabs.
+    """Run the whole pipeline on the project: sync, validate, find duplicates, generate tabs.
 
     This is what a scheduled job runs. Exit 0 when everything synced and the hub has no
     validation errors, 1 otherwise.
@@ -330,6 +330,61 @@ def watch(obj: Context, every: str, times: int | None) -> None:
 
     watch_loop(lambda: run_pipeline(_project(obj)), parse_interval(every), times=times,
                echo=click.echo)
+
+
+# --------------------------------------------------------------------------- dedupe
+
+def _state_dir(obj: Context, book: str) -> Path:
+    """Where decisions live: the project's .sheets-sync, else beside the workbook (or here)."""
+    from .config import CONFIG_NAME
+    from .sync.project import STATE_DIR
+
+    config = obj.config or (Path.cwd() / CONFIG_NAME)
+    if config.exists():
+        return config.resolve().parent / STATE_DIR
+    path = Path(book)
+    if path.suffix and path.exists():
+        return path.resolve().parent / STATE_DIR
+    return Path.cwd() / STATE_DIR
+
+
+@cli.command()
+@book_argument
+@click.option("--tab", help="Only this tab (default: every child and volunteer tab).")
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def dedupe(obj: Context, book: str, credentials: Path | None, tab: str | None, as_json: bool,
+           dry_run: bool) -> None:
+    """Find children and volunteers registered twice; staff decide in the 疑似重复 tab.
+
+    Catches typos, homophones (李明/李鸣), traditional characters (張偉), other date and
+    phone formats and missing IDs; never links twins, siblings or cousins. Each pair gets a
+    score and reasons in Chinese. Staff choose 是同一人 / 不是同一人 / 待定 in 处理结果: the
+    next run merges 是同一人 (older 编号 kept, the other record to 回收站) and never asks
+    about 不是同一人 again. Decisions are kept in .sheets-sync/state.db too.
+    Exit 0 when no pair is left to decide, 1 when some are.
+
+    Example:
+
+        sheets-sync dedupe 总表.xlsx --dry-run
+    """
+    from .books import open_book
+    from .dedupe import dedupe_book
+
+    result, _ = dedupe_book(open_book(book, credentials=credentials),
+                            state_dir=_state_dir(obj, book), dry_run=dry_run, tab=tab,
+                            templates=obj.templates(), program=obj.program())
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+    else:
+        for p in result.pairs:
+            click.echo(f"{p.group or '-'} {p.score:.3f} {p.a.tab}!{p.a.row} {p.a.key} ↔ "
+                       f"{p.b.tab}!{p.b.row} {p.b.key}:{';'.join(p.reasons)}")
+        click.echo(f"疑似重复 {len(result.pairs)} 对(共检查 {result.n_records} 条记录)。"
+                   + ("(--dry-run:未写入)" if dry_run else "已写入“疑似重复”表。"))
+    sys.exit(1 if result.pairs else 0)
 
 
 # --------------------------------------------------------------------------- report

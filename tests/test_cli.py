@@ -147,3 +147,25 @@ def test_templates_build_writes_macro_workbooks(tmp_path: Path) -> None:
     assert conf["Interpreter_Win"] == r"C:\Python312\pythonw.exe"
     code, out = run("templates", "build", str(tmp_path / "x"), "--forms", "nope")
     assert code == 1 and "没有名为“nope”的表单" in out
+
+
+def test_dedupe_finds_a_homophone_and_keeps_the_decision(tmp_path: Path) -> None:
+    from sheets_sync.books.base import WriteBatch
+    from sheets_sync.books.excel import ExcelBook, read_workbook
+
+    path = tmp_path / "b.xlsx"
+    again = {**CHILD, "编号": "C0002", "姓名": "王小虹", "身份证号": ""}  # 红/虹: same sound
+    write_workbook(path, book_tabs(CHILD, again))
+    code, out = run("dedupe", str(path), "--json")
+    data = json.loads(out)
+    assert code == 1 and len(data["pairs"]) == 1
+    assert {data["pairs"][0]["a"]["id"], data["pairs"][0]["b"]["id"]} == {"C0001", "C0002"}
+    assert any("同音" in r for r in data["pairs"][0]["reasons"])
+    assert (tmp_path / ".sheets-sync" / "state.db").exists()
+    review = read_workbook(path)["疑似重复"]
+    col = review.rows[0].index("处理结果") + 1
+    batch = WriteBatch()
+    batch.set_cell("疑似重复", 2, col, "不是同一人")
+    ExcelBook(path).apply(batch)
+    code, out = run("dedupe", str(path), "--json")
+    assert code == 0 and json.loads(out)["pairs"] == []

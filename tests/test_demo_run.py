@@ -42,3 +42,4 @@ def test_demo_is_a_working_project(tmp_path: Path) -> None:
     assert out["sync"]["status"] == "ok" and out["sync"]["counts"]["updated"] == 0
     assert out["validate"]["errors"] == 26 and again.exit_code == 1  # the planted problems
     assert "预算汇总" in out["report"]["tabs"] and "年级统计" in out["report"]["tabs"]
+    assert out["dedupe"]["pairs"] >= 5  # the demo's planted duplicates (5 in the child form)

@@ -131,4 +131,5 @@ def review_tab(pairs: list[Pair], values: dict[tuple[str, int], dict[str, str]],
         rows.append(r[:len(header)] + [""] * max(0, len(header) - len(r)))
     widths = {1: 5.0, 2: 7.0, 3: 10.0, 4: 48.0}
     widths[len(header)] = 40.0
-    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE)
+    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE,
+                      choices={LEAD.index(DECISION_HEADER) + 1: [SAME, DIFFERENT, PENDING]})

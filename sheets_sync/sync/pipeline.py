@@ -3,7 +3,9 @@
 1. sync hub and spokes (:func:`.run.sync_project`);
 2. validate the hub's form tabs and write the findings back
    (:func:`~sheets_sync.forms.findings.validate_book`);
-3. generate the hub's report tabs (:func:`~sheets_sync.reports.report_book`).
+3. find duplicates in the hub, applying the decisions staff made in 疑似重复
+   (:func:`~sheets_sync.dedupe.dedupe_book`);
+4. generate the hub's report tabs (:func:`~sheets_sync.reports.report_book`).
 
 Later steps (duplicates, generated tabs) join here as they land; each step is the same code
 its own command runs, never a second implementation.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..books import open_book
+from ..dedupe import DedupeResult, dedupe_book
 from ..errors import SheetsSyncError
 from ..forms.findings import validate_book
 from ..forms.validate import Report
@@ -29,6 +32,7 @@ from .run import RunResult, sync_project
 class PipelineResult:
     sync: RunResult
     validation: Report | None = None
+    duplicates: DedupeResult | None = None
     reports: ReportsResult | None = None
     messages: list[str] = field(default_factory=list)
 
@@ -40,12 +44,14 @@ class PipelineResult:
     def as_json(self) -> dict[str, Any]:
         return {"sync": self.sync.as_json(),
                 "validate": self.validation.summary() if self.validation else None,
+                "dedupe": ({"pairs": len(self.duplicates.pairs)}
+                           if self.duplicates is not None else None),
                 "report": self.reports.summary() if self.reports else None,
                 "messages": self.messages}
 
 
 def run_pipeline(project: Project, *, dry_run: bool = False) -> PipelineResult:
-    """Sync, then validate the hub, then its reports. A step that fails is reported, not raised."""
+    """Sync, then validate, dedupe and report on the hub. A failing step is reported, not raised."""
     result = PipelineResult(sync=sync_project(project, dry_run=dry_run))
     if result.sync.status == "failed":
         return result
@@ -57,6 +63,11 @@ def run_pipeline(project: Project, *, dry_run: bool = False) -> PipelineResult:
     except SheetsSyncError as e:
         result.messages.append(f"校验未完成:{e}")
         return result
+    try:
+        result.duplicates, _ = dedupe_book(hub, state_dir=project.state_path, dry_run=dry_run,
+                                           templates=project.templates, program=project.program)
+    except SheetsSyncError as e:
+        result.messages.append(f"查重未完成:{e}")
     try:
         result.reports, _ = report_book(hub, templates=project.templates,
                                         program=project.program, dry_run=dry_run)
