@@ -25,6 +25,7 @@ class FormPlan:
     base: dict[str, Values] = field(default_factory=dict)
     appended: list[str] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)
+    carried: set[tuple[str, str]] = field(default_factory=set)  # (id, header) of extras placed
     updated: int = 0      # cells set on rows the book already held
     lines: list[str] = field(default_factory=list)
 
@@ -39,12 +40,19 @@ class Context:
 
 def plan_book_form(batch: WriteBatch, ft: FormTab, want: dict[str, Values],
                    needs_id: set[str], ctx: Context, *, columns: list[str] | None = None,
-                   why_gone: dict[str, str] | None = None) -> FormPlan:
+                   why_gone: dict[str, str] | None = None,
+                   extras: dict[str, tuple[str, dict[str, str]]] | None = None,
+                   slots: list[int] | None = None) -> FormPlan:
     """Add to ``batch`` what makes ``ft`` hold exactly ``want`` (id -> merged values).
 
     ``needs_id``: ids assigned this run to rows of this tab (their 编号 cell is written).
     ``columns``: the field keys (in order) for a tab that must be created.
     ``why_gone``: id -> reason ("删除" / "移到 X") for rows cleared.
+    ``extras``: id -> (book, header -> text) of a record moving in from another spoke: its
+    cells in that book's own columns, written here under the same header where this tab
+    has one (:attr:`FormPlan.carried`).
+    ``slots``: when the tab ends with a 合计 row, the blank rows above it: filled with new
+    records before any goes below the total (which the plan then warns about).
     """
     plan = FormPlan()
     label = {f.key: f.label for f in ft.form.fields}
@@ -106,8 +114,15 @@ def plan_book_form(batch: WriteBatch, ft: FormTab, want: dict[str, Values],
             batch.set_cell(ft.tab, row.sheet_row, id_col, rid)
             audit(rid, label[id_key], "", rid, "编号")
         plan.base[rid] = base
-    next_row = ft.last_row + 1
+    free = list(slots or [])
+    below = ft.last_row + 1
+    taken = {*cols.values(), id_col}
+    own_cols = {h: j for j, h in ft.layout.headers.items() if j not in taken and h}
     for rid in sorted(want.keys() - ft.rows.keys()):
+        if free:
+            next_row = free.pop(0)
+        else:
+            next_row, below = below, below + 1
         target = want[rid]
         src = ctx.sources.get(rid, {})
         batch.set_cell(ft.tab, next_row, id_col, rid)
@@ -117,9 +132,20 @@ def plan_book_form(batch: WriteBatch, ft: FormTab, want: dict[str, Values],
             if text:
                 batch.set_cell(ft.tab, next_row, cols[k], text)
                 audit(rid, label[k], "", text, src.get(k, ctx.book))
+        if extras and rid in extras:
+            source, own = extras[rid]
+            for header, text in own.items():
+                own_col = own_cols.get(header)
+                if own_col is not None:
+                    batch.set_cell(ft.tab, next_row, own_col, text)
+                    audit(rid, header, "", text, source)
+                    plan.carried.add((rid, header))
         plan.base[rid] = {k: target.get(k, "") for k in ft.fields}
         plan.appended.append(rid)
-        next_row += 1
+    if slots is not None and below > ft.last_row + 1:
+        plan.lines.append(f"{ctx.book}:“{ft.tab}”的合计行(第 {ft.last_row} 行)上方空行不够,"
+                          f"{below - ft.last_row - 1} 条新记录写在了合计行下面;"
+                          "请在表格中把合计行移到最后,并检查合计公式的范围。")
     if plan.updated:
         plan.lines.append(f"{ctx.book}:“{ft.tab}”修改 {plan.updated} 个单元格")
     if plan.appended:

@@ -42,7 +42,11 @@ _OUTPUT_KEYS = {"conflicts_tab", "recycle_tab", "log_tab"}
 
 @dataclass(frozen=True)
 class BookSpec:
-    """One book the project names: where it is (file path or Google link) and its name."""
+    """One book the project names: where it is (file path or Google link) and its name.
+
+    ``name`` is the book as the config writes it (``满城.xlsx``, ``县/满城.xlsx``, a link):
+    unique in a project, it keys the book's state (bases, pending ids, backups).
+    """
 
     location: str
     name: str
@@ -109,7 +113,9 @@ def _book(file: str, key: str, raw: Any, root: Path) -> BookSpec:
         raise _fail(file, key, f"= {text!r}:同步只能写入 .xlsx/.xlsm 工作簿或 Google 表格,"
                     "请在 Excel 中“另存为” .xlsx 后改用新文件。")
     full = path if path.is_absolute() else root / path
-    return BookSpec(str(full), path.name)
+    # named (in messages and in the state store) by the path as configured, so two
+    # spokes called 满城.xlsx in different folders never share a base
+    return BookSpec(str(full), path.as_posix())
 
 
 def _forms(file: str, key: str, raw: Any, templates: dict[str, FormTemplate]) -> tuple[str, ...]:

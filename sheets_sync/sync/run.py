@@ -25,10 +25,11 @@ import pandas as pd
 from ..books import open_book
 from ..books.base import Book, WriteBatch
 from ..errors import BookError, SheetsSyncError
+from ..forms.headers import TOTAL_MARKERS
 from ..forms.normalize import normalize_column
 from ..forms.template import FormTemplate
 from ..table import Grid
-from .ids import IdAllocator
+from .ids import IdAllocator, id_number
 from .lock import ProjectLock
 from .merge import MergeResult, Side, merge_form
 from .plan import Context, FormPlan, append_tool_rows, plan_book_form
@@ -110,6 +111,23 @@ def _crash_point(step: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _is_total(cells: list[str]) -> bool:
+    return any(str(c).strip() in TOTAL_MARKERS for c in cells[:3])
+
+
+def _slots(ft: FormTab, grid: Grid | None) -> list[int] | None:
+    """The blank rows just above a 合计 row that ends the tab (``None``: no such row)."""
+    if ft.layout is None or grid is None or not 0 < ft.last_row <= grid.n_rows:
+        return None
+    rows = grid.rows
+    if ft.last_row <= ft.layout.header_row or not _is_total(rows[ft.last_row - 1]):
+        return None
+    top = ft.last_row - 1
+    while top > ft.layout.header_row and not any(rows[top - 1]):
+        top -= 1
+    return list(range(top + 1, ft.last_row))
+
+
 def _read(project: Project, entries: list[_Book], books: Mapping[str, Book] | None) -> None:
     specs = {project.hub.name: project.hub.location,
              **{s.book.name: s.book.location for s in project.spokes}}
@@ -125,6 +143,12 @@ def _read(project: Project, entries: list[_Book], books: Mapping[str, Book] | No
             forms = [project.templates[k] for k in b.forms]
             b.tabs = find_form_tabs(b.name, b.grids, forms, project.templates,
                                     skip=project.tool_tabs)
+            for ft in b.tabs.values():  # a 合计 row that new rows went below is no record
+                prefix = ft.form.id_prefix or ""
+                ft.fresh = [r for r in ft.fresh if not _is_total(r.cells)]
+                for rid in [rid for rid, r in ft.rows.items()
+                            if _is_total(r.cells) and id_number(prefix, rid) is None]:
+                    del ft.rows[rid]
         except SheetsSyncError as err:
             if b.role == "hub":
                 raise
@@ -235,6 +259,25 @@ def _moved_out(project: Project, fk: str, hub: _Book, spokes: list[_Book],
     return out
 
 
+def _extras(fk: str, spokes: list[_Book], merged: MergeResult,
+            targets: dict[str, set[str]]) -> dict[str, tuple[str, dict[str, str]]]:
+    """id -> (spoke, header -> text): the own-column cells of records moving out of a spoke."""
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for s in spokes:
+        ft = s.tabs[fk]
+        if ft.layout is None:
+            continue
+        synced = set(ft.layout.columns.values())
+        for rid, row in ft.rows.items():
+            if rid not in merged.records or s.name in targets.get(rid, set()):
+                continue
+            own = {ft.layout.headers.get(j, str(j)): t for j, t in enumerate(row.cells, start=1)
+                   if t and j not in synced and j != ft.id_col}
+            if own:
+                out[rid] = (s.name, own)
+    return out
+
+
 def _cells_text(ft: FormTab, rid: str) -> str:
     row = ft.rows[rid]
     headers = ft.layout.headers if ft.layout else {}
@@ -290,8 +333,9 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
     revived: list[tuple[str, str]] = []
     conflicts_json: list[dict[str, str]] = []
     plan_lines: list[str] = []
-    existing_recycle = {(r[2], r[3]) for r in hub.grids.get(project.recycle_tab, Grid()).padded()
-                        if len(r) > 3}
+    # (form, id, "删除" or "移到 X"): a re-run after a crash adds no second row
+    existing_recycle = {(r[2], r[3], r[4] if r[4].startswith("移到 ") else "删除") for r in
+                        hub.grids.get(project.recycle_tab, Grid()).padded() if len(r) > 4}
     existing_conflicts = {tuple(r[2:9]) for r in
                           hub.grids.get(project.conflict_tab, Grid()).padded() if len(r) > 8}
 
@@ -330,13 +374,15 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
                 content = _cells_text(holder.tabs[fk], rid)
             else:
                 content = ";".join(f"{label.get(k, k)}:{v}" for k, v in d.values.items() if v)
-            if (form.label, rid) not in existing_recycle:
+            if (form.label, rid, "删除") not in existing_recycle:
                 recycle_rows.append([at, str(run_id), form.label, rid, d.by,
                                      holder.name if holder else "", content])
             counts["deleted"] += 1
         targets = _placement(project, fk, merged, spokes, bases)
         hub_cols = ([k for k, _ in sorted(hub_ft.layout.columns.items(), key=lambda kv: kv[1])]
                     if hub_ft.layout else [f.key for f in form.fields])
+        extras = _extras(fk, active, merged, targets)
+        carried: set[tuple[str, str]] = set()
         for b in [hub, *active]:
             ft = b.tabs[fk]
             if b is hub:
@@ -349,12 +395,22 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
                 gone[rid] = f"移到 {dest}"
             ctx = Context(run_id, b.name, merged.sources, at)
             p = plan_book_form(batches[b.name], ft, want, b.needs_id.get(fk, set()), ctx,
-                               columns=hub_cols, why_gone=gone)
+                               columns=hub_cols, why_gone=gone,
+                               extras=None if b is hub else extras,
+                               slots=_slots(ft, b.grids.get(ft.tab)))
+            carried |= p.carried
             plans[b.name][fk] = p
             counts["appended"] += len(p.appended)
             counts["updated"] += p.updated
             counts["moved"] += sum(1 for rid in p.cleared if rid not in merged.deleted)
             plan_lines += p.lines
+
+        for rid, (source, own) in extras.items():  # no column for them there: 回收站
+            left = {h: t for h, t in own.items() if (rid, h) not in carried}
+            dest = "移到 " + "、".join(sorted(targets.get(rid, set())))
+            if left and (form.label, rid, dest) not in existing_recycle:
+                recycle_rows.append([at, str(run_id), form.label, rid, dest, source,
+                                     ";".join(f"{h}:{t}" for h, t in left.items())])
 
     hub_batch = batches[hub.name]
     append_tool_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICT_HEADER, conflict_rows)
