@@ -142,6 +142,9 @@ def test_a_run_that_changes_something_adds_one_log_row(tmp_path: Path) -> None:
     result = sync_project(_project(tmp_path), books=books)
     log = books[HUB].read()["同步日志"].rows
     assert log[2][1:9] == [str(result.run_id), "完成", "0", "1", "0", "0", "0", "0"]
+    last = books[HUB].history[-1]  # the log grows by its new cells, never rewritten
+    assert "同步日志" not in last.tabs
+    assert {r for r, _ in last.cells["同步日志"]} == {3}
     sync_project(_project(tmp_path), books=books)
     assert len(books[HUB].read()["同步日志"].rows) == 3
     assert books[HUB].read()[TAB].rows[0] == HUB_HEAD
