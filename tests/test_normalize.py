@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 
 from sheets_sync.config import Program
 from sheets_sync.errors import ConfigError
+from sheets_sync.forms.cellrules import _Rules
 from sheets_sync.forms.ids import PROVINCE_CODES, make_id
 from sheets_sync.forms.normalize import (
     MSG_ID_NUMBER,
     MSG_PHONE,
     ColumnResult,
     Issue,
-    _Rules,
     normalize_column,
     parse_date,
     parse_money,
