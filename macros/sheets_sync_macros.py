@@ -2,8 +2,9 @@
 
 Thin on purpose: take the workbook that called (``xlwings.Book.caller()``), wrap it in
 ``LiveBook`` (reads and writes the open workbook, never the file Excel holds), call the
-library, and say what happened in a Chinese message box. Any error becomes a message
-box too, never a traceback. Staff save the workbook themselves afterwards.
+library, and say what happened in a Chinese message box, with whatever layout this
+Excel could not show (``LiveBook.notes``). Any error becomes a message box too, never a
+traceback. Staff save the workbook themselves afterwards.
 
 The built workbooks carry a copy of this file beside them; the workbook's folder is on
 xlwings' PYTHONPATH (``ADD_WORKBOOK_TO_PYTHONPATH`` in the ``xlwings.conf`` sheet).
@@ -47,6 +48,9 @@ def _run(title: str, action: Callable[[Any], str]) -> None:
         return
     try:
         text = action(book)
+        notes = getattr(book, "notes", [])  # layout this Excel could not show
+        if notes:
+            text += "\n" + "\n".join(notes)
     except Exception as err:
         from sheets_sync.errors import SheetsSyncError
 

@@ -198,3 +198,109 @@ def test_live_never_deletes_the_last_visible_tab() -> None:
     with pytest.raises(BookError, match="将没有可见的工作表"):
         book.apply(batch)
     assert list(book.read()) == ["名单"]
+
+
+CHOICE_TAB = TabContent([["姓名", "处理结果"], ["王小明", "待定"], ["李四", "是同一人"]],
+                        choices={2: ["是同一人", "不是同一人", "待定"]},
+                        merges=[(5, 1, 5, 2)])
+DROPDOWN_BOX = (2, 2, 3 + 500, 2)   # data rows and CHOICE_SPARE_ROWS below them
+
+
+def write_choice_tab(xl: Any, content: TabContent = CHOICE_TAB) -> LiveBook:
+    book = LiveBook(xl)
+    batch = WriteBatch()
+    batch.replace_tab("疑似重复", content)
+    book.apply(batch)
+    return book
+
+
+def test_live_dropdown_is_a_list_that_warns_about_other_values_on_windows() -> None:
+    xl = xw.Book.from_rows(TABS)
+    book = write_choice_tab(xl)
+    sheet = xl.sheets["疑似重复"]
+    assert sheet.validations == {DROPDOWN_BOX: {
+        "values": ("是同一人", "不是同一人", "待定"), "in_cell_dropdown": True,
+        "AlertStyle": 2, "ShowError": True, "ErrorTitle": "不在下拉列表中",
+        "ErrorMessage": "这一列应填写:是同一人、不是同一人、待定。请点单元格右侧的箭头从列表中选择。",
+        "ShowInput": True, "InputTitle": "请从列表中选择", "InputMessage": "可选:是同一人、不是同一人、待定"}}
+    assert ("Range.data_validation.set_list", "疑似重复", "$B$2:$B$503",
+            ("是同一人", "不是同一人", "待定")) in xl.calls
+    assert book.notes == []
+    assert book.read()["疑似重复"].rows == CHOICE_TAB.rows
+
+
+def test_live_merges_the_cells_a_tab_asks_for() -> None:
+    xl = xw.Book.from_rows(TABS)
+    write_choice_tab(xl)
+    assert xl.sheets["疑似重复"].merges == [(5, 1, 5, 2)]
+    assert ("Range.merge", "疑似重复", "$A$5:$B$5") in xl.calls
+
+
+def test_live_freezes_the_header_through_excels_window_and_gives_back_the_users_tab() -> None:
+    xl = xw.Book.from_rows(TABS)
+    xl.sheets["学校"].activate()
+    write_choice_tab(xl, TabContent([["说明"], ["表", "问题"], ["名单", "x"]], header_rows=2))
+    assert xl.sheets["疑似重复"].frozen == (2, 0)
+    assert xl.sheets.active.name == "学校"
+    window = [c for c in xl.calls if c[0].startswith("Window.")]
+    assert window == [("Window.FreezePanes", False), ("Window.ScrollRow", 1),
+                      ("Window.ScrollColumn", 1), ("Window.SplitColumn", 0),
+                      ("Window.SplitRow", 2), ("Window.FreezePanes", True)]
+
+
+def test_live_uses_xlwings_freeze_panes_where_the_engine_has_it() -> None:
+    xl = xw.Book.from_rows(TABS)
+    xl.freeze_panes_supported = True
+    write_choice_tab(xl)
+    assert xl.sheets["疑似重复"].frozen == (1, 0)
+    assert ("Sheet.freeze_panes.freeze_at", "疑似重复", "1:1") in xl.calls
+    assert not [c for c in xl.calls if c[0].startswith("Window.")]
+
+
+def test_on_a_mac_the_dropdown_refuses_other_values_and_the_book_says_what_it_could_not_do(
+) -> None:
+    xl = xw.Book.from_rows(TABS)
+    xl.platform = "mac"
+    book = write_choice_tab(xl)
+    sheet = xl.sheets["疑似重复"]
+    assert sheet.validations[DROPDOWN_BOX]["AlertStyle"] == 1  # Excel's default: stop
+    assert sheet.frozen is None
+    assert book.notes == [
+        "工作表“疑似重复”第 B 列的下拉列表只接受列表中的值(本机 Excel 无法设为“只提醒”);"
+        "已填的内容都保留着。",
+        "工作表“疑似重复”的表头没有冻结(本机 Excel 不支持由工具冻结)。"
+        "需要时可在“视图 → 冻结窗格”中设置。"]
+
+
+def test_with_xlwings_older_than_0_37_5_there_is_no_dropdown_and_the_book_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(xw.Range, "data_validation")
+    xl = xw.Book.from_rows(TABS)
+    book = write_choice_tab(xl)
+    assert xl.sheets["疑似重复"].validations == {}
+    assert book.notes == ["工作表“疑似重复”第 B 列没有加上下拉列表:需要 xlwings 0.37.5 或更新的版本"
+                          "(在终端运行 pip install -U xlwings)。"]
+    assert book.read()["疑似重复"].rows == CHOICE_TAB.rows
+
+
+def test_rewriting_a_tab_replaces_its_dropdown_over_the_new_rows() -> None:
+    xl = xw.Book.from_rows(TABS)
+    write_choice_tab(xl)
+    longer = TabContent([*CHOICE_TAB.rows, ["赵六", ""]], choices=CHOICE_TAB.choices)
+    write_choice_tab(xl, longer)
+    assert list(xl.sheets["疑似重复"].validations) == [(2, 2, 4 + 500, 2)]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    pytest.param("是;否", "工作表“疑似重复”的下拉选项“是;否”含有英文分号,Excel 的下拉列表不能包含它。"
+                 "请改用顿号“、”或中文分号“;”。", id="semicolon"),
+    pytest.param("是,否", "工作表“疑似重复”第 B 列的下拉选项“是,否”含有英文逗号或双引号,"
+                 "Excel 的下拉列表不能包含这些字符。请改用顿号“、”或去掉引号。", id="comma"),
+])
+def test_a_dropdown_excel_would_refuse_is_refused_before_anything_is_written(
+        value: str, message: str) -> None:
+    xl = xw.Book.from_rows(TABS)
+    with pytest.raises(BookError) as err:
+        write_choice_tab(xl, TabContent([["姓名", "处理结果"]], choices={2: ["待定", value]}))
+    assert str(err.value) == message
+    assert [s.name for s in xl.sheets] == ["名单", "学校"]

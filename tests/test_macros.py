@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 
 from sheets_sync.blank import BUTTONS, build_blank_workbooks
+from sheets_sync.books.base import WriteBatch
+from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.books.memory import MemoryBook
 from sheets_sync.config import Program
 from sheets_sync.demo.build import HUB_NAME, demo_books
@@ -68,14 +70,24 @@ def demo_tabs(limit: int = 80) -> dict[str, list[list[str]]]:
     return tabs
 
 
-def run_command(command: str, tabs: dict[str, list[list[str]]], folder: Path,
-                name: str = "全部表格.xlsm") -> dict[str, Any]:
-    """Run ``command`` as xlwings would, the caller being a stand-in workbook of ``tabs``."""
+def write_caller(folder: Path, tabs: dict[str, list[list[Any]]], name: str = "全部表格.xlsm",
+                 sheet_extra: dict[str, dict[str, Any]] | None = None) -> Path:
+    """The JSON the stand-in's ``Book.caller()`` loads: workbook ``name`` in ``folder``.
+
+    ``sheet_extra`` adds keys to a tab's entry (``protected``, ``locked_columns``).
+    """
+    sheet_extra = sheet_extra or {}
     book = folder / "caller.json"
     book.write_text(json.dumps({
         "name": name, "fullname": str(folder / name),
-        "sheets": [{"name": t, "rows": rows} for t, rows in tabs.items()]},
+        "sheets": [{"name": t, "rows": rows, **sheet_extra.get(t, {})}
+                   for t, rows in tabs.items()]},
         ensure_ascii=False), encoding="utf-8")
+    return book
+
+
+def click(command: str, book: Path, folder: Path) -> dict[str, Any]:
+    """Run ``command`` as xlwings would, the caller being the stand-in workbook ``book``."""
     env = {**os.environ, "XLWINGS_STANDIN_BOOK": str(book),
            "PYTHONPATH": os.pathsep.join([str(STANDIN), str(folder)])}
     proc = subprocess.run([sys.executable, "-B", "-c", command], cwd=folder, env=env,
@@ -84,6 +96,12 @@ def run_command(command: str, tabs: dict[str, list[list[str]]], folder: Path,
     assert "Traceback" not in proc.stderr
     data: dict[str, Any] = json.loads(book.read_text(encoding="utf-8"))
     return data
+
+
+def run_command(command: str, tabs: dict[str, list[list[str]]], folder: Path,
+                name: str = "全部表格.xlsm") -> dict[str, Any]:
+    """Run ``command`` as xlwings would, the caller being a stand-in workbook of ``tabs``."""
+    return click(command, write_caller(folder, tabs, name), folder)
 
 
 def test_every_button_command_names_a_function_of_the_macros_module(
@@ -181,6 +199,106 @@ def test_sync_without_a_project_says_where_to_put_the_config(
     assert after["alerts"][0]["prompt"] == (
         "“同步”没有完成:找不到项目配置 sheets-sync.toml:请把它放在本工作簿所在的文件夹,"
         "或在“xlwings.conf”表的 SHEETS_SYNC_PROJECT 一行写上它的完整路径。")
+
+
+def test_dedupe_button_gives_its_decision_column_a_warning_dropdown_and_a_frozen_header(
+        commands: dict[str, str], built: Path, tmp_path: Path) -> None:
+    from sheets_sync.dedupe.review import DIFFERENT, PENDING, SAME
+
+    (tmp_path / "sheets_sync_macros.py").write_bytes((built / "sheets_sync_macros.py").read_bytes())
+    after = run_command(commands["DedupeClicked"], demo_tabs(), tmp_path)
+    sheet = next(s for s in after["sheets"] if s["name"] == "疑似重复")
+    assert [v[:2] + v[3:] for v in sheet["validations"]] == [
+        [2, 3, 3, [SAME, DIFFERENT, PENDING], 2]]   # column C, Excel's "warning" style
+    assert sheet["frozen"] == [1, 0]
+
+
+def test_on_excel_for_mac_the_message_also_says_what_layout_was_not_shown(
+        commands: dict[str, str], built: Path, tmp_path: Path) -> None:
+    tabs = demo_tabs()
+    (tmp_path / "sheets_sync_macros.py").write_bytes((built / "sheets_sync_macros.py").read_bytes())
+    book = write_caller(tmp_path, tabs)
+    book.write_text(book.read_text(encoding="utf-8").replace('"name"', '"platform": "mac", "name"', 1),
+                    encoding="utf-8")
+    after = click(commands["DedupeClicked"], book, tmp_path)
+    assert after["platform"] == "mac"
+    assert after["alerts"][0]["prompt"] == _dedupe(tabs, tmp_path) + (
+        "\n工作表“疑似重复”第 C 列的下拉列表只接受列表中的值(本机 Excel 无法设为“只提醒”);"
+        "已填的内容都保留着。"
+        "\n工作表“疑似重复”的表头没有冻结(本机 Excel 不支持由工具冻结)。"
+        "需要时可在“视图 → 冻结窗格”中设置。")
+
+
+CHILD = "留守儿童家庭情况登记表"
+HUB_HEAD = ["编号", "姓名", "性别", "县", "学校", "年级"]
+SPOKE_HEAD = ["姓名", "编号", "县", "学校", "年级", "带队备注"]  # its own order, an extra column
+
+
+def sync_project_folder(root: Path) -> None:
+    """A project: hub 总表.xlsx, spokes 满城.xlsm (the workbook open in Excel) and 顺平.xlsx."""
+    (root / "sheets-sync.toml").write_text(
+        '[project]\nforms = ["child"]\n\n[hub]\nbook = "总表.xlsx"\n\n'
+        '[[spokes]]\nbook = "满城.xlsm"\npartition = {county = "满城"}\n\n'
+        '[[spokes]]\nbook = "顺平.xlsx"\npartition = {county = "顺平"}\n', encoding="utf-8")
+    write_workbook(root / "总表.xlsx", {CHILD: [
+        HUB_HEAD, ["C0001", "王小红", "女", "满城", "一小", "3"],
+        ["C0002", "李明", "男", "顺平", "二小", "4"], ["C0003", "赵雪", "女", "满城", "一小", "5"]]})
+    write_workbook(root / "顺平.xlsx", {"封面": [["顺平县大队"]]})
+    # Excel holds the spoke: its file and Excel's lock file beside it must stay untouched
+    (root / "满城.xlsm").write_bytes(b"held by Excel")
+    (root / "~$满城.xlsm").write_bytes(b"lock")
+
+
+def _sheet(after: dict[str, Any], tab: str) -> dict[str, Any]:
+    return next(s for s in after["sheets"] if s["name"] == tab)
+
+
+def test_sync_button_brings_the_hub_into_the_open_workbook_and_its_edits_to_the_hub(
+        commands: dict[str, str], built: Path, tmp_path: Path) -> None:
+    sync_project_folder(tmp_path)
+    (tmp_path / "sheets_sync_macros.py").write_bytes((built / "sheets_sync_macros.py").read_bytes())
+    caller = write_caller(
+        tmp_path, {"控制面板": [["同步"]],
+                   CHILD: [SPOKE_HEAD, ["王小红", "C0001", "满城", "一小", 3, "已家访"]]},
+        name="满城.xlsm", sheet_extra={CHILD: {"protected": True, "locked_columns": [2]}})
+
+    first = click(commands["SyncClicked"], caller, tmp_path)
+    assert first["alerts"] == [{
+        "prompt": "同步完成:新增 2 行,更新 0 处,新编号 0 个,冲突 0 处。\n请保存本工作簿。",
+        "title": "sheets-sync · 同步", "mode": None}]
+    assert _sheet(first, CHILD)["rows"] == [
+        SPOKE_HEAD, ["王小红", "C0001", "满城", "一小", 3.0, "已家访"],
+        ["赵雪", "C0003", "满城", "一小", "5", None]]
+
+    # staff type in the open workbook (Excel keeps 6 as a number) and someone edits the hub
+    rows = _sheet(first, CHILD)["rows"]
+    rows[2][4] = 6.0
+    rows.append(["孙丽", None, "满城", "一小", 3.0, "新报名"])
+    first["alerts"] = []
+    caller.write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
+    hub = ExcelBook(tmp_path / "总表.xlsx")
+    batch = WriteBatch()
+    batch.set_cell(CHILD, 2, 5, "三小")
+    hub.apply(batch)
+
+    second = click(commands["SyncClicked"], caller, tmp_path)
+    # 更新 2 处: 年级 of C0003 in the hub, 学校 of C0001 here; 孙丽 appended to the hub
+    # with a new 编号, which is written back into the (protected) 编号 column here
+    assert second["alerts"] == [{
+        "prompt": "同步完成:新增 1 行,更新 2 处,新编号 1 个,冲突 0 处。\n请保存本工作簿。",
+        "title": "sheets-sync · 同步", "mode": None}]
+    sheet = _sheet(second, CHILD)
+    assert sheet["rows"] == [
+        SPOKE_HEAD, ["王小红", "C0001", "满城", "三小", 3.0, "已家访"],
+        ["赵雪", "C0003", "满城", "一小", 6.0, None],
+        ["孙丽", "C0004", "满城", "一小", 3.0, "新报名"]]
+    assert sheet["protected"] is True
+    assert ExcelBook(tmp_path / "总表.xlsx").read()[CHILD].rows == [
+        HUB_HEAD, ["C0001", "王小红", "女", "满城", "三小", "3"],
+        ["C0002", "李明", "男", "顺平", "二小", "4"], ["C0003", "赵雪", "女", "满城", "一小", "6"],
+        ["C0004", "孙丽", "", "满城", "一小", "3"]]
+    assert [r[0] for r in ExcelBook(tmp_path / "顺平.xlsx").read()[CHILD].rows] == ["编号", "C0002"]
+    assert (tmp_path / "满城.xlsm").read_bytes() == b"held by Excel"
 
 
 class _Alerts:
