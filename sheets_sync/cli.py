@@ -200,9 +200,12 @@ def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
 
         sheets-sync sync --dry-run
     """
+    from .output import progress
     from .sync.run import sync_project
 
-    result = sync_project(_project(obj), dry_run=dry_run)
+    with progress() as step:
+        step("同步总表和各分表……")
+        result = sync_project(_project(obj), dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
@@ -225,10 +228,11 @@ def run(obj: Context, as_json: bool, dry_run: bool) -> None:
 
         sheets-sync run --json
     """
-    from .output import summary_line
+    from .output import progress, summary_line
     from .sync.pipeline import run_pipeline
 
-    result = run_pipeline(_project(obj), dry_run=dry_run)
+    with progress() as step:
+        result = run_pipeline(_project(obj), dry_run=dry_run, progress=step)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,6 +16,18 @@ if TYPE_CHECKING:
     from .demo.run import DemoRun
 
 TERMINAL_LIMIT = 60
+
+
+@contextmanager
+def progress() -> Iterator[Callable[[str], None]]:
+    """A step reporter: a rich spinner with the current step on a terminal, silent otherwise."""
+    if not sys.stdout.isatty():
+        yield lambda _: None
+        return
+    from rich.console import Console
+
+    with Console().status("开始……") as status:
+        yield status.update
 
 
 def _forms(report: Report) -> dict[str, Any]:

@@ -142,3 +142,13 @@ def test_pair_on_the_demo_hub(project: Path) -> None:
     assert code == 0 and data["proposals"]
     first = data["proposals"][0]
     assert first["child"]["id"].startswith("C") and first["volunteer"]["id"].startswith("V")
+
+
+def test_pipeline_reports_each_step(project: Path) -> None:
+    from sheets_sync.sync.pipeline import run_pipeline
+    from sheets_sync.sync.project import load_project
+
+    steps: list[str] = []
+    result = run_pipeline(load_project(project), dry_run=True, progress=steps.append)
+    assert steps == ["同步总表和各分表……", "校验总表……", "查找重复记录……", "生成花名册和报表……"]
+    assert result.sync.status == "dry-run"

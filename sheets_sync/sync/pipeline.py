@@ -50,11 +50,18 @@ class PipelineResult:
                 "messages": self.messages}
 
 
-def run_pipeline(project: Project, *, dry_run: bool = False) -> PipelineResult:
-    """Sync, then validate, dedupe and report on the hub. A failing step is reported, not raised."""
+def run_pipeline(project: Project, *, dry_run: bool = False,
+                 progress: Callable[[str], None] | None = None) -> PipelineResult:
+    """Sync, then validate, dedupe and report on the hub. A failing step is reported, not raised.
+
+    ``progress`` is told each step as it starts (the CLI shows it on a terminal).
+    """
+    step = progress or (lambda _: None)
+    step("同步总表和各分表……")
     result = PipelineResult(sync=sync_project(project, dry_run=dry_run))
     if result.sync.status == "failed":
         return result
+    step("校验总表……")
     try:
         hub = open_book(project.hub.location, backup_dir=project.state_path / "backups",
                         credentials=project.credentials)
@@ -63,11 +70,13 @@ def run_pipeline(project: Project, *, dry_run: bool = False) -> PipelineResult:
     except SheetsSyncError as e:
         result.messages.append(f"校验未完成:{e}")
         return result
+    step("查找重复记录……")
     try:
         result.duplicates, _ = dedupe_book(hub, state_dir=project.state_path, dry_run=dry_run,
                                            templates=project.templates, program=project.program)
     except SheetsSyncError as e:
         result.messages.append(f"查重未完成:{e}")
+    step("生成花名册和报表……")
     try:
         result.reports, _ = report_book(hub, templates=project.templates,
                                         program=project.program, dry_run=dry_run)
