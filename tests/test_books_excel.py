@@ -200,6 +200,12 @@ def one_cell(tab: str, row: int, col: int, text: str) -> WriteBatch:
     return batch
 
 
+def via_openpyxl(batch: WriteBatch) -> WriteBatch:
+    """``batch`` plus a tool tab, so that it is written through openpyxl, not patched."""
+    batch.replace_tab("报告", TabContent(rows=[["x"]]))
+    return batch
+
+
 def test_excel_book_is_a_book(tmp_workbook: Path) -> None:
     book = ExcelBook(tmp_workbook)
     assert isinstance(book, Book)
@@ -263,6 +269,18 @@ def test_text_longer_than_excel_allows_is_refused(tmp_workbook: Path) -> None:
         "工作表“名单”的单元格 B2 的内容有 32768 个字符,超过了 Excel 单个单元格的上限 32767 个字符。"
         "请缩短内容后重新运行。"
     )
+
+
+def test_a_batch_that_only_sets_cells_is_patched_without_openpyxl(
+    tmp_workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_openpyxl(*args: object, **kwargs: object) -> None:
+        raise AssertionError("openpyxl loaded the workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", no_openpyxl)
+    book = ExcelBook(tmp_workbook)
+    book.apply(one_cell("名单", 2, 2, "李四"))
+    assert book.read()["名单"].cell(2, 2) == "李四"
 
 
 def test_empty_batch_does_not_touch_the_file(tmp_workbook: Path) -> None:
@@ -532,7 +550,7 @@ def test_failed_save_leaves_the_original_and_no_temp_file(
     monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
     book = ExcelBook(tmp_workbook)
     with pytest.raises(RuntimeError, match="disk full"):
-        book.apply(one_cell("名单", 2, 2, "李四"))
+        book.apply(via_openpyxl(one_cell("名单", 2, 2, "李四")))
     assert tmp_workbook.read_bytes() == before
     assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx"]  # the backup only
 
@@ -623,7 +641,7 @@ def test_workbook_opened_while_saving_is_not_replaced(
 
     monkeypatch.setattr(openpyxl.Workbook, "save", save_while_excel_opens_it)
     with pytest.raises(WorkbookLocked):
-        ExcelBook(tmp_workbook).apply(one_cell("名单", 2, 2, "李四"))
+        ExcelBook(tmp_workbook).apply(via_openpyxl(one_cell("名单", 2, 2, "李四")))
     assert tmp_workbook.read_bytes() == before
     assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx", "~$book.xlsx"]
 

@@ -3,19 +3,23 @@
 * :meth:`ExcelBook.read` reads every worksheet in one pass (calamine) and turns the values
   into the text Excel shows (:mod:`.cells`). Row *i* of a grid is sheet row *i + 1* even
   when the first rows or columns are empty.
-* :meth:`ExcelBook.apply` loads the workbook with openpyxl (VBA and external links kept),
-  writes text cells as string cells (``"=HYPERLINK(…)"``, ``"0042"`` stay text), replaces
-  tool-owned tabs, and saves to a temp file in the same folder that replaces the original
-  with ``os.replace``. Before its first write it copies the original to the backup folder;
-  it refuses to write a workbook that is open in Excel or LibreOffice.
+* :meth:`ExcelBook.apply` writes a batch that only sets cells by patching those sheets'
+  XML in place (:mod:`.xlsxpatch`: every other part of the file kept as it was — charts,
+  images, cached formula results included); any other batch (tool-owned tabs replaced or
+  deleted) goes through openpyxl (VBA and external links kept). Either way text cells are
+  string cells (``"=HYPERLINK(…)"``, ``"0042"`` stay text), and the result is saved to a
+  temp file in the same folder that replaces the original with ``os.replace``. Before its
+  first write it copies the original to the backup folder; it refuses to write a workbook
+  that is open in Excel or LibreOffice.
 
 Text that XML cannot hold (control characters, a lone ``\\r``) and literal ``_xHHHH_``
 sequences are written in Excel's own ``_xHHHH_`` escape, which Excel and calamine decode,
 so every string round-trips through :meth:`read` except lone surrogates (not UTF-8) and
 the non-characters U+FFFE/U+FFFF (they come back as ``_xFFFE_``/``_xFFFF_``).
 
-What openpyxl does not keep is lost on write in any tab: charts, images and shapes, and
-the cached results of formulas. The saved workbook asks Excel and LibreOffice to
+When a write goes through openpyxl (a batch that replaces or deletes tabs), what openpyxl
+does not keep is lost in any tab: charts, images and shapes, and the cached results of
+formulas. The saved workbook asks Excel and LibreOffice to
 recalculate on open; until someone does (and saves), :meth:`ExcelBook.read` sees formula
 cells as ``""``.
 
@@ -378,6 +382,10 @@ class ExcelBook:
                 "请在 Excel 中把它“另存为” .xlsx 文件,并在配置中改用新文件。"
             )
         self._refuse_if_locked()
+        from .xlsxpatch import write_cells  # it imports this module
+
+        if write_cells(self, batch):  # only cells set: patch the sheet XML, keep the rest
+            return
         try:
             wb = openpyxl.load_workbook(self.path, keep_vba=suffix == ".xlsm", keep_links=True)
         except Exception as err:  # openpyxl raises many kinds on a bad file
