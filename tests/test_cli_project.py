@@ -152,3 +152,23 @@ def test_pipeline_reports_each_step(project: Path) -> None:
     result = run_pipeline(load_project(project), dry_run=True, progress=steps.append)
     assert steps == ["同步总表和各分表……", "校验总表……", "查找重复记录……", "生成花名册和报表……"]
     assert result.sync.status == "dry-run"
+
+
+def test_run_reads_the_hub_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sync, validate, dedupe and reports share one read of the hub (DESIGN: one read per book)."""
+    from sheets_sync.books.excel import ExcelBook
+    from sheets_sync.sync.pipeline import run_pipeline
+    from sheets_sync.sync.project import load_project
+
+    reads: list[str] = []
+    real_read = ExcelBook.read
+
+    def counting_read(self: ExcelBook):  # type: ignore[no-untyped-def]
+        reads.append(self.name)
+        return real_read(self)
+
+    monkeypatch.setattr(ExcelBook, "read", counting_read)
+    result = run_pipeline(load_project(project))
+    assert result.validation is not None and result.reports is not None
+    assert reads.count("总表.xlsx") == 1
+    assert sorted(set(reads)) == ["总表.xlsx", "清苑.xlsx", "满城.xlsx", "顺平.xlsx"]

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..books import open_book
+from ..books import Book, open_book
+from ..books.cached import CachedBook
 from ..dedupe import DedupeResult, dedupe_book
 from ..errors import SheetsSyncError
 from ..forms.findings import validate_book
@@ -58,13 +59,19 @@ def run_pipeline(project: Project, *, dry_run: bool = False,
     """
     step = progress or (lambda _: None)
     step("同步总表和各分表……")
-    result = PipelineResult(sync=sync_project(project, dry_run=dry_run))
-    if result.sync.status == "failed":
+    try:  # the hub is read once; every later step sees it as the sync left it
+        hub: Book = CachedBook(open_book(project.hub.location,
+                                         backup_dir=project.state_path / "backups",
+                                         credentials=project.credentials))
+    except SheetsSyncError:
+        hub_books = None  # the sync reports the unreachable hub itself
+    else:
+        hub_books = {project.hub.name: hub}
+    result = PipelineResult(sync=sync_project(project, dry_run=dry_run, books=hub_books))
+    if result.sync.status == "failed" or hub_books is None:
         return result
     step("校验总表……")
     try:
-        hub = open_book(project.hub.location, backup_dir=project.state_path / "backups",
-                        credentials=project.credentials)
         result.validation, _ = validate_book(hub, templates=project.templates,
                                              program=project.program, dry_run=dry_run)
     except SheetsSyncError as e:
