@@ -7,7 +7,6 @@ batches that only set cells) and read back with calamine, openpyxl and LibreOffi
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import os
 import re
 import shutil
@@ -22,8 +21,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheets_sync.books import xlsxpatch
 from sheets_sync.books.base import TabContent, WriteBatch
@@ -32,6 +29,7 @@ from sheets_sync.books.xlsxpatch import write_cells
 from sheets_sync.errors import BookError, TabNotFound, WorkbookLocked
 from sheets_sync.table import Grid, trim
 from tests.test_books_excel import HYPERLINK, TRICKY, make_xlsm
+from tests.test_books_excel import rich_workbook as excel_rich_workbook
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET1 = "xl/worksheets/sheet1.xml"
@@ -196,28 +194,12 @@ def test_empty_text_clears_a_cell_keeps_its_style_and_creates_nothing(tmp_path: 
 def rich_workbook(path: Path) -> None:
     """Data with a dropdown, merge, number format and defined name; formulas with cached
     results in 汇总; a chart in 图表; one part stored uncompressed."""
-    wb = openpyxl.Workbook()
-    data = wb.active
-    assert data is not None
-    data.title = "登记表"
-    data.append(["姓名", "性别", "金额"])
-    data.append(["王小红", "女", 1200.5])
-    data["C2"].number_format = "#,##0.00"
-    dv = DataValidation(type="list", formula1='"男,女"', allow_blank=True)
-    dv.add("B2:B100")
-    data.add_data_validation(dv)
-    data.merge_cells("E1:F2")
-    calc = wb.create_sheet("汇总")
-    for i, n in enumerate((1, 2, 3), start=1):
-        calc.cell(i, 1, n)
-    calc["A4"] = "=SUM(A1:A3)"
-    calc["B1"] = dt.date(2013, 5, 6)
-    calc["B1"].number_format = "yyyy年m月d日"
+    excel_rich_workbook(path)  # the workbook the openpyxl path is tested with
+    wb = openpyxl.load_workbook(path)
     charts = wb.create_sheet("图表")
     chart = BarChart()
-    chart.add_data(Reference(calc, min_col=1, min_row=1, max_row=3))
+    chart.add_data(Reference(wb["汇总"], min_col=1, min_row=1, max_row=3))
     charts.add_chart(chart, "B2")
-    wb.defined_names["金额列"] = DefinedName("金额列", attr_text="登记表!$C$2:$C$100")
     wb.save(path)
     # a workbook Excel saved holds the formula's result: put it in, as Excel would
     rewrite_zip(path, {"xl/worksheets/sheet2.xml": lambda b: b.replace(
