@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from itertools import pairwise
+
 import pytest
 
 from sheets_sync.config import Program
+from sheets_sync.dedupe.confusions import look_alike_char
+from sheets_sync.dedupe.features import char_pinyin, fuzzy_syllable
 from sheets_sync.dedupe.gen import HEADER, Generated, generate
 from sheets_sync.dedupe.matching import find_duplicates
 from sheets_sync.forms.template import default_templates
@@ -23,6 +29,51 @@ def test_generator_plants_duplicates_and_families(gen: Generated) -> None:
     assert len(gen.family_pairs()) > 200
     assert not gen.true_pairs() & gen.family_pairs()
     assert generate(200, seed=3).rows == generate(200, seed=3).rows
+
+
+def _sibling_groups(gen: Generated) -> list[list[list[str]]]:
+    """Originals of one family and one father's phone (cousins have other parents)."""
+    father_phone = HEADER.index("父亲电话")
+    by: dict[tuple[int, str], list[list[str]]] = defaultdict(list)
+    for row, fam, kind in zip(gen.rows[1:], gen.family.tolist(), gen.kind, strict=True):
+        if kind == "original":
+            by[(fam, row[father_phone])].append(row)
+    return [kids for kids in by.values() if len(kids) > 1]
+
+
+def _sibling_problems(gen: Generated) -> list[str]:
+    """Siblings a copy's typo could explain: names alike in sound, given name swapped or
+    one look-alike character apart; births < 300 days apart other than one pair of twins."""
+    name_col, born_col = HEADER.index("姓名"), HEADER.index("出生日期")
+
+    def sound(name: str) -> list[str]:
+        return [fuzzy_syllable(char_pinyin(c)) for c in name]
+
+    problems = []
+    for kids in _sibling_groups(gen):
+        names = [r[name_col] for r in kids]
+        for n, a in enumerate(names):
+            for b in names[n + 1:]:
+                diff = [k for k in range(len(a)) if len(a) == len(b) and a[k] != b[k]]
+                if (sound(a) == sound(b)
+                        or (len(a) == len(b) == 3 and a[0] == b[0] and a[1:] == b[:0:-1])
+                        or (len(diff) == 1 and diff[0] > 0
+                            and look_alike_char(a[diff[0]], b[diff[0]]))):
+                    problems.append(f"{a}/{b}")
+        born = sorted(dt.date.fromisoformat(r[born_col]) for r in kids)
+        gaps = [(y - x).days for x, y in pairwise(born)]
+        if sum(g == 0 for g in gaps) > 1 or any(0 < g < 300 for g in gaps):
+            problems.append(f"{'/'.join(names)} born {gaps} days apart")
+    return problems
+
+
+def test_siblings_are_neither_look_alikes_nor_weeks_apart() -> None:
+    gen = generate(20_000, seed=11)
+    groups = _sibling_groups(gen)
+    twins = sum(len({r[HEADER.index("出生日期")] for r in kids}) < len(kids) for kids in groups)
+    assert len(groups) > 2000
+    assert twins > 50
+    assert _sibling_problems(gen) == []
 
 
 def test_matcher_on_generated_children(gen: Generated) -> None:

@@ -12,9 +12,13 @@ Hard negatives (must never be linked):
 
 * twins (4 % of families): same birth date, school, parents, guardian and phones; a
   different given name (half of them share the first given character); 30 % of twins
-  have no ID number. Parents do not give two children names that sound alike
-  (曦宇/曦雨): such twins, one without an ID, could not be told from a homophone typo;
-* siblings: same family, born 1–6 years apart;
+  have no ID number. Parents do not give two children names that a copy's typo could
+  make of each other: names that sound alike (曦宇/曦雨), the given name swapped
+  (嘉洋/洋嘉) or one look-alike character apart (浩宇/浩字,
+  :func:`~.confusions.look_alike_char`); such twins, one without an ID, could not be
+  told from a copy, so a sibling's name is drawn again until it is none of these;
+* siblings: same family, each child born 1–3 years (365·U(1, 3) days) after the one
+  before, so never less than a year apart; a twin shares the previous child's date;
 * cousins (10 % of families are paired): the same grandparent guardian, name and phone,
   half with the same surname, different parents;
 * namesakes: common names recur across families, some born the same day.
@@ -44,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from ..forms.ids import make_id
-from .confusions import SHAPE_GROUPS
+from .confusions import SHAPE_GROUPS, look_alike_char
 from .features import char_pinyin, fuzzy_syllable
 
 HEADER = ["编号", "姓名", "性别", "出生日期", "身份证号", "县", "学校", "年级", "父亲姓名",
@@ -167,10 +171,26 @@ class _Gen:
         return ""
 
 
-def _sounds_like(name: str, names: set[str]) -> bool:
-    """Does ``name`` sound like a sibling's (parents do not name two children alike)?"""
-    key = " ".join(fuzzy_syllable(char_pinyin(c)) for c in name)
-    return any(key == " ".join(fuzzy_syllable(char_pinyin(c)) for c in n) for n in names)
+def _sound_key(name: str) -> str:
+    return " ".join(fuzzy_syllable(char_pinyin(c)) for c in name)
+
+
+def _like_sibling(name: str, names: set[str]) -> bool:
+    """Could a copy's typo turn ``name`` into a sibling's, or back? Same (fuzzy) sound,
+    the two given characters swapped, or one look-alike character apart: parents do not
+    name two children so, and such twins could not be told from a copy."""
+    key = _sound_key(name)
+    for other in names:
+        if key == _sound_key(other):
+            return True
+        if len(name) != len(other) or name[0] != other[0]:
+            continue
+        if len(name) == 3 and name[1:] == other[:0:-1]:
+            return True
+        diff = [k for k in range(1, len(name)) if name[k] != other[k]]
+        if len(diff) == 1 and look_alike_char(name[diff[0]], other[diff[0]]):
+            return True
+    return False
 
 
 def _format_date(d: dt.date, style: int) -> str:
@@ -231,14 +251,15 @@ def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7) -> Generat
         gen_char = g.pick(GIVEN, g.gw) if rng.random() < 0.4 else ""
         born0 = dt.date(2010, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 10)))
         names: set[str] = set()
+        born = born0
         for c in range(k):
-            born = born0 if (c == 1 and twins) else born0 + dt.timedelta(
-                days=int(c * 365 * rng.uniform(1, 3)))
+            if c and not (c == 1 and twins):        # twins share the previous child's date
+                born += dt.timedelta(days=int(365 * rng.uniform(1, 3)))
             first = gen_char if c else ""
             if c == 1 and twins and rng.random() < 0.5:
                 first = first or recs[-1]["姓名"][len(sur)]
             name = sur + (g.pick(COMMON)[1:] if rng.random() < 0.03 else g.given(first))
-            while _sounds_like(name, names):
+            while _like_sibling(name, names):
                 name = sur + g.given()
             names.add(name)
             sex = "男" if rng.random() < 0.52 else "女"
