@@ -10,14 +10,16 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
 from .config import Program, load_program
 from .errors import SheetsSyncError
-from .forms.template import FormTemplate, default_templates, load_templates
+
+if TYPE_CHECKING:  # the templates (and YAML) are loaded when a command asks for them
+    from .forms.template import FormTemplate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +34,8 @@ class Context:
         return load_program(self.config)
 
     def templates(self) -> dict[str, FormTemplate]:
+        from .forms.template import default_templates, load_templates
+
         if self.templates_dir:
             return load_templates(self.templates_dir)
         return default_templates()
