@@ -1,7 +1,9 @@
 """GoogleBook over real HTTP against the local Sheets server (sheets_sync.testing).
 
-Every test talks to a fresh FakeSheets through a real gspread client's session. Retry
-waits go to a fake clock, so a storm of failures costs no wall time.
+Every test talks to a fresh FakeSheets through the book's own seam (``endpoint=fake.url``:
+a local endpoint needs no credentials); gspread, where a test uses it to act like a
+browser, goes through its ``session`` seam. Retry waits go to a fake clock, so a storm of
+failures costs no wall time.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from gspread.utils import ValueInputOption
@@ -80,7 +83,7 @@ def policy(clock: FakeClock, budget: float = 300.0, read_timeout: float = 5.0) -
 
 def make_book(fake: FakeSheets, key: str, clock: FakeClock, **kwargs: Any) -> GoogleBook:
     retry = kwargs.pop("retry", None) or policy(clock)
-    return GoogleBook(key, client=fake.client(), retry=retry, **kwargs)
+    return GoogleBook(key, endpoint=fake.url, retry=retry, **kwargs)
 
 
 def tab(fake: FakeSheets, key: str, title: str) -> Sheet:
@@ -164,7 +167,7 @@ def test_text_written_comes_back_as_the_same_text(fake: FakeSheets, clock: FakeC
 def test_any_text_round_trips(text: str) -> None:
     with FakeSheets() as fake:
         key = fake.create_spreadsheet("项目", {"表": [["标题"]]})
-        book = GoogleBook(key, client=fake.client())
+        book = GoogleBook(key, endpoint=fake.url)
         batch = WriteBatch()
         batch.set_cell("表", 2, 1, text)
         book.apply(batch)
@@ -448,7 +451,7 @@ def suggestions(n: int) -> TabContent:
 def validations(fake: FakeSheets, book: GoogleBook, key: str) -> dict[str, Any]:
     """Column C's data validation per row, as spreadsheets.get answers with grid data."""
     resp = book.session.get(
-        f"https://sheets.googleapis.com/v4/spreadsheets/{key}",
+        f"{book.endpoint}/v4/spreadsheets/{key}",
         params={"ranges": "'结对建议'!C:C",
                 "fields": "sheets.data.rowData.values.dataValidation"})
     assert resp.status_code == 200
@@ -872,3 +875,66 @@ def test_a_bad_google_address_is_refused(text: str, service_account_file: Path) 
     assert str(err.value) == (
         f"“{text}”不是有效的 Google 表格地址。请复制浏览器地址栏中的完整链接"
         "(https://docs.google.com/spreadsheets/d/…),或写成 gsheet:表格ID。")
+
+
+# -- the seam: session and endpoint ------------------------------------------------------
+
+
+def test_a_local_endpoint_needs_no_credentials(fake: FakeSheets,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    key = fake.create_spreadsheet("项目", TABS)
+    book = open_book(f"gsheet:{key}", endpoint=fake.url + "/")
+    assert isinstance(book, GoogleBook) and book.endpoint == fake.url
+    assert book.read()["儿童登记"].rows == TABS["儿童登记"]
+    assert [(r.api_method, r.status) for r in fake.requests] == [
+        ("spreadsheets.get", 200), ("spreadsheets.values.batchGet", 200)]
+
+
+class RecordingSession(requests.Session):
+    """A session a caller hands in: every request the book sends goes through it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers["Authorization"] = "Bearer from-the-caller"
+        self.sent: list[tuple[str, str]] = []
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.sent.append((method, url))
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_the_session_given_carries_every_request(fake: FakeSheets) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    session = RecordingSession()
+    book = open_book(f"gsheet:{key}", session=session, endpoint=fake.url)
+    book.read()
+    batch = WriteBatch()
+    batch.set_cell("学校", 2, 1, "第二小学")
+    book.apply(batch)
+    assert [m for m, _ in session.sent] == ["GET", "GET", "POST"]
+    assert all(url.startswith(f"{fake.url}/v4/spreadsheets/{key}") for _, url in session.sent)
+    assert fake.values(key, "学校")[1] == ["第二小学"]
+
+
+def test_a_gspread_client_still_works_as_the_session(fake: FakeSheets) -> None:
+    key = fake.create_spreadsheet("项目", TABS)
+    assert GoogleBook(key, client=fake.client()).read()["学校"].rows == TABS["学校"]
+
+
+def test_the_default_endpoint_is_googles(service_account_file: Path) -> None:
+    book = open_book(f"gsheet:{KEY}", credentials=service_account_file)
+    assert isinstance(book, GoogleBook) and book.endpoint == "https://sheets.googleapis.com"
+
+
+@pytest.mark.parametrize(("endpoint", "reason"), [
+    pytest.param("http://sheets.example.org", "= 'http://sheets.example.org' 不安全:只有本机地址"
+                 "(127.0.0.1、localhost)可以用 http;其他地址请用 https,否则凭据会以明文发送。",
+                 id="plain-http-off-this-machine"),
+    pytest.param("127.0.0.1:8765", "= '127.0.0.1:8765' 不是有效的 http(s) 网址;"
+                 '请写成例如 endpoint = "http://127.0.0.1:8765"。', id="no-scheme"),
+])
+def test_an_unsafe_or_malformed_endpoint_is_refused(endpoint: str, reason: str) -> None:
+    with pytest.raises(BookError) as err:
+        open_book(f"gsheet:{KEY}", endpoint=endpoint)
+    assert str(err.value) == f"Google 表格的 endpoint {reason}"

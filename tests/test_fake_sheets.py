@@ -441,3 +441,27 @@ def test_parse_cells(text: str, box: Box) -> None:
 def test_quote_title(title: str, quoted: str) -> None:
     assert quote_title(title) == quoted
     assert split_sheet(f"{quoted}!A1") == (title, "A1")
+
+
+def test_each_request_is_named_as_the_api_reference_names_it() -> None:
+    seen: list[str] = []
+    with FakeSheets(on_request=lambda r: seen.append(f"{r.api_method} {r.status}")) as fake:
+        http = fake.session()
+        base = f"{fake.url}/v4/spreadsheets"
+        key = http.post(base, json={"properties": {"title": "测试"}}).json()["spreadsheetId"]
+        http.get(f"{base}/{key}")
+        http.put(f"{base}/{key}/values/Sheet1!A1", params={"valueInputOption": "RAW"},
+                 json={"values": [["a"]]})
+        http.get(f"{base}/{key}/values/Sheet1!A1")
+        http.get(f"{base}/{key}/values:batchGet", params={"ranges": "Sheet1"})
+        http.post(f"{base}/{key}/values/Sheet1!A1:append", params={"valueInputOption": "RAW"},
+                  json={"values": [["b"]]})
+        http.post(f"{base}/{key}:batchUpdate",
+                  json={"requests": [{"addSheet": {"properties": {"title": "二"}}}]})
+        http.get(f"{fake.url}/drive/v3/files/{key}")
+        requests.get(f"{base}/{key}/nowhere")
+        assert seen == [f"{r.api_method} {r.status}" for r in fake.requests]
+    assert seen == ["spreadsheets.create 200", "spreadsheets.get 200",
+                    "spreadsheets.values.update 200", "spreadsheets.values.get 200",
+                    "spreadsheets.values.batchGet 200", "spreadsheets.values.append 200",
+                    "spreadsheets.batchUpdate 200", "drive.files.get 200", "? 401"]

@@ -56,7 +56,7 @@ class Hub:
     def sync(self) -> tuple[RunResult, Counter[str]]:
         """One run; returns it and its requests as ``GET meta``/``GET batchGet``/``POST …``."""
         self.fake.reset_log()
-        book = GoogleBook(self.key, client=self.fake.client())
+        book = GoogleBook(self.key, endpoint=self.fake.url)
         result = sync_project(self.project, books={f"gsheet:{self.key}": book})
         calls: Counter[str] = Counter()
         for r in self.fake.requests:
@@ -79,7 +79,7 @@ class Hub:
         """A coordinator types into the hub (through the API, like the browser would)."""
         batch = WriteBatch()
         batch.set_cell(TAB, row, col, text)
-        GoogleBook(self.key, client=self.fake.client()).apply(batch)
+        GoogleBook(self.key, endpoint=self.fake.url).apply(batch)
 
 
 def spoke_records(path: Path) -> dict[str, dict[str, str]]:
@@ -159,8 +159,8 @@ def test_a_row_deleted_in_a_spoke_goes_to_the_recycle_tab_of_the_hub(hub: Hub) -
     hub.sync()
     assert "C0003" not in hub.records()
     recycle = hub.values("回收站")
-    assert recycle[1][2:6] == [TAB, "C0003", MC, f"gsheet:{hub.key}"]
-    assert "姓名:赵雪" in recycle[1][6]
+    assert recycle[1][2:6] == [TAB, "C0003", f"删除于 {MC}", f"gsheet:{hub.key}"]
+    assert "姓名:赵雪" in recycle[1][7]
     assert hub.sync()[1] == {"GET meta": 1, "GET batchGet": 1}
 
 

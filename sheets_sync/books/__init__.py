@@ -6,9 +6,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import BookError
 from .base import Book, TabContent, WriteBatch
+
+if TYPE_CHECKING:
+    import requests
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
@@ -18,18 +22,23 @@ def open_book(
     *,
     backup_dir: Path | None = None,
     credentials: Path | str | None = None,
+    session: requests.Session | None = None,
+    endpoint: str | None = None,
 ) -> Book:
     """The Book for a file path (Excel, CSV) or a Google spreadsheet.
 
     A Google spreadsheet is named by its URL (``https://docs.google.com/spreadsheets/d/KEY/…``)
     or ``gsheet:KEY``; its credentials come from ``credentials`` (a service-account JSON or
-    OAuth user token file) or ``$GOOGLE_APPLICATION_CREDENTIALS``.
+    OAuth user token file) or ``$GOOGLE_APPLICATION_CREDENTIALS``. ``session`` (any
+    ``requests.Session``-like object, as httpx takes a transport) carries its requests and
+    ``endpoint`` is the base URL of the Sheets API they go to (default Google's; a local
+    ``http://127.0.0.1:PORT`` needs no credentials). Both are ignored for files.
     """
     text = str(path).strip()
     if text.startswith("gsheet:") or "docs.google.com" in text:
         from .google import GoogleBook  # google-auth is imported only for Google books
 
-        return GoogleBook(text, credentials=credentials)
+        return GoogleBook(text, credentials=credentials, session=session, endpoint=endpoint)
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:

@@ -21,6 +21,11 @@ against it, so a tab the lost attempt already added is rebuilt, not added twice.
 against a tab list taken at read time (someone changed the spreadsheet since) is planned
 anew once. Other answers are final: 403 names the service account to share with, 404
 the key, 400 Google's reason.
+
+Where the requests go is a seam, not a patch: ``session=`` any ``requests.Session``-like
+object (as httpx takes a transport) and ``endpoint=`` the base URL of a Sheets API
+(:mod:`.endpoint`; default Google's). A local endpoint (``http://127.0.0.1:PORT``, e.g.
+``python -m sheets_sync.testing serve``) needs no credentials.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from ..errors import BookError
 from ..table import Grid, trim
 from .base import WriteBatch
 from .credentials import CredentialsRejected, GoogleCredentials, load_credentials
+from .endpoint import GOOGLE_ENDPOINT, endpoint_problem, is_local, normalize_endpoint
 from .google_plan import MAX_PAYLOAD, SheetInfo, SpreadsheetInfo, plan_requests, split_payload
 from .google_plan import PROTECT_NOTE as PROTECT_NOTE
 from .retry import (
@@ -58,11 +64,13 @@ __all__ = [
     "SheetsApiDisabled",
     "SpreadsheetNotFound",
     "SpreadsheetNotShared",
+    "is_spreadsheet_key",
     "plan_requests",
     "spreadsheet_key",
 ]
 
-API = "https://sheets.googleapis.com/v4/spreadsheets"
+API = f"{GOOGLE_ENDPOINT}/v4/spreadsheets"
+LOCAL_TOKEN = "local"  # the bearer a local endpoint gets: the local server checks one is sent
 MAX_QUERY = 8_000  # characters of batchGet ranges per request
 META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,sheetType,hidden,"
@@ -73,6 +81,11 @@ META_FIELDS = (
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 _URL = re.compile(r"^https?:/+docs\.google\.com/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]+)")
+
+
+def is_spreadsheet_key(text: str) -> bool:
+    """Whether ``text`` looks like a spreadsheet key (10 or more of ``A-Z a-z 0-9 _ -``)."""
+    return bool(_KEY.match(text))
 
 
 def spreadsheet_key(text: str | Path) -> str | None:
@@ -165,18 +178,21 @@ def _range_chunks(sheets: Sequence[SheetInfo]) -> Iterable[list[SheetInfo]]:
 class GoogleBook:
     """A Google spreadsheet, read and written through the Sheets API v4.
 
-    Give it a session in one of three ways: ``client=`` a ``gspread.Client`` (its
-    authorized session is used, not its retrying HTTP client), ``session=`` any
-    google-auth ``AuthorizedSession``, or neither: credentials are then loaded from
-    ``credentials`` (a path, or :class:`GoogleCredentials`) or
-    ``$GOOGLE_APPLICATION_CREDENTIALS``. ``account_email`` (taken from a service-account
-    key when there is one) is named in the 403 message.
+    Give it a session in one of three ways: ``session=`` any ``requests.Session``-like
+    object (a google-auth ``AuthorizedSession`` for Google; anything with
+    ``request(method, url, ...)`` in tests), ``client=`` a ``gspread.Client`` (its
+    authorized session is used, not its retrying HTTP client), or neither: credentials are
+    then loaded from ``credentials`` (a path, or :class:`GoogleCredentials`) or
+    ``$GOOGLE_APPLICATION_CREDENTIALS`` — except for a local ``endpoint``, which gets a
+    plain session and no credentials are loaded. ``endpoint`` is the base URL of the
+    Sheets API (default ``https://sheets.googleapis.com``). ``account_email`` (taken from
+    a service-account key when there is one) is named in the 403 message.
     """
 
     def __init__(self, key: str, *, client: Any = None, session: requests.Session | None = None,
                  credentials: GoogleCredentials | Path | str | None = None,
                  account_email: str | None = None, retry: RetryPolicy | None = None,
-                 max_payload: int = MAX_PAYLOAD) -> None:
+                 max_payload: int = MAX_PAYLOAD, endpoint: str | None = None) -> None:
         parsed = spreadsheet_key(key)
         self.key = parsed if parsed is not None else str(key).strip()
         if not _KEY.match(self.key):
@@ -184,10 +200,19 @@ class GoogleBook:
                 f"“{key}”不是有效的 Google 表格地址。请复制浏览器地址栏中的完整链接"
                 "(https://docs.google.com/spreadsheets/d/…),或写成 gsheet:表格ID。"
             )
+        if endpoint is not None:
+            problem = endpoint_problem(endpoint)
+            if problem is not None:
+                raise BookError(f"Google 表格的 endpoint {problem}")
+            endpoint = normalize_endpoint(endpoint)
+        self.endpoint = endpoint or GOOGLE_ENDPOINT
         if session is None and client is not None:
             session = client.http_client.session
             account_email = account_email or getattr(
                 client.http_client.auth, "service_account_email", None)
+        if session is None and is_local(self.endpoint):
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {LOCAL_TOKEN}"
         if session is None:
             creds = (credentials if isinstance(credentials, GoogleCredentials)
                      else load_credentials(credentials))
@@ -304,7 +329,7 @@ class GoogleBook:
               params: list[tuple[str, str]] | None = None, data: bytes | None = None,
               stakes: Stakes = READING) -> dict[str, Any]:
         """One try: the JSON answer, or :class:`Transient`, or a final :class:`BookError`."""
-        url = f"{API}/{quote(self.key, safe='')}{path}"
+        url = f"{self.endpoint}/v4/spreadsheets/{quote(self.key, safe='')}{path}"
         headers = {"Content-Type": "application/json; charset=utf-8"} if data else None
         try:
             resp = self.session.request(method, url, params=params, data=data, headers=headers,

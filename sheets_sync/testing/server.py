@@ -3,7 +3,9 @@
 ``with FakeSheets() as fake: gc = fake.client()`` starts a threaded server on a free
 127.0.0.1 port and gives a real ``gspread.Client`` whose session sends
 ``sheets.googleapis.com`` and ``www.googleapis.com`` requests to it (gspread's own
-``session`` seam; nothing is patched).
+``session`` seam; nothing is patched). ``GoogleBook(key, endpoint=fake.url)`` talks to it
+directly (the book's endpoint seam). ``python -m sheets_sync.testing serve`` runs it as a
+process (:mod:`.serve`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +33,8 @@ from .grid import read
 from .state import Cell, Sheet, Spreadsheet, Store, new_sheet_props
 
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+_SHEETS = re.compile(r"^/v4/spreadsheets/(?P<key>[^/:]+)(?P<rest>.*)$")
+_DRIVE = re.compile(r"^/drive/v3/files(?:/(?P<key>[^/]+)(?P<rest>/[a-z]+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,50 @@ class RequestRecord:
     body_size: int
     status: int
     fault: str | None = None
+
+    @property
+    def api_method(self) -> str:
+        """The API method asked for, as Google's reference names it (``spreadsheets.get``)."""
+        return api_method(self.method, self.path)
+
+
+_VALUES_VERBS = {"append": "append", "clear": "clear"}
+_METHOD_NAMES = {
+    ("GET", ""): "spreadsheets.get",
+    ("POST", ":batchUpdate"): "spreadsheets.batchUpdate",
+    ("GET", "/values:batchGet"): "spreadsheets.values.batchGet",
+    ("POST", "/values:batchUpdate"): "spreadsheets.values.batchUpdate",
+    ("POST", "/values:batchClear"): "spreadsheets.values.batchClear",
+}
+
+
+def api_method(method: str, path: str) -> str:
+    """``spreadsheets.get``, ``spreadsheets.values.batchGet``, … for a request; ``?`` if none."""
+    if path.rstrip("/") == "/v4/spreadsheets":
+        return "spreadsheets.create" if method == "POST" else "?"
+    m = _SHEETS.match(path)
+    if m:
+        rest = m.group("rest")
+        name = _METHOD_NAMES.get((method, rest))
+        if name is not None:
+            return name
+        v = re.match(r"^/values/[^/]+?(?::(append|clear))?$", rest)
+        if v:
+            verb = v.group(1) or {"GET": "get", "PUT": "update"}.get(method, "?")
+            return f"spreadsheets.values.{verb}"
+        if re.match(r"^/sheets/\d+:copyTo$", rest):
+            return "spreadsheets.sheets.copyTo"
+        return "?"
+    m = _DRIVE.match(path)
+    if m:
+        if m.group("key") is None:
+            return {"GET": "drive.files.list", "POST": "drive.files.create"}.get(method, "?")
+        rest = m.group("rest")
+        if rest is None:
+            return {"GET": "drive.files.get", "PATCH": "drive.files.update",
+                    "DELETE": "drive.files.delete"}.get(method, "?")
+        return f"drive.files.{rest.lstrip('/')}"
+    return "?"
 
 
 class FakeCredentials(Credentials):
@@ -129,24 +178,29 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, fake: FakeSheets) -> None:
+    def __init__(self, fake: FakeSheets, port: int = 0) -> None:
         self.fake = fake
         self.connections: set[socket.socket] = set()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
 
-_SHEETS = re.compile(r"^/v4/spreadsheets/(?P<key>[^/:]+)(?P<rest>.*)$")
-_DRIVE = re.compile(r"^/drive/v3/files(?:/(?P<key>[^/]+)(?P<rest>/[a-z]+)?)?$")
 
 
 class FakeSheets:
-    """A stateful local Google Sheets (and Drive files) API server for tests."""
+    """A stateful local Google Sheets (and Drive files) API server for tests.
+
+    ``port`` 0 (the default) takes a free port on 127.0.0.1. ``on_request`` is called with
+    each :class:`RequestRecord` as it is answered (from the server's threads).
+    """
 
     def __init__(self, *, seed: int = 0, user_email: str = "sheets-sync-test@example.iam"
-                 ".gserviceaccount.com", require_auth: bool = True) -> None:
+                 ".gserviceaccount.com", require_auth: bool = True, port: int = 0,
+                 on_request: Callable[[RequestRecord], None] | None = None) -> None:
         self.store = Store(seed=seed, user_email=user_email)
         self.faults = Faults()
         self.require_auth = require_auth
+        self.port = port
+        self.on_request = on_request
         self._log: list[RequestRecord] = []
         self._log_lock = threading.Lock()
         self._forbidden: set[str] = set()
@@ -157,7 +211,7 @@ class FakeSheets:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeSheets:
-        self._server = _Server(self)
+        self._server = _Server(self, self.port)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.01}, daemon=True,
                                         name="fake-sheets")
@@ -242,10 +296,13 @@ class FakeSheets:
     # -- state -----------------------------------------------------------------------------
 
     def create_spreadsheet(self, title: str, tabs: dict[str, list[list[str]]] | None = None,
-                           ) -> str:
-        """Seed a spreadsheet directly (values stored as text, like RAW); returns its key."""
+                           *, key: str | None = None) -> str:
+        """Seed a spreadsheet directly (values stored as text, like RAW); returns its key.
+
+        ``key`` names it (default: a new random key); an existing one is replaced.
+        """
         with self.store.lock:
-            book = self.store.create(title)
+            book = self.store.create(title, key=key)
             if tabs:
                 book.sheets = []
                 for i, (name, rows) in enumerate(tabs.items()):
@@ -302,6 +359,8 @@ class FakeSheets:
                                reply.status if reply is not None else 0, fault)
         with self._log_lock:
             self._log.append(record)
+            if self.on_request is not None:
+                self.on_request(record)
         return reply
 
     def _error(self, error: errors.ApiError, path: str) -> _Reply:
