@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..books.endpoint import endpoint_problem, normalize_endpoint
 from ..config import CONFIG_NAME, Program, program_from_dict
 from ..errors import ConfigError
 from ..forms.template import FormTemplate, default_templates, load_templates
@@ -81,6 +82,7 @@ class Project:
     log_tab: str = LOG_TAB
     state_dir: Path | None = None
     credentials: str | None = None
+    google_endpoint: str | None = None  # [google] endpoint: base URL of the Sheets API
     name: str = ""
 
     @property
@@ -232,7 +234,12 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
     if not isinstance(outputs, dict) or set(outputs) - _OUTPUT_KEYS:
         raise _fail(file, "[outputs]", "可用的键:" + "、".join(sorted(_OUTPUT_KEYS)) + "。")
     google = data.get("google", {})
-    credentials = google.get("credentials") if isinstance(google, dict) else None
+    if not isinstance(google, dict) or set(google) - {"credentials", "endpoint"}:
+        raise _fail(file, "[google]", "可用的键:credentials、endpoint。")
+    credentials = google.get("credentials")
+    endpoint = google.get("endpoint")
+    if endpoint is not None and (problem := endpoint_problem(endpoint)) is not None:
+        raise _fail(file, "[google] endpoint", problem)
     state_dir = proj.get("state_dir")
     return Project(
         root=root, hub=hub, spokes=spokes, forms=forms,
@@ -243,6 +250,7 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
         log_tab=str(outputs.get("log_tab", LOG_TAB)),
         state_dir=root / state_dir if state_dir else None,
         credentials=str(root / credentials) if credentials else None,
+        google_endpoint=normalize_endpoint(endpoint) if endpoint is not None else None,
         name=str(proj.get("name", "")),
     )
 
