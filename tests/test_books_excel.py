@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sheets_sync.books.base import CHOICE_SPARE_ROWS, Book, TabContent, WriteBatch
 from sheets_sync.books.cells import cell_text, rows_text
 from sheets_sync.books.excel import ExcelBook, read_workbook, write_tabs, write_workbook
+from sheets_sync.books.xlsx.package import Edit
 from sheets_sync.errors import BookError, BookNotFound, BookUnreadable, TabNotFound, WorkbookLocked
 from sheets_sync.table import Grid
 
@@ -200,8 +201,8 @@ def one_cell(tab: str, row: int, col: int, text: str) -> WriteBatch:
     return batch
 
 
-def via_openpyxl(batch: WriteBatch) -> WriteBatch:
-    """``batch`` plus a tool tab, so that it is written through openpyxl, not patched."""
+def with_tab(batch: WriteBatch) -> WriteBatch:
+    """``batch`` plus a tool tab, so that a tab is grafted as well as cells patched."""
     batch.replace_tab("报告", TabContent(rows=[["x"]]))
     return batch
 
@@ -312,12 +313,13 @@ def test_tool_tab_is_written_styled_and_frozen(tmp_workbook: Path) -> None:
     assert (ws["B2"].value, ws["B2"].data_type) == ("=不是公式", "s")
     assert (ws["B3"].value, ws["B3"].data_type) == ("=COUNTA(B2:B2)", "f")
     assert ws["A1"].font.b and ws["B1"].font.b and not ws["A2"].font.b
-    assert ws["A1"].fill.fgColor.rgb == "00DDEBF7"
+    assert ws["A1"].fill.fgColor.rgb == "FFDDEBF7"
     assert ws.freeze_panes == "A2"
     assert ws["A1"].comment is not None
     assert ws["A1"].comment.text == "由 sheets-sync 生成,请勿手工修改。"
-    assert ws.column_dimensions["A"].width == 9  # "名单!B2": 7 characters + 2
-    assert ws.column_dimensions["B"].width == 11  # "=不是公式": 1 + 4 wide characters + 2
+    # stored as Excel stores them: characters + 5 pixels of padding (0.7109375)
+    assert ws.column_dimensions["A"].width == 9.7109375  # "名单!B2": 7 characters + 2
+    assert ws.column_dimensions["B"].width == 11.7109375  # "=不是公式": 1 + 4 wide characters + 2
 
 
 def test_tool_tab_replaced_in_place_keeps_its_position(tmp_path: Path) -> None:
@@ -333,7 +335,7 @@ def test_tool_tab_replaced_in_place_keeps_its_position(tmp_path: Path) -> None:
     assert tabs["报告"] == Grid([["新"]])
     ws = openpyxl.load_workbook(path)["报告"]
     assert ws.freeze_panes is None
-    assert ws.column_dimensions["A"].width == 30
+    assert ws.column_dimensions["A"].width == 30.7109375
 
 
 def dropdown_tab(n: int, values: list[str] | None = None) -> TabContent:
@@ -543,14 +545,14 @@ def test_failed_save_leaves_the_original_and_no_temp_file(
 ) -> None:
     before = tmp_workbook.read_bytes()
 
-    def broken_save(self: openpyxl.Workbook, filename: str) -> None:
+    def broken_save(self: Edit, filename: Path) -> None:
         Path(filename).write_bytes(b"half a workbook")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(Edit, "save", broken_save)
     book = ExcelBook(tmp_workbook)
     with pytest.raises(RuntimeError, match="disk full"):
-        book.apply(via_openpyxl(one_cell("名单", 2, 2, "李四")))
+        book.apply(with_tab(one_cell("名单", 2, 2, "李四")))
     assert tmp_workbook.read_bytes() == before
     assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx"]  # the backup only
 
@@ -633,15 +635,15 @@ def test_workbook_opened_while_saving_is_not_replaced(
     tmp_workbook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = tmp_workbook.read_bytes()
-    save = openpyxl.Workbook.save
+    save = Edit.save
 
-    def save_while_excel_opens_it(self: openpyxl.Workbook, filename: str) -> None:
+    def save_while_excel_opens_it(self: Edit, filename: Path) -> None:
         save(self, filename)
         tmp_workbook.with_name("~$book.xlsx").write_bytes(b"owner")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", save_while_excel_opens_it)
+    monkeypatch.setattr(Edit, "save", save_while_excel_opens_it)
     with pytest.raises(WorkbookLocked):
-        ExcelBook(tmp_workbook).apply(via_openpyxl(one_cell("名单", 2, 2, "李四")))
+        ExcelBook(tmp_workbook).apply(with_tab(one_cell("名单", 2, 2, "李四")))
     assert tmp_workbook.read_bytes() == before
     assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx", "~$book.xlsx"]
 

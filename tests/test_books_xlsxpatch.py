@@ -1,7 +1,8 @@
-"""The patch writer: cells-only batches edit the worksheet XML, every other part is kept.
+"""The cells patch: a batch's cells edit their worksheet XML, every other part is kept.
 
-Real files in tmp_path, written with :func:`write_cells` (the ExcelBook write path for
-batches that only set cells) and read back with calamine, openpyxl and LibreOffice.
+Real files in tmp_path, written with :meth:`ExcelBook.apply` (which edits the package
+surgically, :mod:`sheets_sync.books.xlsx.patch`) and read back with calamine, openpyxl and
+LibreOffice.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
 
-from sheets_sync.books import xlsxpatch
 from sheets_sync.books.base import TabContent, WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_workbook
-from sheets_sync.books.xlsxpatch import write_cells
+from sheets_sync.books.xlsx import package
+from sheets_sync.books.xlsx.package import Edit
 from sheets_sync.errors import BookError, TabNotFound, WorkbookLocked
 from sheets_sync.table import Grid, trim
 from tests.test_books_excel import HYPERLINK, TRICKY, make_xlsm
@@ -37,8 +38,9 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
 def patch(book: ExcelBook, batch: WriteBatch) -> None:
-    """Write ``batch`` with the patch writer; fails if it leaves the batch to openpyxl."""
-    assert write_cells(book, batch)
+    """Write ``batch`` (cells only) through the surgical writer."""
+    assert not batch.tabs and not batch.delete_tabs
+    book.apply(batch)
 
 
 def batch_of(tab: str, cells: dict[tuple[int, int], str]) -> WriteBatch:
@@ -302,18 +304,16 @@ SHARED = ('<sheetData><row r="1"><c r="A1"><v>1</v></c>'
           '</sheetData>')
 
 
-def test_the_master_of_a_shared_formula_is_written_through_openpyxl(tmp_path: Path) -> None:
+def test_the_master_of_a_shared_formula_hands_its_formula_on(tmp_path: Path) -> None:
     path = tmp_path / "shared.xlsx"
     custom_sheet(path, SHARED)
-    before = path.read_bytes()
     book = ExcelBook(path)
-    batch = batch_of("表", {(1, 2): "手填"})
-    assert not write_cells(book, batch)
-    assert path.read_bytes() == before and book.last_backup is None
-    book.apply(batch)
+    patch(book, batch_of("表", {(1, 2): "手填"}))
+    xml = parts(path)[SHEET1][0].decode()
+    assert '<c r="B2"><f t="shared" si="0" ref="B2">A2*2</f><v>4</v></c>' in xml
     ws = openpyxl.load_workbook(path)["表"]
     assert (ws["B1"].value, ws["B2"].value) == ("手填", "=A2*2")
-    assert book.read()["表"].cell(1, 2) == "手填"
+    assert book.read()["表"].rows == [["1", "手填"], ["2", "4"]]  # B2's cached result kept
 
 
 def test_a_cell_sharing_a_formula_is_patched_and_the_master_kept(tmp_path: Path) -> None:
@@ -327,18 +327,20 @@ def test_a_cell_sharing_a_formula_is_patched_and_the_master_kept(tmp_path: Path)
 
 
 @pytest.mark.parametrize("change", [
-    pytest.param(lambda b: b.replace_tab("报告", TabContent(rows=[["x"]])), id="a-tab-replaced"),
-    pytest.param(lambda b: b.delete_tab("名单"), id="a-tab-deleted"),
-    pytest.param(lambda b: b.cells.clear(), id="nothing-to-write"),
+    pytest.param(lambda b: b.replace_tab("报告", TabContent(rows=[["x"]])), id="a-tab-added"),
+    pytest.param(lambda b: b.replace_tab("名单2", TabContent(rows=[["x"]])), id="another-tab"),
 ])
-def test_batches_that_do_more_than_set_cells_are_left_to_openpyxl(
+def test_cells_and_tabs_of_one_batch_are_one_save(
         tmp_workbook: Path, change: Callable[[WriteBatch], None]) -> None:
-    before = tmp_workbook.read_bytes()
     batch = batch_of("名单", {(2, 2): "李四"})
     change(batch)
-    assert not write_cells(ExcelBook(tmp_workbook), batch)
-    assert tmp_workbook.read_bytes() == before
-    assert files_in(tmp_workbook.parent) == ["book.xlsx"]
+    book = ExcelBook(tmp_workbook)
+    book.apply(batch)
+    tabs = book.read()
+    assert tabs["名单"].cell(2, 2) == "李四"
+    assert set(tabs) == {"名单", *batch.tabs}
+    assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx"]
+    assert files_in(tmp_workbook.parent / ".sheets-sync" / "backups") == [book.last_backup.name]
 
 
 # ----------------------------------------------------------------------------- refusals
@@ -401,13 +403,13 @@ def test_an_open_workbook_is_not_written(tmp_workbook: Path) -> None:
 def test_a_workbook_opened_while_saving_is_not_replaced(
         tmp_workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = tmp_workbook.read_bytes()
-    save = xlsxpatch.Patch.save
+    save = Edit.save
 
-    def save_while_excel_opens_it(self: xlsxpatch.Patch, target: Path) -> None:
+    def save_while_excel_opens_it(self: Edit, target: Path) -> None:
         save(self, target)
         tmp_workbook.with_name("~$book.xlsx").write_bytes(b"owner")
 
-    monkeypatch.setattr(xlsxpatch.Patch, "save", save_while_excel_opens_it)
+    monkeypatch.setattr(Edit, "save", save_while_excel_opens_it)
     with pytest.raises(WorkbookLocked):
         patch(ExcelBook(tmp_workbook), batch_of("名单", {(2, 2): "李四"}))
     assert tmp_workbook.read_bytes() == before
@@ -429,19 +431,20 @@ def test_backup_is_made_once_per_book(tmp_workbook: Path) -> None:
 def test_a_failure_while_writing_leaves_the_original_and_no_temp_file(
         tmp_workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = tmp_workbook.read_bytes()
-    entry = xlsxpatch._entry
+    copy = package._copy_raw
     calls: list[str] = []
 
-    def disk_full_at_third_part(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    def disk_full_at_third_part(src: zipfile.ZipFile, info: zipfile.ZipInfo,
+                                dst: zipfile.ZipFile) -> None:
         calls.append(info.filename)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return entry(info)
+        copy(src, info, dst)
 
-    monkeypatch.setattr(xlsxpatch, "_entry", disk_full_at_third_part)
+    monkeypatch.setattr(package, "_copy_raw", disk_full_at_third_part)
     with pytest.raises(RuntimeError, match="disk full"):
         patch(ExcelBook(tmp_workbook), batch_of("名单", {(2, 2): "李四"}))
-    assert len(calls) == 3  # two parts were already in the temp file
+    assert len(calls) == 3  # two parts were already copied into the temp file
     assert tmp_workbook.read_bytes() == before
     assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx"]  # the backup only
 

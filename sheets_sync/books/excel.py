@@ -1,200 +1,89 @@
-"""Local workbooks: fast read with python-calamine, preserving write with openpyxl.
+"""Local workbooks: fast read with python-calamine, surgical write of the OOXML package.
 
 * :meth:`ExcelBook.read` reads every worksheet in one pass (calamine) and turns the values
   into the text Excel shows (:mod:`.cells`). Row *i* of a grid is sheet row *i + 1* even
-  when the first rows or columns are empty.
-* :meth:`ExcelBook.apply` writes a batch that only sets cells by patching those sheets'
-  XML in place (:mod:`.xlsxpatch`: every other part of the file kept as it was — charts,
-  images, cached formula results included); any other batch (tool-owned tabs replaced or
-  deleted) goes through openpyxl (VBA and external links kept). Either way text cells are
-  string cells (``"=HYPERLINK(…)"``, ``"0042"`` stay text), and the result is saved to a
-  temp file in the same folder that replaces the original with ``os.replace``. Before its
-  first write it copies the original to the backup folder; it refuses to write a workbook
-  that is open in Excel or LibreOffice.
+  when the first rows or columns are empty. Before calamine sees the file it is checked
+  (:func:`.xlsx.package.open_package`): an encrypted workbook, a damaged or truncated zip
+  and a zip bomb are refused with one Chinese line.
+* :meth:`ExcelBook.apply` edits only the parts of the package a batch needs
+  (:mod:`.xlsx`): cells are patched in their sheet's XML (:mod:`.xlsx.patch`), tool-owned
+  tabs are drawn by XlsxWriter and grafted in, or removed (:mod:`.xlsx.graft`); every other
+  part — other tabs, their cached formula results, charts, pivots, pictures, VBA, x14
+  extensions — is copied byte for byte. Text cells are string cells (``"=HYPERLINK(…)"``,
+  ``"0042"`` stay text). The result is saved to a temp file in the same folder that replaces
+  the original with ``os.replace``; before its first write the original is copied to the
+  backup folder; a workbook open in Excel or LibreOffice is not written
+  (:mod:`.xlsx.safety`). ``.xls``/``.et``/``.xlsb``/``.ods`` and Strict OOXML workbooks are
+  read but not written (:attr:`ExcelBook.writable`).
 
 Text that XML cannot hold (control characters, a lone ``\\r``) and literal ``_xHHHH_``
 sequences are written in Excel's own ``_xHHHH_`` escape, which Excel and calamine decode,
 so every string round-trips through :meth:`read` except lone surrogates (not UTF-8) and
 the non-characters U+FFFE/U+FFFF (they come back as ``_xFFFE_``/``_xFFFF_``).
 
-When a write goes through openpyxl (a batch that replaces or deletes tabs), what openpyxl
-does not keep is lost in any tab: charts, images and shapes, and the cached results of
-formulas. The saved workbook asks Excel and LibreOffice to
-recalculate on open; until someone does (and saves), :meth:`ExcelBook.read` sees formula
-cells as ``""``.
-
 :func:`write_workbook` creates a new workbook from text grids, writing the package
-directly (shared strings, header style, frozen header, widths): fast at 100k rows.
+directly (shared strings, header style, frozen header, widths): fast at 100k rows;
+:func:`write_tabs` creates one from generated tabs (XlsxWriter, :mod:`.xlsx.render`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-import shutil
-import tempfile
-import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TypeVar
 from xml.sax.saxutils import escape as xml_escape
 
-import openpyxl
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill, Protection
+import xlsxwriter
+from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.properties import CalcProperties
-from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, ZipError
 
-from ..errors import BookError, BookNotFound, BookUnreadable, TabNotFound, WorkbookLocked
-from ..table import Grid, a1, trim
-from .base import Chart, Dropdown, PrintSetup, TabContent, WriteBatch
+from ..errors import BookError, BookNotFound, BookUnreadable
+from ..table import Grid, trim
+from .base import Dropdown, TabContent, WriteBatch
 from .cells import rows_text
 from .locks import lock_file_for
+from .xlsx.graft import ask_recalc, delete_tab, drop_calc_chain, graft_tab
+from .xlsx.package import (
+    Edit,
+    NotWritable,
+    check_transitional,
+    open_package,
+    workbook_part,
+)
+from .xlsx.patch import MAX_CELL_CHARS, escape, patch_cells, stored
+from .xlsx.render import (  # noqa: F401  (MAX_LIST_CHARS, estimate_widths: re-exported)
+    MAX_LIST_CHARS,
+    Formats,
+    check_dropdown,
+    estimate_widths,
+    render_tab,
+)
+from .xlsx.safety import atomic_save, backup, check_tab_name, refuse_if_locked, tab_name_problem
 
 __all__ = ["ExcelBook", "read_workbook", "write_tabs", "write_workbook"]
 
 _T = TypeVar("_T")
 
-READABLE = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+READABLE = frozenset({".xlsx", ".xlsm", ".xls", ".et", ".xlsb", ".ods"})
 WRITABLE = frozenset({".xlsx", ".xlsm"})
-MAX_CELL_CHARS = 32767  # Excel's limit for one cell
-MAX_LIST_CHARS = 255  # Excel's limit for a dropdown's inline list ("接受,拒绝")
+ZIPPED = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-UNLOCKED = Protection(locked=False)
-
-# Characters XML 1.0 cannot hold (plus \r, which XML turns into \n), and literal _xHHHH_
-# sequences that Excel would otherwise decode: both go out as _xHHHH_ escapes.
-_NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
-
-
-def _escape(text: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        s = m.group()
-        return "_x005F" + s if len(s) == 7 else f"_x{ord(s):04X}_"
-
-    return _NEEDS_ESCAPE.sub(sub, text)
-
-
-def _stored(text: str, tab: str, row: int, col: int) -> str:
-    """``text`` as stored in the XML (escaped); refuses what Excel cannot hold."""
-    if len(text) > MAX_CELL_CHARS:
-        raise BookError(
-            f"工作表“{tab}”的单元格 {a1(row, col)} 的内容有 {len(text)} 个字符,"
-            f"超过了 Excel 单个单元格的上限 {MAX_CELL_CHARS} 个字符。请缩短内容后重新运行。"
-        )
-    return _escape(text)
-
-
-def _put_text(cell: Cell, text: str) -> None:
-    """Store ``text`` as a string cell, whatever its first character (never a formula)."""
-    if text == "":
-        cell.value = None
-        return
-    cell.value = _stored(text, cell.parent.title, cell.row, cell.column)
-    cell.data_type = "s"
-
-
-def _writable_cell(ws: Worksheet, row: int, col: int) -> Cell:
-    cell = ws.cell(row=row, column=col)
-    if isinstance(cell, MergedCell):
-        raise BookError(
-            f"工作表“{ws.title}”的单元格 {a1(row, col)} 位于合并单元格内(不是合并区域左上角),"
-            "无法写入。请取消合并,或把内容放到合并区域的左上角单元格。"
-        )
-    return cell
-
-
-def _display_width(text: str) -> int:
-    longest = 0
-    for line in text.split("\n"):
-        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-        longest = max(longest, w)
-    return longest
-
-
-def estimate_widths(rows: list[list[str]], sample: int = 2000) -> dict[int, float]:
-    """Column widths (characters, CJK counting 2) from the first ``sample`` rows."""
-    widths: dict[int, float] = {}
-    for row in rows[:sample]:
-        for j, text in enumerate(row, start=1):
-            if text:
-                widths[j] = max(widths.get(j, 0.0), float(_display_width(text)))
-    return {j: min(max(w + 2.0, 8.0), 60.0) for j, w in widths.items()}
-
-
-def _fill_tab(ws: Worksheet, content: TabContent) -> None:
-    for i, row in enumerate(content.rows, start=1):
-        for j, text in enumerate(row, start=1):
-            if text:
-                if (i, j) in content.numbers:
-                    _put_number(_writable_cell(ws, i, j), text, content.numbers[(i, j)])
-                else:
-                    _put_text(_writable_cell(ws, i, j), text)
-    for (r, c), formula in content.formulas.items():
-        cell = ws.cell(row=r, column=c)
-        cell.value = formula if formula.startswith("=") else "=" + formula
-        if (r, c) in content.numbers:
-            cell.number_format = content.numbers[(r, c)]
-    width = max((len(r) for r in content.rows), default=0)
-    styled = set(range(1, content.header_rows + 1)) | content.section_rows
-    for i in sorted(styled):
-        for j in range(1, max(width, 1) + 1):
-            cell = ws.cell(row=i, column=j)
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-    for i in sorted(content.bold_rows - styled):
-        for j in range(1, max(width, 1) + 1):
-            ws.cell(row=i, column=j).font = HEADER_FONT
-    if content.header_rows > 0:
-        ws.freeze_panes = f"A{content.header_rows + 1}"
-    for r1, c1, r2, c2 in content.merges:
-        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-    widths = content.widths or estimate_widths(content.rows)
-    for j, w in widths.items():
-        ws.column_dimensions[get_column_letter(j)].width = w
-    if content.note:
-        ws["A1"].comment = Comment(content.note, "sheets-sync", width=400, height=160)
-    if content.print_setup is not None:
-        _print_setup(ws, content.print_setup)
-    for chart in content.charts:
-        ws.add_chart(_bar_chart(ws, chart), chart.anchor)
-    for dropdown in content.dropdowns():
-        ws.add_data_validation(_list_validation(ws.title, dropdown))
-        if content.protected:  # staff are meant to fill these
-            for r in range(dropdown.first_row, dropdown.last_row + 1):
-                ws.cell(row=r, column=dropdown.col).protection = UNLOCKED
-    if content.protected:
-        ws.protection.sheet = True  # no password: 审阅 → 撤销工作表保护 lifts it
+# kept for the modules that import them from here (live.py, google_plan.py, tests)
+_check_tab_name = check_tab_name
+_escape = escape
+_stored = stored
+_atomic_save = atomic_save
 
 
 def _list_validation(tab: str, dropdown: Dropdown) -> DataValidation:
-    """A dropdown (arrow shown) that warns about other values and lets staff keep them.
+    """An openpyxl dropdown (for the workbook open in Excel, :mod:`.live`).
 
-    The values go inline (``"接受,拒绝"``): Excel allows 255 characters there and no
-    separator or quote inside a value, so longer lists and such values are refused.
+    Warns about other values and lets staff keep them; see :func:`.xlsx.render.check_dropdown`.
     """
-    where = f"工作表“{tab}”第 {get_column_letter(dropdown.col)} 列的下拉选项"
-    bad = [v for v in dropdown.values if "," in v or '"' in v]
-    if bad:
-        raise BookError(f"{where}“{bad[0]}”含有英文逗号或双引号,Excel 的下拉列表不能包含"
-                        "这些字符。请改用顿号“、”或去掉引号。")
-    listed = ",".join(dropdown.values)
-    if len(listed) > MAX_LIST_CHARS:
-        raise BookError(f"{where}连同分隔的逗号共有 {len(listed)} 个字符,超过了 Excel 下拉列表"
-                        f"的上限 {MAX_LIST_CHARS} 个字符。请减少或缩短选项。")
+    listed = check_dropdown(tab, dropdown)
     shown = "、".join(dropdown.values)
     validation = DataValidation(
         type="list", formula1=f'"{listed}"', allow_blank=True,
@@ -205,65 +94,6 @@ def _list_validation(tab: str, dropdown: Dropdown) -> DataValidation:
     letter = get_column_letter(dropdown.col)
     validation.add(f"{letter}{dropdown.first_row}:{letter}{dropdown.last_row}")
     return validation
-
-
-def _put_number(cell: Cell, text: str, number_format: str) -> None:
-    """Store ``text`` (a plain decimal) as a number shown with ``number_format``."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        _put_text(cell, text)
-        return
-    cell.value = int(value) if value == value.to_integral_value() and "." not in text else value
-    cell.number_format = number_format
-
-
-def _print_setup(ws: Worksheet, setup: PrintSetup) -> None:
-    paper = {"A4": ws.PAPERSIZE_A4, "A3": ws.PAPERSIZE_A3}.get(setup.paper, ws.PAPERSIZE_A4)
-    ws.page_setup.paperSize = paper
-    ws.page_setup.orientation = "landscape" if setup.landscape else "portrait"
-    if setup.fit_width:
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-    if setup.repeat_rows is not None:
-        ws.print_title_rows = f"{setup.repeat_rows[0]}:{setup.repeat_rows[1]}"
-    if setup.area is not None:  # else the used range, charts included
-        r1, c1, r2, c2 = setup.area
-        ws.print_area = f"{a1(r1, c1)}:{a1(r2, c2)}"
-    ws.print_options.horizontalCentered = True
-
-
-def _bar_chart(ws: Worksheet, spec: Chart) -> BarChart:
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "clustered"
-    chart.title = spec.title
-    chart.y_axis.title = spec.y_title or None
-    chart.x_axis.title = spec.x_title or None
-    chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
-    chart.x_axis.delete = False
-    for col, first, last in spec.series:
-        ref = Reference(ws, min_col=col, min_row=first - 1, max_row=last)
-        chart.add_data(ref, titles_from_data=True)
-    c, first, last = spec.categories
-    chart.set_categories(Reference(ws, min_col=c, min_row=first, max_row=last))
-    chart.width, chart.height = 18, 9
-    return chart
-
-
-def _replace_tab(wb: Workbook, name: str, content: TabContent) -> None:
-    if name in wb.sheetnames:
-        old = wb[name]
-        index = wb.index(old)
-        state, color = old.sheet_state, old.sheet_properties.tabColor
-        wb.remove(old)
-        ws = wb.create_sheet(name, index)
-        ws.sheet_state = state
-        ws.sheet_properties.tabColor = color
-    else:
-        ws = wb.create_sheet(name)
-    _fill_tab(ws, content)
 
 
 def _drain(rows: list[_T]) -> Iterator[_T]:
@@ -281,42 +111,8 @@ def _reason(err: Exception) -> str:
     return f"文件内容无法解析({err})"
 
 
-def _atomic_save(
-    save: Callable[[Path], object], path: Path, before_replace: Callable[[], None] | None = None
-) -> None:
-    """``save`` to a temp file next to ``path``, fsync it, then ``os.replace`` it over."""
-    with tempfile.NamedTemporaryFile(
-        dir=path.parent, prefix=".sheets-sync-", suffix=path.suffix, delete=False
-    ) as tmp:
-        tmp_path = Path(tmp.name)
-    try:
-        save(tmp_path)
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if path.exists():
-            shutil.copymode(path, tmp_path)
-        if before_replace is not None:
-            before_replace()
-        os.replace(tmp_path, path)
-    except BaseException as err:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
-        if isinstance(err, OSError):
-            raise BookError(
-                f"无法写入工作簿 {path.name}:{err.strerror or err}。原文件没有改动。"
-                "请确认文件没有被其他程序占用、所在文件夹可以写入,然后重新运行。"
-            ) from err
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
 class ExcelBook:
-    """A local ``.xlsx``/``.xlsm`` workbook (``.xls``, ``.xlsb``, ``.ods`` read-only)."""
+    """A local ``.xlsx``/``.xlsm`` workbook (``.xls``, ``.et``, ``.xlsb``, ``.ods`` read-only)."""
 
     def __init__(self, path: Path | str, *, backup_dir: Path | None = None) -> None:
         self.path = Path(path)
@@ -334,11 +130,33 @@ class ExcelBook:
         """The Excel/LibreOffice lock file of this workbook, if it is open somewhere."""
         return lock_file_for(self.path)
 
+    @property
+    def writable(self) -> bool:
+        """Whether :meth:`apply` can write this file (``.xlsx``/``.xlsm``, not Strict OOXML).
+
+        ``False`` for read-only formats (``.xls``, ``.et``, ``.xlsb``, ``.ods``) and for a
+        file that is encrypted, damaged or Strict OOXML; ``True`` for a missing file of a
+        writable kind (its absence is reported when it is used).
+        """
+        if self.path.suffix.lower() not in WRITABLE:
+            return False
+        if not self.path.is_file():
+            return True
+        try:
+            with open_package(self.path) as z:
+                edit = Edit(z)
+                check_transitional(edit, workbook_part(edit))
+        except (NotWritable, KeyError, ValueError, etree.LxmlError, zipfile.BadZipFile,
+                OSError):
+            return False
+        return True
+
     # -- read ---------------------------------------------------------------------------
 
     def read(self) -> dict[str, Grid]:
         """Every worksheet in workbook order, as text; chart sheets are skipped."""
         self._check_readable()
+        self._check_package()
         try:
             wb = CalamineWorkbook.from_path(str(self.path))
         except (CalamineError, ValueError) as err:
@@ -368,10 +186,24 @@ class ExcelBook:
         if self.path.suffix.lower() not in READABLE:
             raise BookUnreadable(self.path, f"不支持 {self.path.suffix or '无扩展名'} 文件")
 
+    def _check_package(self) -> None:
+        """Refuse an encrypted, damaged or bomb zip before calamine inflates it."""
+        if self.path.suffix.lower() not in ZIPPED:
+            return
+        try:
+            open_package(self.path).close()
+        except NotWritable as err:
+            raise BookUnreadable(self.path, err.reason) from err
+        except OSError as err:
+            raise BookUnreadable(self.path, f"无法打开文件({err.strerror or err})") from err
+
     # -- write --------------------------------------------------------------------------
 
     def apply(self, batch: WriteBatch) -> None:
-        """Apply ``batch`` in one atomic save; an empty batch does not touch the file."""
+        """Apply ``batch`` in one atomic save; an empty batch does not touch the file.
+
+        Only the package parts the batch needs change; see the module docstring.
+        """
         if not batch:
             return
         self._check_readable()
@@ -382,71 +214,50 @@ class ExcelBook:
                 "请在 Excel 中把它“另存为” .xlsx 文件,并在配置中改用新文件。"
             )
         self._refuse_if_locked()
-        from .xlsxpatch import write_cells  # it imports this module
-
-        if write_cells(self, batch):  # only cells set: patch the sheet XML, keep the rest
-            return
+        for tab in batch.tabs:
+            problem = tab_name_problem(tab)
+            if problem:
+                raise BookError(f"无法创建工作表“{tab}”:{problem}。请换一个工作表名称。")
         try:
-            wb = openpyxl.load_workbook(self.path, keep_vba=suffix == ".xlsm", keep_links=True)
-        except Exception as err:  # openpyxl raises many kinds on a bad file
-            raise BookUnreadable(self.path, f"文件内容无法解析({err})") from err
-        try:
-            self._apply_to(wb, batch)
-            # openpyxl drops cached formula results: ask Excel to recalculate on open
-            wb.calculation = wb.calculation or CalcProperties()
-            wb.calculation.fullCalcOnLoad = True
+            z = open_package(self.path)
+        except NotWritable as err:
+            raise BookUnreadable(self.path, err.reason) from err
+        except OSError as err:
+            raise BookUnreadable(self.path, f"无法打开文件({err.strerror or err})") from err
+        with z:
+            edit = Edit(z)
+            try:
+                self._edit(edit, batch)
+            except NotWritable as err:
+                if err.readable:
+                    raise BookError(
+                        f"无法写入工作簿 {self.name}:{err.reason}。原文件没有改动。"
+                    ) from err
+                raise BookUnreadable(self.path, err.reason) from err
+            except (KeyError, ValueError, etree.LxmlError, zipfile.BadZipFile, EOFError) as err:
+                raise BookUnreadable(
+                    self.path, f"文件内容无法解析({type(err).__name__}: {err})"
+                ) from err
             self._backup_once()
-            _atomic_save(wb.save, self.path, before_replace=self._refuse_if_locked)
-        finally:
-            if wb.vba_archive is not None:  # keep_vba holds the source zip open
-                wb.vba_archive.close()
-            wb.close()
+            atomic_save(edit.save, self.path, before_replace=self._refuse_if_locked)
 
-    def _apply_to(self, wb: Workbook, batch: WriteBatch) -> None:
-        for tab, cells in batch.cells.items():
-            if not cells:
-                continue
-            if tab not in wb.sheetnames:
-                raise TabNotFound(self.name, tab)
-            ws = wb[tab]
-            for (row, col), text in cells.items():
-                _put_text(_writable_cell(ws, row, col), text)
+    def _edit(self, edit: Edit, batch: WriteBatch) -> None:
+        wb_part = workbook_part(edit)
+        check_transitional(edit, wb_part)
+        if patch_cells(edit, wb_part, batch.cells, self.name):
+            drop_calc_chain(edit, wb_part)  # a formula cell became text
         for tab, content in batch.tabs.items():
-            _replace_tab(wb, tab, content)
-        for tab in batch.delete_tabs:
-            if tab in wb.sheetnames:
-                wb.remove(wb[tab])
-        if not any(ws.sheet_state == "visible" for ws in wb.worksheets):
-            raise BookError(
-                f"按本次修改删除工作表后,工作簿 {self.name} 将没有可见的工作表,因此没有写入。"
-                "请检查要删除的工作表。"
-            )
-        if wb.active is None or wb.active.sheet_state != "visible":
-            wb.active = next(i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible")
+            graft_tab(edit, wb_part, tab, content)
+        for tab in sorted(batch.delete_tabs):
+            delete_tab(edit, wb_part, tab, self.name)
+        ask_recalc(edit, wb_part)
 
     def _refuse_if_locked(self) -> None:
-        lock = self.locked_by()
-        if lock is not None:
-            raise WorkbookLocked(self.path, lock)
+        refuse_if_locked(self.path)
 
     def _backup_once(self) -> None:
-        if self.last_backup is not None:
-            return
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        try:
-            self.backup_dir.mkdir(parents=True, exist_ok=True)
-            target = self.backup_dir / f"{self.path.stem}.{stamp}{self.path.suffix}"
-            n = 1
-            while target.exists():
-                n += 1
-                target = self.backup_dir / f"{self.path.stem}.{stamp}-{n}{self.path.suffix}"
-            shutil.copy2(self.path, target)
-        except OSError as err:
-            raise BookError(
-                f"无法在 {self.backup_dir} 备份工作簿 {self.name}:{err.strerror or err}。"
-                "为避免丢失数据,本次没有写入。请确认该文件夹可以写入后重新运行。"
-            ) from err
-        self.last_backup = target
+        if self.last_backup is None:
+            self.last_backup = backup(self.path, self.backup_dir)
 
 
 def read_workbook(path: Path | str) -> dict[str, Grid]:
@@ -457,29 +268,44 @@ def read_workbook(path: Path | str) -> dict[str, Grid]:
 def write_tabs(path: Path | str, tabs: Mapping[str, TabContent]) -> None:
     """Create a new ``.xlsx`` at ``path`` holding ``tabs`` (tool-owned layout), atomically.
 
-    For small generated workbooks (a school's roster): written through openpyxl, so
-    number formats, merges, print settings and charts are kept. An existing file is
+    For generated workbooks (a school's roster): drawn by XlsxWriter (:mod:`.xlsx.render`),
+    so number formats, merges, print settings and charts are kept. An existing file is
     replaced, unless it is open in Excel or LibreOffice.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise BookError(f"只能新建 .xlsx 工作簿,而 {path.name} 不是。请把文件名改为以 .xlsx 结尾。")
-    lock = lock_file_for(path)
-    if lock is not None:
-        raise WorkbookLocked(path, lock)
+    refuse_if_locked(path)
     seen: set[str] = set()
     for name in tabs:
-        _check_tab_name(name, seen)
-    wb = Workbook()
-    wb.remove(wb.worksheets[0])
-    for name, content in tabs.items():
-        _fill_tab(wb.create_sheet(name), content)
-    if not tabs:
-        wb.create_sheet("Sheet1")
-    wb.calculation = wb.calculation or CalcProperties()
-    wb.calculation.fullCalcOnLoad = True
+        check_tab_name(name, seen)
+
+    def save(target: Path) -> None:
+        wb = xlsxwriter.Workbook(str(target), {"strings_to_numbers": False,
+                                               "strings_to_formulas": False,
+                                               "strings_to_urls": False})
+        formats = Formats(wb)
+        for name, content in tabs.items():
+            render_tab(wb.add_worksheet(name), name, content, formats)
+        if not tabs:
+            wb.add_worksheet("Sheet1")
+        wb.set_calc_mode("auto")
+        wb.close()
+        _ask_full_calc(target)
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_save(wb.save, path)
+    atomic_save(save, path)
+
+
+def _ask_full_calc(target: Path) -> None:
+    """Mark the new file for a full recalculation on open (its formulas have no results)."""
+    with zipfile.ZipFile(target) as z:
+        edit = Edit(z)
+        wb_part = workbook_part(edit)
+        ask_recalc(edit, wb_part)
+        scratch = target.with_name(target.name + ".calc")
+        edit.save(scratch)
+    scratch.replace(target)
 
 
 def write_workbook(
@@ -500,33 +326,13 @@ def write_workbook(
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise BookError(f"只能新建 .xlsx 工作簿,而 {path.name} 不是。请把文件名改为以 .xlsx 结尾。")
-    lock = lock_file_for(path)
-    if lock is not None:
-        raise WorkbookLocked(path, lock)
+    refuse_if_locked(path)
     tabs = tabs or {"Sheet1": []}
     seen: set[str] = set()
     for name in tabs:
         _check_tab_name(name, seen)
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_save(lambda tmp: _write_package(tmp, tabs, text_columns or {}), path)
-
-
-_BAD_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def _check_tab_name(name: str, seen: set[str]) -> None:
-    problem = ""
-    if not name.strip():
-        problem = "名称不能为空"
-    elif len(name) > 31:
-        problem = f"名称有 {len(name)} 个字符,Excel 最多允许 31 个"
-    elif _BAD_TAB_CHARS.search(name) or name.startswith("'") or name.endswith("'"):
-        problem = "名称不能包含 [ ] : * ? / \\ 这些字符,也不能以单引号开头或结尾"
-    elif name.lower() in seen:
-        problem = "与另一个工作表重名(Excel 不区分大小写)"
-    if problem:
-        raise BookError(f"无法创建工作表“{name}”:{problem}。请换一个工作表名称。")
-    seen.add(name.lower())
 
 
 _NS = (
@@ -557,7 +363,7 @@ _HEADER_STYLE, _TEXT_STYLE, _COL_TEXT_STYLE = ' s="1"', ' s="2"', ' style="2"'
 
 
 def _xml_text(text: str) -> str:
-    return xml_escape(_escape(text))
+    return xml_escape(escape(text))
 
 
 def _write_package(
