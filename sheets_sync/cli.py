@@ -70,7 +70,7 @@ def book_argument(fn: F) -> F:
         envvar="GOOGLE_APPLICATION_CREDENTIALS", show_envvar=True,
         help="Google service-account key or OAuth token file (only for Google spreadsheets).",
     )(fn)
-    return click.argument("book", type=str)(fn)
+    return click.argument("book", type=str, required=False)(fn)
 
 
 def dry_run_option(fn: F) -> F:
@@ -123,28 +123,44 @@ def validate(obj: Context, book: str, credentials: Path | None, as_json: bool, f
 
         sheets-sync validate gsheet:1AbC… --credentials key.json --json
     """
-    from .books import open_book
-    from .forms.findings import validate_book, writable
     from .output import print_fixes, print_report, report_json
+    from .sync.pipeline import StepOptions, run_pipeline
 
-    b = open_book(book, credentials=credentials)
-    write = writable(b) and not dry_run
-    report, batch = validate_book(b, templates=obj.templates(), program=obj.program(),
-                                  fix=fix, write=False)
+    project = _slice_project(obj, book, credentials)
+    result = run_pipeline(project, steps=("validate",), dry_run=dry_run,
+                          options=StepOptions(fix=fix))
+    report = result.validation
+    if report is None:
+        raise SheetsSyncError(";".join(result.messages))
+    batch = result.batches.get("validate")
     if as_json:
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=1))
     else:
         print_report(report)
         if fix:
             print_fixes(report, dry_run=dry_run)
-        if dry_run:
+        for m in result.messages:
+            click.echo(m)
+        if dry_run and batch is not None:
             click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
                        f"{len(batch.tabs)} 个工作表)")
-        elif not writable(b):
-            click.echo("(CSV 文件:结果只打印,不写回文件)")
-    if write and batch:
-        b.apply(batch)  # a locked or unwritable book: a one-line error, exit 1
-    sys.exit(0 if report.valid else 1)
+        elif result.sync.run_id and batch:
+            click.echo(f"(第 {result.sync.run_id} 次运行;可用 sheets-sync restore "
+                       f"{result.sync.run_id} 撤销)")
+    sys.exit(0 if report.valid and result.ok else 1)
+
+
+def _slice_project(obj: Context, book: str | None, credentials: Path | None) -> Any:
+    """The project a slice runs on (see :func:`sheets_sync.sync.slices.project_for`)."""
+    from dataclasses import replace
+
+    from .sync.slices import project_for
+
+    project = project_for(book, config=obj.config,
+                          templates=obj.templates() if obj.templates_dir else None)
+    if credentials is not None:
+        project = replace(project, credentials=str(credentials))
+    return project
 
 
 # --------------------------------------------------------------------------- project: sync, run
@@ -158,14 +174,17 @@ def _project(obj: Context) -> Any:
 def _print_sync(result: Any, *, dry_run: bool) -> None:
     if dry_run:
         click.echo(result.plan_text)
+    from .sync.pipeline import status_zh
+
     c = result.counts
-    click.echo(f"第 {result.run_id} 次同步:{result.status};新增 {c.get('appended', 0)} 行,"
+    click.echo(f"第 {result.run_id} 次同步:{status_zh(result.status)};"
+               f"新增 {c.get('appended', 0)} 行,"
                f"修改 {c.get('updated', 0)} 个单元格,移动 {c.get('moved', 0)},"
                f"删除 {c.get('deleted', 0)},冲突 {c.get('conflicts', 0)},"
                f"新编号 {c.get('new_ids', 0)}。")
     for b in result.books:
         extra = f"({b.message})" if b.message else ""
-        click.echo(f"  {b.name}[{'总表' if b.role == 'hub' else '分表'}]:{b.status}"
+        click.echo(f"  {b.name}[{'总表' if b.role == 'hub' else '分表'}]:{status_zh(b.status)}"
                    f",{b.cells} 个单元格{extra}")
     for m in result.messages:
         click.echo(f"  {m}")
@@ -243,6 +262,12 @@ def run(obj: Context, as_json: bool, dry_run: bool) -> None:
         _print_sync(result.sync, dry_run=dry_run)
         if result.validation is not None:
             click.echo("校验:" + summary_line(result.validation))
+        if result.duplicates is not None:
+            click.echo(f"查重:疑似重复 {len(result.duplicates.pairs)} 对待处理")
+        if result.reports is not None:
+            click.echo("报表:" + ("更新了 " + "、".join(result.reports.written)
+                                 if result.reports.written else "没有变化"))
+            result.messages.extend(f"报表问题:{p}" for p in result.reports.problems)
         for m in result.messages:
             click.echo(m)
     sys.exit(0 if result.ok else 1)
@@ -265,15 +290,16 @@ def restore(obj: Context, run_id: int, as_json: bool) -> None:
     result = do_restore(_project(obj), run_id)
     if as_json:
         click.echo(json.dumps({"run": result.run_id, "restored_run": result.restored_run,
-                               "books": result.books, "messages": result.messages},
-                              ensure_ascii=False, indent=1))
-        return
+                               "books": result.books, "left": result.left,
+                               "messages": result.messages}, ensure_ascii=False, indent=1))
+        sys.exit(0 if result.ok else 1)
     click.echo(f"已把工作簿恢复到第 {result.restored_run} 次运行之前"
                f"(本次为第 {result.run_id} 次运行):")
     for name, n in result.books.items():
         click.echo(f"  {name}:{n} 个工作表")
     for m in result.messages:
         click.echo(f"  {m}")
+    sys.exit(0 if result.ok else 1)
 
 
 @cli.command()
@@ -299,9 +325,11 @@ def history(obj: Context, record_id: str | None, limit: int, as_json: bool) -> N
         return
     if not rows:
         click.echo("没有记录。")
+    from .sync.restore import STEP_WORDS
+
     for r in rows:
-        click.echo(f"{r.at} 第{r.run_id}次 {r.book}/{r.tab} {r.record_id} {r.field}:"
-                   f"“{r.old}” → “{r.new}”(来源 {r.source})")
+        click.echo(f"{r.at} 第{r.run_id}次 [{STEP_WORDS.get(r.step, r.step)}] {r.book}/{r.tab} "
+                   f"{r.record_id} {r.field}:“{r.old}” → “{r.new}”(来源 {r.source})")
 
 
 def parse_interval(text: str) -> float:
@@ -342,20 +370,6 @@ def watch(obj: Context, every: str, times: int | None) -> None:
 
 # --------------------------------------------------------------------------- dedupe
 
-def _state_dir(obj: Context, book: str) -> Path:
-    """Where decisions live: the project's .sheets-sync, else beside the workbook (or here)."""
-    from .config import CONFIG_NAME
-    from .sync.project import STATE_DIR
-
-    config = obj.config or (Path.cwd() / CONFIG_NAME)
-    if config.exists():
-        return config.resolve().parent / STATE_DIR
-    path = Path(book)
-    if path.suffix and path.exists():
-        return path.resolve().parent / STATE_DIR
-    return Path.cwd() / STATE_DIR
-
-
 @cli.command()
 @book_argument
 @click.option("--tab", help="Only this tab (default: every child and volunteer tab).")
@@ -378,12 +392,13 @@ def dedupe(obj: Context, book: str, credentials: Path | None, tab: str | None, a
 
         sheets-sync dedupe 总表.xlsx --dry-run
     """
-    from .books import open_book
-    from .dedupe import dedupe_book
+    from .sync.pipeline import StepOptions, run_pipeline
 
-    result, _ = dedupe_book(open_book(book, credentials=credentials),
-                            state_dir=_state_dir(obj, book), dry_run=dry_run, tab=tab,
-                            templates=obj.templates(), program=obj.program())
+    run = run_pipeline(_slice_project(obj, book, credentials), steps=("dedupe",),
+                       dry_run=dry_run, options=StepOptions(dedupe_tab=tab))
+    result = run.duplicates
+    if result is None:
+        raise SheetsSyncError(";".join(run.messages))
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
@@ -392,7 +407,9 @@ def dedupe(obj: Context, book: str, credentials: Path | None, tab: str | None, a
                        f"{p.b.tab}!{p.b.row} {p.b.key}:{';'.join(p.reasons)}")
         click.echo(f"疑似重复 {len(result.pairs)} 对(共检查 {result.n_records} 条记录)。"
                    + ("(--dry-run:未写入)" if dry_run else "已写入“疑似重复”表。"))
-    sys.exit(1 if result.pairs else 0)
+        for m in run.messages:
+            click.echo(m)
+    sys.exit(1 if result.pairs or not run.ok else 0)
 
 
 # --------------------------------------------------------------------------- report
@@ -437,18 +454,23 @@ def report(obj: Context, book: str, credentials: Path | None, only: str | None,
 
         sheets-sync report 总表.xlsx --only rosters --per-school-books 各校花名册/
     """
-    from .books import open_book
-    from .reports import report_book
+    from .books.base import WriteBatch
     from .reports.render import parse_only
+    from .sync.pipeline import StepOptions, run_pipeline
 
     try:
         parse_only(only)
     except SheetsSyncError as e:
         raise click.BadParameter(str(e), param_hint="--only") from None
-    result, batch = report_book(open_book(book, credentials=credentials),
-                                templates=obj.templates(), program=obj.program(), only=only,
-                                reveal=parse_reveal(reveal), dry_run=dry_run,
-                                per_school_dir=per_school)
+    run = run_pipeline(_slice_project(obj, book, credentials), steps=("report",),
+                       dry_run=dry_run,
+                       options=StepOptions(only=only, reveal=parse_reveal(reveal),
+                                           per_school_dir=per_school))
+    result = run.reports
+    if result is None:
+        raise SheetsSyncError(";".join(run.messages))
+    result.problems.extend(run.messages)
+    batch = run.batches.get("report", WriteBatch())
     if as_json:
         click.echo(json.dumps({**result.summary(), "dry_run": dry_run}, ensure_ascii=False,
                               indent=1))
@@ -493,18 +515,22 @@ def pair(obj: Context, book: str, credentials: Path | None, as_json: bool,
 
         sheets-sync pair 总表.xlsx --dry-run
     """
-    from .books import open_book
-    from .pairing import pair_book
+    from .books.base import WriteBatch
+    from .sync.pipeline import run_pipeline
 
-    result, batch = pair_book(open_book(book, credentials=credentials), dry_run=dry_run,
-                              templates=obj.templates(), program=obj.program())
+    run = run_pipeline(_slice_project(obj, book, credentials), steps=("pair",),
+                       dry_run=dry_run)
+    result = run.pairing
+    if result is None:
+        raise SheetsSyncError(";".join(run.messages))
+    batch = run.batches.get("pair", WriteBatch())
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
         return
     click.echo(f"结对建议 {len(result.proposals)} 条;写入结对 {len(result.accepted)} 条;"
                f"无法结对的儿童 {len(result.unpaired_children)} 名;"
                f"暂无儿童的志愿者 {len(result.idle_volunteers)} 名。")
-    for note in result.notes:
+    for note in [*result.notes, *run.messages]:
         click.echo(f"  {note}")
     if dry_run:
         click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"

@@ -122,7 +122,7 @@ def test_run_syncs_then_validates_the_hub(project: Path) -> None:
 def test_watch_runs_the_given_number_of_times(project: Path) -> None:
     code, out = invoke("watch", "--every", "10s", "--times", "2")
     assert code == 0
-    assert out.count("次:ok") == 2
+    assert out.count("次:完成") == 2
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("1h", 3600),

@@ -111,7 +111,7 @@ def _tool_rows(root: Path, tab: str, cols: slice) -> list[list[str]]:
 def _outcome(root: Path) -> dict[str, object]:
     return {"books": {n: _records(root, n) for n in (HUB, MC, SP)},
             "conflicts": _tool_rows(root, "同步冲突", slice(2, 10)),
-            "recycle": _tool_rows(root, "回收站", slice(2, 7)),
+            "recycle": _tool_rows(root, "回收站", slice(2, 8)),
             "extra": [r[5] for r in ExcelBook(root / MC).read()[TAB].rows[1:] if len(r) > 5]}
 
 
@@ -138,8 +138,8 @@ def test_the_uninterrupted_run_does_what_the_scenario_expects(
     assert reference["conflicts"] == [[TAB, "C0003", "学校", "五小", HUB, "六小", MC, "一小"]]
     recycle = reference["recycle"]
     assert isinstance(recycle, list) and [r[:4] for r in recycle] == [
-        [TAB, "C0004", MC, HUB]]
-    assert "姓名:钱多多" in recycle[0][4]
+        [TAB, "C0004", f"删除于 {MC}", HUB]]
+    assert "姓名:钱多多" in recycle[0][5]
     assert reference["extra"] == ["已家访"]
 
 

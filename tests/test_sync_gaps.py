@@ -80,7 +80,7 @@ def test_a_moved_records_own_columns_go_to_the_recycle_tab_when_the_new_spoke_la
     result = sync_project(_project(tmp_path), books=books)
     assert "C0001" in _records(books["顺平.xlsx"])
     recycle = books[HUB].read()["回收站"].rows
-    assert recycle[1][2:] == [TAB, "C0001", "移到 顺平.xlsx", "满城.xlsx", "带队备注:已家访"]
+    assert recycle[1][2:] == [TAB, "C0001", "移到 顺平.xlsx", "满城.xlsx", "", "带队备注:已家访"]
     assert result.counts["moved"] == 1
     assert sync_project(_project(tmp_path), books=books).plan == []
 

@@ -125,7 +125,7 @@ def test_random_edits_converge_and_lose_nothing(plan: list[list[tuple[str, str, 
             for c in result.conflicts:  # (编号, 字段, 未采用的值) in 同步冲突
                 assert [c["id"], c["field"], c["lost"]] in [[r[3], r[4], r[7]]
                                                              for r in conflict_rows], c
-            recycle = {r[3]: r[6] for r in _tool_rows(books, "回收站")}
+            recycle = {r[3]: r[7] for r in _tool_rows(books, "回收站")}
             for rid in (hub_prev.keys() | hub_before.keys()) - hub.keys():
                 name = {**hub_prev, **hub_before}[rid]["姓名"]
                 assert rid in recycle, rid

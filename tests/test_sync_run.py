@@ -132,8 +132,8 @@ def test_deleted_row_goes_to_the_recycle_tab_and_leaves_the_others(
     sync_project(project, books=books)
     assert "C0003" not in _records(books["总表.xlsx"])
     recycle = _rows(books["总表.xlsx"], "回收站")
-    assert recycle[1][2:6] == [TAB, "C0003", "满城.xlsx", "总表.xlsx"]
-    assert "姓名:赵雪" in recycle[1][6]
+    assert recycle[1][2:6] == [TAB, "C0003", "删除于 满城.xlsx", "总表.xlsx"]
+    assert "姓名:赵雪" in recycle[1][7]
     before = {n: b.applies for n, b in books.items()}
     sync_project(project, books=books)
     assert {n: b.applies for n, b in books.items()} == before
@@ -219,11 +219,11 @@ def test_state_file_is_private_and_keeps_other_tables(tmp_path: Path,
     db = project.state_path / "state.db"
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE dedupe_decisions (x TEXT)")
-        conn.execute("INSERT INTO dedupe_decisions VALUES ('keep')")
+        conn.execute("CREATE TABLE notes_of_a_user (x TEXT)")
+        conn.execute("INSERT INTO notes_of_a_user VALUES ('keep')")
     sync_project(project, books=books)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT x FROM dedupe_decisions").fetchall() == [("keep",)]
+        assert conn.execute("SELECT x FROM notes_of_a_user").fetchall() == [("keep",)]
 
 
 def test_audit_trail_names_every_changed_cell(synced: tuple[Project, dict]) -> None:

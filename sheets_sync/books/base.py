@@ -1,7 +1,8 @@
 """The Book protocol: where tabs live.
 
 Every medium (an Excel file, a Google spreadsheet, the workbook open in Excel, memory)
-implements the same two operations:
+implements the same two operations and says two things about itself (``writable``, and
+``locked_by()`` — the lock file of a program that has it open):
 
 * :meth:`Book.read` — every tab as a :class:`~sheets_sync.table.Grid` of text, in one
   round trip (one file read, one ``values:batchGet``);
@@ -14,7 +15,8 @@ or a date unless a generated tab asks for it explicitly (:class:`TabContent.form
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..table import Grid
@@ -144,6 +146,47 @@ class WriteBatch:
     def n_cells(self) -> int:
         return sum(len(c) for c in self.cells.values())
 
+    def touched(self) -> set[str]:
+        """The tabs this batch changes, creates or deletes."""
+        return {t for t, c in self.cells.items() if c} | set(self.tabs) | self.delete_tabs
+
+    def then(self, later: WriteBatch) -> None:
+        """Fold ``later`` (planned against this batch's result) into this batch.
+
+        The pipeline plans each step against the book as the earlier steps leave it and
+        writes the book once: applying the folded batch equals applying this batch, then
+        ``later``. A later tab replacement or deletion wins over earlier cells of that tab;
+        later cells in a tab this batch replaces are written into its content.
+        """
+        for tab in later.delete_tabs:
+            self.cells.pop(tab, None)
+            self.delete_tab(tab)
+        for tab, content in later.tabs.items():
+            self.cells.pop(tab, None)
+            self.replace_tab(tab, content)
+        for tab, cells in later.cells.items():
+            if not cells:
+                continue
+            if tab in self.tabs:
+                self.tabs[tab] = _with_cells(self.tabs[tab], cells)
+            else:
+                self.cells.setdefault(tab, {}).update(cells)
+
+
+def _with_cells(content: TabContent, cells: dict[Cell, str]) -> TabContent:
+    """``content`` with ``cells`` (1-based) set to text (a formula or number there is dropped)."""
+    rows = [list(r) for r in content.rows]
+    for (r, c), text in cells.items():
+        while len(rows) < r:
+            rows.append([])
+        row = rows[r - 1]
+        if len(row) < c:
+            row.extend([""] * (c - len(row)))
+        row[c - 1] = text
+    formulas = {k: v for k, v in content.formulas.items() if k not in cells}
+    numbers = {k: v for k, v in content.numbers.items() if k not in cells}
+    return replace(content, rows=rows, formulas=formulas, numbers=numbers)
+
 
 @runtime_checkable
 class Book(Protocol):
@@ -161,3 +204,14 @@ class Book(Protocol):
     def apply(self, batch: WriteBatch) -> None:
         """Apply ``batch`` atomically; an empty batch writes nothing."""
         ...
+
+
+def is_writable(book: object) -> bool:
+    """``book.writable`` (books that do not say are writable)."""
+    return bool(getattr(book, "writable", True))
+
+
+def lock_of(book: object) -> Path | None:
+    """The lock file that says ``book`` is open elsewhere, or ``None``."""
+    locked = getattr(book, "locked_by", None)
+    return locked() if callable(locked) else None

@@ -13,7 +13,9 @@ formula text (the real book would show the result), which the report diff skips 
 from __future__ import annotations
 
 from ..table import Grid
-from .base import Book, WriteBatch
+from pathlib import Path
+
+from .base import Book, WriteBatch, is_writable, lock_of
 from .memory import MemoryBook
 
 
@@ -31,7 +33,10 @@ class CachedBook:
 
     @property
     def writable(self) -> bool:
-        return bool(getattr(self.book, "writable", True))
+        return is_writable(self.book)
+
+    def locked_by(self) -> Path | None:
+        return lock_of(self.book)
 
     def read(self) -> dict[str, Grid]:
         if self._mirror is None:

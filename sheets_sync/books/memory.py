@@ -15,6 +15,7 @@ not stop anyone writing other text.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from ..errors import TabNotFound
 from ..table import Grid, trim
@@ -43,6 +44,13 @@ class MemoryBook:
     @property
     def name(self) -> str:
         return self._name
+
+    writable = True
+    lock_file: Path | None = None
+    """Set by a test to play a workbook open in Excel."""
+
+    def locked_by(self) -> Path | None:
+        return self.lock_file
 
     def read(self) -> dict[str, Grid]:
         """Every tab in order, as trimmed grids (deep copies)."""

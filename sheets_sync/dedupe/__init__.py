@@ -1,13 +1,22 @@
 """Duplicate records: Chinese-aware matching, review in a 疑似重复 tab, merges.
 
 ``find_duplicates(grids, templates, program)`` finds suspected pairs with reasons;
-``dedupe_book(book, state_dir=..., dry_run=...)`` also reads staff decisions back,
-merges confirmed pairs and writes the review and recycle tabs.
+``plan_dedupe(grids, …)`` also reads staff decisions back, merges confirmed pairs and
+plans the review tab (the pipeline's dedupe step; ``sheets_sync.sync.slices.dedupe_book``
+runs it on one book).
 """
 
 from __future__ import annotations
 
-from .book import dedupe_book
+from .book import DedupeStep, plan_dedupe
 from .matching import Cluster, DedupeResult, Pair, RecordRef, find_duplicates
 
-__all__ = ["Cluster", "DedupeResult", "Pair", "RecordRef", "dedupe_book", "find_duplicates"]
+__all__ = [
+           "Cluster",
+           "DedupeResult",
+           "DedupeStep",
+           "Pair",
+           "RecordRef",
+           "find_duplicates",
+           "plan_dedupe",
+]

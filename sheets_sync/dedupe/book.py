@@ -1,26 +1,43 @@
-"""dedupe_book(): one dedupe run on a book — find, read decisions, merge, write the review.
+"""The dedupe step of the pipeline: find, read decisions, merge, plan the review tab.
 
-1. read every tab; find suspected pairs (:func:`.matching.find_duplicates`);
-2. read the 处理结果 column of the existing 疑似重复 tab and record new decisions in the
-   state database (``<state_dir>/state.db``), which also holds earlier decisions;
+A pure function over the book's tabs (:func:`plan_dedupe`); the pipeline
+(:mod:`sheets_sync.sync.pipeline`) reads the book, keeps the decisions in the project's one
+state database, writes the batch together with every other step's, puts the merged-away
+records into 回收站 and audits every changed cell.
+
+1. find suspected pairs (:func:`.matching.find_duplicates`, on the run's validation);
+2. read the 处理结果 column of the existing 疑似重复 tab: new decisions are returned, to be
+   recorded in state with the book's write; earlier decisions come in ``decided``;
 3. merge every pair decided 是同一人 whose two records are still there (:mod:`.merge`);
 4. rewrite 疑似重复 with the pairs still to decide (不是同一人 never shown again; 待定
-   shown again) and the merges of this run, and append to 回收站;
-5. apply it all as one :class:`WriteBatch` (not with ``dry_run``) and audit the cells.
+   shown again) and the merges of this run.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from ..books.base import Book, TabContent, WriteBatch
+from ..books.base import TabContent, WriteBatch
 from ..config import Program
-from ..forms.template import FormTemplate, default_templates
+from ..forms.template import FormTemplate
+from ..forms.validate import Report
 from ..table import Grid
 from .matching import FORMS, DedupeResult, Pair, RecordRef, find_duplicates
-from .merge import RECYCLE_TAB, MergePlan, Record, age_key, load_record, merge, recycle_rows
+from .merge import AuditEntry, MergePlan, Record, age_key, load_record, merge
 from .review import REVIEW_TAB, merged_rows, read_decisions, review_tab, shown_fields
-from .store import DIFFERENT, MERGED, PENDING, SAME, DecisionStore, now, pair_key
+from .store import DIFFERENT, MERGED, PENDING, SAME, Decision, pair_key
+
+
+@dataclass
+class DedupeStep:
+    """What the dedupe step plans for one book."""
+
+    result: DedupeResult
+    batch: WriteBatch = field(default_factory=WriteBatch)
+    decisions: list[Decision] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+    recycled: list[Record] = field(default_factory=list)
+    merged_into: dict[str, str] = field(default_factory=dict)
 
 
 def _values(res: DedupeResult, pairs: list[Pair], keys: list[str]
@@ -44,70 +61,55 @@ def _form_of(res: DedupeResult, tab: str) -> str:
     return tr.layout.form.key if tr else ""
 
 
-def dedupe_book(book: Book, *, state_dir: Path, dry_run: bool = False, tab: str | None = None,
-                templates: dict[str, FormTemplate] | None = None,
-                program: Program | None = None) -> tuple[DedupeResult, WriteBatch]:
-    """Run dedupe on ``book``; returns the pairs still to decide and the batch written."""
-    templates = templates if templates is not None else default_templates()
-    program = program or Program()
-    grids = book.read()
-    res = find_duplicates(grids, templates, program, tab=tab)
-    run_at = now()
-    batch = WriteBatch()
-    store = DecisionStore(Path(state_dir), read_only=dry_run)
-    try:
-        decided = store.decisions()
-        for d in read_decisions(grids.get(REVIEW_TAB)):
-            form = _form_of(res, d.tab_a)
-            k = (form, *pair_key(d.key_a, d.key_b))
-            if d.decision == MERGED or decided.get(k) == d.decision:
-                continue
-            decided[k] = d.decision
-            if not dry_run:
-                store.decide(form, d.key_a, d.key_b, d.decision)
-        plan = _merge_same(res, grids, decided, run_at)
-        pending: list[Pair] = []
-        marks: dict[int, str] = {}
-        for p in res.pairs:
-            form = _form_of(res, p.a.tab)
-            dec = decided.get((form, *pair_key(p.a.key, p.b.key)), "")
-            if dec in (DIFFERENT, SAME) or p.a.key in plan.merged_into or \
-                    p.b.key in plan.merged_into:
-                continue
-            if dec == PENDING:
-                marks[len(pending)] = PENDING
-            pending.append(p)
-        shown = _merge_rows(res, grids, plan)
-        forms = {tr.layout.form.key for tr in res.report.tabs.values()} if res.report else set()
-        fields = shown_fields(templates, forms & set(FORMS))
-        keys = [k for k, _, _, _ in fields]
-        all_pairs = pending + shown
-        choices = {len(pending) + n: plan.choices.get((p.a.key, p.b.key), "")
-                   for n, p in enumerate(shown)}
-        marks.update({len(pending) + n: MERGED for n in range(len(shown))})
-        content = review_tab(all_pairs, _values(res, all_pairs, keys), fields, marks, choices,
-                             merged_rows(grids.get(REVIEW_TAB)))
-        old = grids.get(REVIEW_TAB)
-        if (len(content.rows) > 1 or old is not None) and (old is None or _differs(old, content)):
-            batch.replace_tab(REVIEW_TAB, content)
-        for t, cells in plan.cells.items():
-            for (r, c), v in cells.items():
-                batch.set_cell(t, r, c, v)
-        if plan.recycled:
-            batch.replace_tab(RECYCLE_TAB, TabContent(
-                rows=recycle_rows(grids.get(RECYCLE_TAB), plan.recycled), header_rows=1,
-                note="合并或删除的记录,完整保留;需要时可复制回原表。"))
-        if not dry_run:
-            if batch:
-                book.apply(batch)
-            if plan.audit:
-                store.audit(plan.audit, run_at)
-    finally:
-        store.close()
+def plan_dedupe(grids: dict[str, Grid], templates: dict[str, FormTemplate], program: Program,
+                decided: dict[tuple[str, str, str], str], *, at: str, tab: str | None = None,
+                report: Report | None = None) -> DedupeStep:
+    """The dedupe step on ``grids``; ``decided`` holds the decisions kept in state."""
+    res = find_duplicates(grids, templates, program, tab=tab, report=report)
+    step = DedupeStep(res)
+    decided = dict(decided)
+    for d in read_decisions(grids.get(REVIEW_TAB)):
+        form = _form_of(res, d.tab_a)
+        k = (form, *pair_key(d.key_a, d.key_b))
+        if d.decision == MERGED or decided.get(k) == d.decision:
+            continue
+        decided[k] = d.decision
+        step.decisions.append(Decision(form, d.key_a, d.key_b, d.decision, at))
+    plan = _merge_same(res, grids, decided, at)
+    pending: list[Pair] = []
+    marks: dict[int, str] = {}
+    for p in res.pairs:
+        form = _form_of(res, p.a.tab)
+        dec = decided.get((form, *pair_key(p.a.key, p.b.key)), "")
+        if dec in (DIFFERENT, SAME) or p.a.key in plan.merged_into or \
+                p.b.key in plan.merged_into:
+            continue
+        if dec == PENDING:
+            marks[len(pending)] = PENDING
+        pending.append(p)
+    shown = _merge_rows(res, plan)
+    forms = {tr.layout.form.key for tr in res.report.tabs.values()} if res.report else set()
+    fields = shown_fields(templates, forms & set(FORMS))
+    keys = [k for k, _, _, _ in fields]
+    all_pairs = pending + shown
+    choices = {len(pending) + n: plan.choices.get((p.a.key, p.b.key), "")
+               for n, p in enumerate(shown)}
+    marks.update({len(pending) + n: MERGED for n in range(len(shown))})
+    content = review_tab(all_pairs, _values(res, all_pairs, keys), fields, marks, choices,
+                         merged_rows(grids.get(REVIEW_TAB)))
+    old = grids.get(REVIEW_TAB)
+    if (len(content.rows) > 1 or old is not None) and (old is None or _differs(old, content)):
+        step.batch.replace_tab(REVIEW_TAB, content)
+    for t, cells in plan.cells.items():
+        for (r, c), v in cells.items():
+            step.batch.set_cell(t, r, c, v)
+    step.audit = plan.audit
+    step.recycled = plan.recycled
+    step.merged_into = dict(plan.merged_into)
     res.pairs = pending
     keep = {(r.tab, r.row) for p in pending for r in (p.a, p.b)}
     res.clusters = [c for c in res.clusters if any((r.tab, r.row) in keep for r in c.records)]
-    return res, batch
+    return step
 
 
 def _differs(old: Grid, new: TabContent) -> bool:
@@ -150,7 +152,7 @@ def _merge_same(res: DedupeResult, grids: dict[str, Grid],
     return plan
 
 
-def _merge_rows(res: DedupeResult, grids: dict[str, Grid], plan: MergePlan) -> list[Pair]:
+def _merge_rows(res: DedupeResult, plan: MergePlan) -> list[Pair]:
     """The merges of this run as pairs (kept record first) for the review tab."""
     out: list[Pair] = []
     f = res.features

@@ -154,9 +154,15 @@ def match(f: Features, threshold: float = DEFAULT_THRESHOLD) -> DedupeResult:
 
 def find_duplicates(grids: dict[str, Grid], templates: dict[str, FormTemplate],
                     program: Program, *, tab: str | None = None,
-                    threshold: float = DEFAULT_THRESHOLD) -> DedupeResult:
-    """Suspected duplicates among the child and volunteer records of a book's grids."""
-    report = validate_grids(grids, templates, program)
+                    threshold: float = DEFAULT_THRESHOLD,
+                    report: Report | None = None) -> DedupeResult:
+    """Suspected duplicates among the child and volunteer records of a book's grids.
+
+    ``report``: the validation of these grids, when the caller has it (the pipeline
+    validates once per run).
+    """
+    if report is None:
+        report = validate_grids(grids, templates, program)
     f = features_of(report, tab, program)
     if f is None:
         return DedupeResult(report=report)

@@ -3,10 +3,10 @@
 The record with the older 编号 survives. Its blank cells are filled from the other
 record; where both hold different values (compared after normalisation: ``2014年9月19日``
 is ``2014-09-19``) the survivor keeps its own and the pair is listed for a person to
-choose. The other record is copied whole into the 回收站 tab (with ``合并到 <id>`` and the
-time) and its cells are cleared in the form tab (rows are not deleted, so row numbers
-stay stable; blank rows are skipped by the validator). Every changed cell goes to the
-audit trail.
+choose. The other record is returned whole (:attr:`MergePlan.recycled`; the pipeline copies
+it into 回收站 with ``合并到 <id>``) and its cells are cleared in the form tab (rows are
+not deleted, so row numbers stay stable; blank rows are skipped by the validator). Every
+changed cell goes to the audit trail.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from dataclasses import dataclass, field
 
 from ..forms.validate import Report
 from ..table import Grid
-
-RECYCLE_TAB = "回收站"
-RECYCLE_LEAD = ["时间", "原表", "原行", "编号", "处理"]
 
 AuditEntry = tuple[str, str, str, str, str, str]   # tab, record id, field, old, new, action
 
@@ -38,6 +35,7 @@ class Record:
     rid: str
     cells: dict[int, tuple[str, str, str]]
     by_field: dict[str, int]          # field key -> column
+    merged_into: str = ""             # set on a record merged away: the key it went into
 
     @property
     def key(self) -> str:
@@ -76,7 +74,7 @@ class MergePlan:
 
     run_at: str
     cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
-    recycled: list[dict[str, str]] = field(default_factory=list)
+    recycled: list[Record] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     choices: dict[tuple[str, str], str] = field(default_factory=dict)   # (kept, gone) -> text
     merged_into: dict[str, str] = field(default_factory=dict)           # gone key -> kept key
@@ -109,22 +107,8 @@ def merge(keep: Record, gone: Record, plan: MergePlan) -> None:
         if raw != "":
             plan.set(gone.tab, gone.row, col, "")
             plan.audit.append((gone.tab, gone.key, header, raw, "", f"移入回收站({target})"))
-    plan.recycled.append({"时间": plan.run_at, "原表": gone.tab, "原行": str(gone.row),
-                          "编号": gone.rid, "处理": target,
-                          **{h: raw for h, raw, _ in gone.cells.values() if raw != ""}})
+    plan.recycled.append(Record(gone.tab, gone.row, gone.rid, dict(gone.cells),
+                                dict(gone.by_field), merged_into=keep.key))
     if choices:
         plan.choices[(keep.key, gone.key)] = ";".join(choices)
     plan.merged_into[gone.key] = keep.key
-
-
-def recycle_rows(existing: Grid | None, recycled: list[dict[str, str]]) -> list[list[str]]:
-    """The 回收站 tab: what it held before, then the records recycled now (columns by header)."""
-    old = existing.padded() if existing is not None and existing.n_rows else []
-    header = list(old[0]) if old else list(RECYCLE_LEAD)
-    for rec in recycled:
-        for h in rec:
-            if h not in header:
-                header.append(h)
-    rows = [header] + [r + [""] * (len(header) - len(r)) for r in old[1:]]
-    rows += [[rec.get(h, "") for h in header] for rec in recycled]
-    return rows

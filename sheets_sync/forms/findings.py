@@ -11,13 +11,12 @@ writes nothing.
 
 from __future__ import annotations
 
-from ..books.base import Book, TabContent, WriteBatch
-from ..config import Program
+from ..books.base import Book, TabContent, WriteBatch, is_writable
 from ..privacy import field_mask_type, mask
 from ..table import Grid, trim
 from .headers import RESULT_COLUMN
-from .template import FormTemplate, default_templates
-from .validate import Problem, Report, validate_grids
+from .template import FormTemplate
+from .validate import Problem, Report
 
 PROBLEMS_TAB = "校验问题"
 PROBLEM_HEADERS = ["工作表", "行", "单元格", "列", "内容", "级别", "规则代码", "说明"]
@@ -99,26 +98,6 @@ def findings_batch(report: Report, grids: dict[str, Grid], *, fix: bool = False,
     return batch
 
 
-def validate_book(book: Book, *, templates: dict[str, FormTemplate] | None = None,
-                  program: Program | None = None, fix: bool = False,
-                  dry_run: bool = False, write: bool = True) -> tuple[Report, WriteBatch]:
-    """Read ``book`` once, validate every form tab, and write the findings back.
-
-    Returns the report and the batch (written unless ``dry_run`` or ``write=False``; empty
-    for a book that cannot hold findings, such as a CSV file).
-    """
-    templates = templates if templates is not None else default_templates()
-    program = program or Program()
-    grids = book.read()
-    report = validate_grids(grids, templates, program, book=book.name)
-    if not writable(book):
-        return report, WriteBatch()
-    batch = findings_batch(report, grids, fix=fix)
-    if write and not dry_run and batch:
-        book.apply(batch)
-    return report, batch
-
-
 def writable(book: Book) -> bool:
     """Whether findings can go back into ``book`` (a CSV export cannot hold them)."""
-    return getattr(book, "writable", True)
+    return is_writable(book)

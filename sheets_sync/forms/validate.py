@@ -45,8 +45,13 @@ class TabResult:
 
 
 @dataclass
-class Report:
-    """Everything validate() found in one book."""
+class Findings:
+    """Everything validate() found in one book: the parsed form tabs, problems and fixes.
+
+    The pipeline validates once per run and every later step (duplicates, reports, pairing)
+    reads the parsed tabs from here. (Called ``Report`` before 0.2; reports are now only the
+    generated tabs.)
+    """
 
     book: str
     tabs: dict[str, TabResult] = field(default_factory=dict)
@@ -205,9 +210,9 @@ def ref_values(datas: Iterable[TabData], templates: dict[str, FormTemplate]
 
 
 def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], program: Program,
-                  book: str = "", skipped: Iterable[str] = ()) -> Report:
+                  book: str = "", skipped: Iterable[str] = ()) -> Findings:
     """Validate already-cut form tabs (the core: books and CSV files both end here)."""
-    report = Report(book=book, skipped_tabs=list(skipped))
+    report = Findings(book=book, skipped_tabs=list(skipped))
     refs = ref_values(datas, templates)
     report.skipped_refs = sorted(
         t for t, v in refs.items()
@@ -224,11 +229,14 @@ def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], prog
 
 
 def validate_grids(grids: dict[str, Grid], templates: dict[str, FormTemplate],
-                   program: Program, book: str = "") -> Report:
+                   program: Program, book: str = "") -> Findings:
     """Find the form tabs among a book's grids and validate them all."""
     found, skipped = layouts(grids, templates)
     datas = [tab_data(grids[name], lay) for name, lay in found.items()]
     return validate_tabs(datas, templates, program, book=book, skipped=skipped)
 
 
-__all__ = ["Fix", "Problem", "Report", "TabResult", "validate_grids", "validate_tabs"]
+Report = Findings
+"""The 0.1 name of :class:`Findings`, kept for scripts."""
+
+__all__ = ["Findings", "Fix", "Problem", "Report", "TabResult", "validate_grids", "validate_tabs"]

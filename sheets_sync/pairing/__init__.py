@@ -4,13 +4,14 @@
 a :class:`PairingResult`: minimum-cost proposals (same school or county, capacity, weak
 subject ↔ 特长, balanced load, same sex from grade 5), the children and volunteers left
 over with the reason, and the suggestions staff accepted in ``结对建议``, to be appended to
-``结对``. ``pair_book(book, dry_run=..., today=...)`` does the whole run on a book.
+``结对``. ``propose_pairs`` + ``pairing_batch`` are the pipeline's pair step
+(``sheets_sync.sync.slices.pair_book`` runs it on one book).
 """
 
 from __future__ import annotations
 
 from .model import PairingError, Settings
-from .run import Idle, NewPair, PairingResult, Unpaired, pair_book, pairing_batch, propose_pairs
+from .run import Idle, NewPair, PairingResult, Unpaired, pairing_batch, propose_pairs
 from .sheet import TAB
 from .solve import Assignment, Weights
 from .study import weak_subjects
@@ -25,7 +26,6 @@ __all__ = [
     "Settings",
     "Unpaired",
     "Weights",
-    "pair_book",
     "pairing_batch",
     "propose_pairs",
     "weak_subjects",

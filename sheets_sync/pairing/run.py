@@ -21,10 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..books.base import Book, TabContent, WriteBatch
+from ..books.base import TabContent, WriteBatch
 from ..config import Program
-from ..forms.template import FormTemplate, default_templates
-from ..forms.validate import validate_grids
+from ..forms.template import FormTemplate
+from ..forms.validate import Report, validate_grids
 from ..table import Grid, a1, trim
 from .model import (
     ACTIVE,
@@ -204,11 +204,16 @@ def _target(grids: dict[str, Grid], report_tab: Any, templates: dict[str, FormTe
 # --------------------------------------------------------------------------- the run
 
 def propose_pairs(grids: dict[str, Grid], templates: dict[str, FormTemplate], program: Program,
-                  *, today: dt.date, weights: Weights | None = None) -> PairingResult:
-    """Proposals for every child without an active pair, and the accepted ones to record."""
+                  *, today: dt.date, weights: Weights | None = None,
+                  report: Report | None = None) -> PairingResult:
+    """Proposals for every child without an active pair, and the accepted ones to record.
+
+    ``report``: the run's validation of ``grids`` (validated here when not given).
+    """
     weights = weights or Weights()
     settings = Settings.from_program(program)
-    report = validate_grids(grids, templates, program)
+    if report is None:
+        report = validate_grids(grids, templates, program)
     children = read_children(report)
     volunteers = read_volunteers(report)
     active = read_active_pairs(report)
@@ -322,19 +327,5 @@ def pairing_batch(result: PairingResult, grids: dict[str, Grid],
     return batch
 
 
-def pair_book(book: Book, *, dry_run: bool = False, today: dt.date | None = None,
-              templates: dict[str, FormTemplate] | None = None, program: Program | None = None,
-              weights: Weights | None = None) -> tuple[PairingResult, WriteBatch]:
-    """Read ``book``, propose pairs, and (unless ``dry_run``) write them back in one batch."""
-    grids = book.read()
-    result = propose_pairs(grids, templates if templates is not None else default_templates(),
-                           program or Program(), today=today or dt.date.today(),
-                           weights=weights)
-    batch = pairing_batch(result, grids)
-    if not dry_run:
-        book.apply(batch)
-    return result, batch
-
-
-__all__ = ["Idle", "NewPair", "PairingResult", "Unpaired", "pair_book", "pairing_batch",
+__all__ = ["Idle", "NewPair", "PairingResult", "Unpaired", "pairing_batch",
            "propose_pairs"]

@@ -1,9 +1,9 @@
 """Generate the report tabs, diff them against the book, write what changed.
 
 * :func:`generate_reports` — pure: grids in, :class:`ReportsResult` (tabs) out;
-* :func:`report_book` — reads a book once, generates, keeps only the tabs whose content
-  differs from what the book holds, records the cells it is about to overwrite, and
-  applies one batch (a re-run with nothing new writes nothing);
+* :func:`plan_reports` — the pipeline's report step: generates, keeps only the tabs whose
+  content differs from what the book holds, records the cells it is about to overwrite,
+  and plans one batch (a re-run with nothing new writes nothing);
 * :func:`write_school_books` — one workbook per school holding only its roster.
 
 The time of generation goes into the tab's note (an A1 comment), never into a cell, so
@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..books.base import Book, TabContent, WriteBatch
+from ..books.base import TabContent, WriteBatch
 from ..config import Program
 from ..errors import ConfigError
 from ..forms.template import FormTemplate, default_templates
@@ -248,32 +248,23 @@ def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetim
     return batch
 
 
-def report_book(book: Book, *, templates: dict[str, FormTemplate] | None = None,
-                program: Program | None = None, only: str | Iterable[str] | None = None,
-                reveal: Mapping[str, Collection[str]] | None = None, dry_run: bool = False,
-                per_school_dir: Path | str | None = None, now: datetime | None = None,
-                previous: Mapping[str, list[list[str]]] | None = None
-                ) -> tuple[ReportsResult, WriteBatch]:
-    """Read ``book`` once, generate the reports, write the tabs that changed in one batch.
+def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] | None = None,
+                 program: Program | None = None, *, only: str | Iterable[str] | None = None,
+                 reveal: Mapping[str, Collection[str]] | None = None,
+                 report: Report | None = None, now: datetime | None = None,
+                 previous: Mapping[str, list[list[str]]] | None = None
+                 ) -> tuple[ReportsResult, WriteBatch]:
+    """The report step: generate the tabs and plan the batch that writes those that changed.
 
-    Cells about to be overwritten are in ``result.overwritten`` (for the run log) before
-    anything is written (only staff edits when ``previous`` gives what the last run wrote;
-    see :func:`plan_batch`). With ``dry_run`` nothing is written (neither the book nor the
-    per-school workbooks). Roster tabs of schools no longer in 学校 are removed.
+    Cells about to be overwritten are in ``result.overwritten`` (only staff edits when
+    ``previous`` gives what the last run wrote; see :func:`plan_batch`). Roster tabs of
+    schools no longer in 学校 are removed. Writing (and the per-school workbooks) is the
+    pipeline's (``sheets_sync.sync.slices.report_book`` runs it on one book).
     """
-    grids = book.read()
-    result = generate_reports(grids, templates, program, only=only, reveal=reveal)
+    result = generate_reports(grids, templates, program, only=only, reveal=reveal,
+                              report=report)
     batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in result.reports,
                        previous=previous)
-    if not getattr(book, "writable", True):  # a CSV export cannot hold generated tabs
-        result.problems.append(f"{book.name} 不能保存生成的表格(例如 CSV 文件),本次只生成、未写入:"
-                               "请对 Excel 工作簿或 Google 表格运行。")
-        return result, WriteBatch()
-    if not dry_run:
-        if batch:
-            book.apply(batch)
-        if per_school_dir is not None and "rosters" in result.reports:
-            result.school_books = write_school_books(per_school_dir, result.tabs, now=now)
     return result, batch
 
 

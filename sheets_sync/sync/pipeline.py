@@ -1,107 +1,515 @@
-"""``sheets-sync run``: the whole pipeline on a project, one step after another.
+"""The pipeline: every command is ``run`` with a subset of its steps, and one commit.
 
-1. sync hub and spokes (:func:`.run.sync_project`);
-2. validate the hub's form tabs and write the findings back
-   (:func:`~sheets_sync.forms.findings.validate_book`);
-3. find duplicates in the hub, applying the decisions staff made in 疑似重复
-   (:func:`~sheets_sync.dedupe.dedupe_book`);
-4. generate the hub's report tabs (:func:`~sheets_sync.reports.report_book`).
+``run_pipeline(project, steps=...)``:
 
-Later steps (duplicates, generated tabs) join here as they land; each step is the same code
-its own command runs, never a second implementation.
+1. take the project lock (not for ``--dry-run``); refuse to mix states after a restore
+   that did not finish;
+2. open the hub and stop, before anything is planned, if it is open in Excel (naming the
+   lock file); read it once (one ``spreadsheets.get`` + one ``values:batchGet`` for Google);
+3. run the steps as pure functions over the tabs, each planned against the hub as the
+   earlier steps leave it (:class:`Stage`):
+
+   * ``sync`` — merge hub and spokes (:func:`.run.plan_sync`; reads each spoke once);
+   * ``validate`` — one validation of the merged forms (the :class:`Findings` every later
+     step uses), the 校验问题 tab, the 校验结果 column and, with ``fix``, the safe fixes;
+   * ``dedupe`` — suspected duplicates, staff decisions, merges of 是同一人;
+   * ``report`` — rosters, counts, archive, budget, settlement;
+   * ``pair`` — volunteer ↔ child proposals and the accepted pairs;
+
+4. commit (:func:`_commit`), the one place with side effects, in this order: journal (id
+   marks, pending ids, a backup of every tab any step edits or replaces), apply **one**
+   batch per book (hub first), then per book the audit rows of every changed cell (with the
+   step that changed it), the new bases and the duplicate decisions, in one transaction.
+
+A kill at any point leaves a state the next run converges from (``SHEETS_SYNC_CRASH_AT``
+names the points the crash tests kill at). ``history`` and ``restore`` see every step.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..books import Book, open_book
-from ..books.cached import CachedBook
-from ..dedupe import DedupeResult, dedupe_book
-from ..errors import SheetsSyncError
-from ..forms.findings import validate_book
-from ..forms.validate import Report
-from ..reports import ReportsResult, report_book
+from ..books.base import Book, WriteBatch, is_writable, lock_of
+from ..books.memory import MemoryBook
+from ..errors import SheetsSyncError, WorkbookLocked
+from ..table import Grid
 from .project import Project
-from .run import RunResult, sync_project
+from .run import (
+    BookResult,
+    RunResult,
+    SyncPlan,
+    _crash_point,
+    _open,
+    book_entries,
+    plan_sync,
+)
+from .state import AuditRow, Backup, State, now
+from .tooltabs import NOTES, RECYCLE_HEADER, append_rows, recycle_row
+
+if TYPE_CHECKING:
+    from ..dedupe import DedupeResult
+    from ..forms.validate import Findings
+    from ..pairing import PairingResult
+    from ..pairing.solve import Weights
+    from ..reports import ReportsResult
+
+STEPS = ("sync", "validate", "dedupe", "report", "pair")
+RUN_STEPS = ("sync", "validate", "dedupe", "report")
+"""What ``sheets-sync run`` (and a scheduled job) does."""
+RESTORE_FLAG = "restore_incomplete"
+STEP_ZH = {"sync": "同步", "validate": "校验", "dedupe": "查重", "report": "报表", "pair": "结对"}
+
+
+@dataclass
+class StepOptions:
+    """What the slices' flags ask of their step (``validate --fix``, ``report --only`` …)."""
+
+    fix: bool = False
+    dedupe_tab: str | None = None
+    only: str | Collection[str] | None = None
+    reveal: Mapping[str, Collection[str]] | None = None
+    per_school_dir: Path | None = None
+    now: dt.datetime | None = None
+    previous: Mapping[str, list[list[str]]] | None = None
+    today: dt.date | None = None
+    weights: Weights | None = None
+
+
+class Stage:
+    """One book during a run: what it held when read, and what all steps planned for it.
+
+    :attr:`grids` is the book as the steps so far leave it (the next step plans against
+    it); :attr:`batch` is every step's batch folded into one (:meth:`WriteBatch.then`), the
+    one write the commit makes.
+    """
+
+    def __init__(self, name: str, role: str, book: Book | None, grids: dict[str, Grid]) -> None:
+        self.name = name
+        self.role = role
+        self.book = book
+        self.before = grids
+        self.batch = WriteBatch()
+        self.audit: list[AuditRow] = []
+        self.active = book is not None
+        self._mirror: MemoryBook | None = None
+        self._grids: dict[str, Grid] | None = grids
+
+    @property
+    def grids(self) -> dict[str, Grid]:
+        if self._grids is None:
+            assert self._mirror is not None
+            self._grids = self._mirror.read()
+        return self._grids
+
+    def add(self, batch: WriteBatch, audit: Sequence[AuditRow] = ()) -> None:
+        """Fold a step's ``batch`` (planned against :attr:`grids`) into the book's write."""
+        self.audit.extend(audit)
+        if not batch:
+            return
+        if self._mirror is None:
+            self._mirror = MemoryBook({t: g.rows for t, g in self.before.items()}, name=self.name)
+        self._mirror.apply(batch)
+        self.batch.then(batch)
+        self._grids = None
 
 
 @dataclass
 class PipelineResult:
+    """What a run did, step by step; :attr:`sync` carries the run id, status and books."""
+
     sync: RunResult
-    validation: Report | None = None
+    steps: tuple[str, ...] = ()
+    validation: Findings | None = None
     duplicates: DedupeResult | None = None
     reports: ReportsResult | None = None
+    pairing: PairingResult | None = None
+    batches: dict[str, WriteBatch] = field(default_factory=dict)   # step -> hub batch
+    failed_steps: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.sync.status in {"ok", "dry-run"} and (
-            self.validation is None or self.validation.valid)
+        return (self.sync.status in {"ok", "dry-run"} and not self.failed_steps
+                and (self.validation is None or "validate" not in self.steps
+                     or self.validation.valid))
 
     def as_json(self) -> dict[str, Any]:
-        return {"sync": self.sync.as_json(),
+        return {"sync": self.sync.as_json(), "steps": list(self.steps),
                 "validate": self.validation.summary() if self.validation else None,
                 "dedupe": ({"pairs": len(self.duplicates.pairs)}
                            if self.duplicates is not None else None),
                 "report": self.reports.summary() if self.reports else None,
-                "messages": self.messages}
+                "pair": self.pairing.as_json() if self.pairing else None,
+                "failed_steps": self.failed_steps, "messages": self.messages}
 
 
-def run_pipeline(project: Project, *, dry_run: bool = False,
-                 progress: Callable[[str], None] | None = None) -> PipelineResult:
-    """Sync, then validate, dedupe and report on the hub. A failing step is reported, not raised.
+def run_pipeline(project: Project, *, steps: Sequence[str] = RUN_STEPS, dry_run: bool = False,
+                 books: Mapping[str, Book] | None = None,
+                 progress: Callable[[str], None] | None = None,
+                 options: StepOptions | None = None) -> PipelineResult:
+    """Run ``steps`` of the pipeline on ``project`` and commit once (not with ``dry_run``).
 
-    ``progress`` is told each step as it starts (the CLI shows it on a terminal).
+    ``books`` overrides books by name (tests); ``progress`` is told each step as it starts.
+    A step that fails with a :class:`SheetsSyncError` is reported (``failed_steps``) and
+    its writes are dropped; the others still commit. A locked or unreadable hub raises.
     """
-    step = progress or (lambda _: None)
-    step("同步总表和各分表……")
-    try:  # the hub is read once; every later step sees it as the sync left it
-        hub: Book = CachedBook(open_book(project.hub.location,
-                                         backup_dir=project.state_path / "backups",
-                                         credentials=project.credentials))
-    except SheetsSyncError:
-        hub_books = None  # the sync reports the unreachable hub itself
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown steps {unknown}")
+    from .lock import ProjectLock
+
+    memory = project.memory_state
+    state = State.open(project.state_path, create=not (dry_run or memory), memory=memory)
+    lock = ProjectLock(project.state_path)
+    run_id = 0
+    try:
+        if not dry_run and not memory:
+            lock.acquire()
+            pending_restore = state.flag(RESTORE_FLAG)
+            if pending_restore and "sync" in steps:
+                raise SheetsSyncError(
+                    f"上次恢复(sheets-sync restore {pending_restore})没有完成,有的工作簿已恢复、"
+                    "有的还没有;为免新旧数据混在一起,本次没有同步。请关闭这些工作簿后重新运行 "
+                    f"sheets-sync restore {pending_restore}。")
+        if not dry_run:
+            run_id = state.begin_run("+".join(steps) if tuple(steps) != RUN_STEPS else "run")
+        try:
+            result = _run(project, state, run_id, tuple(steps), dry_run, books,
+                          progress or (lambda _: None), options or StepOptions())
+        except BaseException as err:
+            if run_id:
+                state.end_run(run_id, "failed", {}, str(err))
+            raise
+        if lock.message:
+            result.sync.messages.insert(0, lock.message)
+        if run_id:
+            state.end_run(run_id, result.sync.status, result.sync.counts,
+                          "\n".join([*result.sync.messages, *result.messages]))
+        return result
+    finally:
+        lock.release()
+        state.close()
+
+
+def _open_hub(project: Project, books: Mapping[str, Book] | None, dry_run: bool) -> Book:
+    book = _open(project, project.hub.name, project.hub.location, books)
+    lock_file = lock_of(book)
+    if lock_file is not None and not dry_run:
+        raise WorkbookLocked(project.hub.name, lock_file)
+    return book
+
+
+def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dry_run: bool,
+         books: Mapping[str, Book] | None, step: Callable[[str], None],
+         opts: StepOptions) -> PipelineResult:
+    at = now()
+    hub_book = _open_hub(project, books, dry_run)
+    hub_grids = hub_book.read()
+    hub = Stage(project.hub.name, "hub", hub_book, hub_grids)
+    stages = [hub]
+    sync = RunResult(run_id, "dry-run" if dry_run else "ok",
+                     books=[BookResult(hub.name, "hub")])
+    out = PipelineResult(sync=sync, steps=steps)
+    if lock_of(hub_book) is not None:
+        out.messages.append(f"总表 {hub.name} 正在被打开(锁文件:{lock_of(hub_book)}),"
+                            "--dry-run 只读取、不写入。")
+    writable = is_writable(hub_book)
+
+    plan: SyncPlan | None = None
+    if "sync" in steps and project.forms:
+        step("同步总表和各分表……")
+        entries = book_entries(project)
+        entries[0].book, entries[0].grids = hub_book, hub_grids
+        plan = plan_sync(project, state, run_id, at, entries, books)
+        sync.counts, sync.conflicts, sync.plan = plan.counts, plan.conflicts, plan.lines
+        sync.books = [b.result for b in entries]
+        sync.messages = list(plan.skipped)
+        hub.add(plan.batches[hub.name], plan.audit(hub.name))
+        out.batches["sync"] = plan.batches[hub.name]
+        for b in entries[1:]:
+            st = Stage(b.name, "spoke", b.book if b.active else None, b.grids)
+            if b.active:
+                st.add(plan.batches[b.name], plan.audit(b.name))
+            stages.append(st)
+
+    later = [s for s in steps if s != "sync"]
+    if later and not writable:
+        out.messages.append(f"{hub.name} 不能保存结果(例如 CSV 文件),本次只检查、不写入:"
+                            "请对 Excel 工作簿或 Google 表格运行。")
+    findings: Findings | None = None
+    decisions: list[Any] = []
+    for name in later:
+        step({"validate": "校验总表……", "dedupe": "查找重复记录……",
+              "report": "生成花名册和报表……", "pair": "生成结对建议……"}[name])
+        try:
+            if findings is None:  # once per run, again only after a fix or a merge
+                findings = _validate(project, hub)
+            if name == "validate":
+                out.validation = findings
+                batch, audit = _findings_step(hub, findings, opts, run_id, at)
+                stale = opts.fix and bool(findings.fixes)
+            elif name == "dedupe":
+                batch, audit, decisions = _dedupe_step(project, hub, state, findings, opts,
+                                                       run_id, at, out)
+                stale = any(a.step == "merge" for a in audit)
+            elif name == "report":
+                batch, audit = _report_step(project, hub, findings, opts, run_id, at, out)
+                stale = False
+            else:
+                batch, audit = _pair_step(project, hub, findings, opts, run_id, at, out)
+                stale = bool(batch.cells)
+        except SheetsSyncError as e:
+            out.failed_steps.append(name)
+            out.messages.append(f"{STEP_ZH[name]}未完成:{e}")
+            continue
+        if writable:
+            hub.add(batch, audit)
+            out.batches[name] = batch
+            if stale:
+                findings = None
+
+    if dry_run:
+        for st, br in zip(stages, sync.books, strict=False):
+            if st.active and st.batch:
+                br.status, br.cells = "planned", st.batch.n_cells()
+        return out
+    if plan is None and not any(st.batch for st in stages) and not decisions:
+        return out
+    _commit(state, run_id, stages, plan, decisions, sync)
+    if (opts.per_school_dir is not None and out.reports is not None
+            and "rosters" in out.reports.reports and sync.status != "failed"):
+        from ..reports import write_school_books
+
+        out.reports.school_books = write_school_books(opts.per_school_dir, out.reports.tabs,
+                                                      now=opts.now)
+    return out
+
+
+def _validate(project: Project, hub: Stage) -> Findings:
+    from ..forms.validate import validate_grids
+
+    return validate_grids(hub.grids, project.templates, project.program, book=hub.name)
+
+
+def _record_id(grid: Grid, id_col: int | None, row: int, fallback: str) -> str:
+    rid = grid.cell(row, id_col).strip() if id_col else ""
+    return rid or fallback
+
+
+def _findings_step(hub: Stage, findings: Findings, opts: StepOptions, run_id: int,
+                   at: str) -> tuple[WriteBatch, list[AuditRow]]:
+    from ..forms.findings import findings_batch
+    from ..forms.headers import RESULT_COLUMN
+
+    grids = hub.grids
+    batch = findings_batch(findings, grids, fix=opts.fix)
+    fixes = {(f.tab, f.row, f.col): f for f in findings.fixes} if opts.fix else {}
+    audit: list[AuditRow] = []
+    for tab, cells in batch.cells.items():
+        tr = findings.tabs.get(tab)
+        if tr is None:
+            continue
+        id_col = tr.layout.columns.get("id")
+        grid = grids[tab]
+        for (r, c), new in sorted(cells.items()):
+            if r == tr.layout.header_row:
+                continue
+            rid = _record_id(grid, id_col, r, f"{tab}!{r}")
+            f = fixes.get((tab, r, c))
+            if f is not None:
+                audit.append(AuditRow(run_id, at, hub.name, tab, rid, f.column, f.old, new,
+                                      "校验 --fix", "fix"))
+            else:
+                audit.append(AuditRow(run_id, at, hub.name, tab, rid, RESULT_COLUMN,
+                                      grid.cell(r, c), new, "校验", "validate"))
+    audit += _tab_audit(hub, batch, run_id, at, "validate")
+    return batch, audit
+
+
+def _tab_audit(stage: Stage, batch: WriteBatch, run_id: int, at: str,
+               step: str) -> list[AuditRow]:
+    """One audit row per tab a step replaces or deletes (its old rows are in the backup)."""
+    out = []
+    for tab, content in batch.tabs.items():
+        old = stage.grids.get(tab)
+        out.append(AuditRow(run_id, at, stage.name, tab, "", "(整个工作表)",
+                            f"{old.n_rows} 行" if old is not None else "(无)",
+                            f"{len(content.rows)} 行", STEP_ZH.get(step, step), step))
+    for tab in batch.delete_tabs:
+        old = stage.grids.get(tab)
+        out.append(AuditRow(run_id, at, stage.name, tab, "", "(整个工作表)",
+                            f"{old.n_rows} 行" if old is not None else "(无)", "(已删除)",
+                            STEP_ZH.get(step, step), step))
+    return out
+
+
+def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
+                 opts: StepOptions, run_id: int, at: str, out: PipelineResult
+                 ) -> tuple[WriteBatch, list[AuditRow], list[Any]]:
+    from ..dedupe import plan_dedupe
+
+    grids = hub.grids
+    ds = plan_dedupe(grids, project.templates, project.program, state.decisions(), at=at,
+                     tab=opts.dedupe_tab, report=findings)
+    batch = ds.batch
+    audit = [AuditRow(run_id, at, hub.name, tab, key, fld, old, new, action, "merge")
+             for tab, key, fld, old, new, action in ds.audit]
+    audit += _tab_audit(hub, batch, run_id, at, "dedupe")
+    if ds.recycled:
+        labels = {tr.layout.tab: tr.layout.form.label for tr in findings.tabs.values()}
+        rows = [recycle_row(at, run_id, labels.get(r.tab, r.tab), r.rid or r.key,
+                            f"合并到 {r.merged_into}", hub.name, f"{r.tab} 第 {r.row} 行",
+                            [(h, raw) for h, raw, _ in r.cells.values() if h != "校验结果"])
+                for r in ds.recycled]
+        after = MemoryBook({t: g.rows for t, g in grids.items()})
+        after.apply(batch)
+        tool = WriteBatch()
+        append_rows(tool, after.read(), project.recycle_tab, RECYCLE_HEADER, rows,
+                    NOTES["recycle"])
+        batch.then(tool)
+    out.duplicates = ds.result
+    return batch, audit, ds.decisions
+
+
+def _report_step(project: Project, hub: Stage, findings: Findings, opts: StepOptions,
+                 run_id: int, at: str, out: PipelineResult) -> tuple[WriteBatch, list[AuditRow]]:
+    from ..reports import plan_reports
+
+    result, batch = plan_reports(hub.grids, project.templates, project.program, only=opts.only,
+                                 reveal=opts.reveal, report=findings, now=opts.now,
+                                 previous=opts.previous)
+    out.reports = result
+    return batch, _tab_audit(hub, batch, run_id, at, "report")
+
+
+def _pair_step(project: Project, hub: Stage, findings: Findings, opts: StepOptions,
+               run_id: int, at: str, out: PipelineResult) -> tuple[WriteBatch, list[AuditRow]]:
+    from ..pairing import pairing_batch, propose_pairs
+
+    grids = hub.grids
+    result = propose_pairs(grids, project.templates, project.program,
+                           today=opts.today or dt.date.today(), weights=opts.weights,
+                           report=findings)
+    out.pairing = result
+    batch = pairing_batch(result, grids)
+    audit: list[AuditRow] = []
+    for tab, cells in batch.cells.items():
+        by_row: dict[int, list[tuple[int, str]]] = {}
+        for (r, c), text in cells.items():
+            by_row.setdefault(r, []).append((c, text))
+        head = grids[tab].rows[0] if tab in grids and grids[tab].n_rows else []
+        for r, items in sorted(by_row.items()):
+            rid = next((t for c, t in items if c <= len(head) and head[c - 1] == "编号"), "")
+            for c, text in sorted(items):
+                label = head[c - 1] if c <= len(head) else str(c)
+                audit.append(AuditRow(run_id, at, hub.name, tab, rid or f"{tab}!{r}", label,
+                                      grids[tab].cell(r, c) if tab in grids else "", text,
+                                      "结对建议(接受)", "pair"))
+    audit += _tab_audit(hub, batch, run_id, at, "pair")
+    return batch, audit
+
+
+def _backups(stages: list[Stage]) -> list[Backup]:
+    out: list[Backup] = []
+    for st in stages:
+        if not st.active or not st.batch:
+            continue
+        order = list(st.before)
+        for tab in sorted(st.batch.touched()):
+            existed = tab in st.before
+            rows = st.before[tab].rows if existed else []
+            out.append(Backup(st.name, tab, existed, order.index(tab) if existed else -1,
+                              [list(r) for r in rows]))
+    return out
+
+
+def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | None,
+            decisions: list[Any], result: RunResult) -> None:
+    """Journal, backups, one apply per book, then its audit, bases and decisions."""
+    state.journal(run_id, plan.highs if plan else {}, plan.pending if plan else [],
+                  _backups(stages))
+    _crash_point("before-write")
+    by_name = {b.name: b for b in result.books}
+    for st in stages:
+        br = by_name.setdefault(st.name, BookResult(st.name, st.role))
+        if not st.active:
+            state.book_status(run_id, st.name, "skipped", br.message)
+            continue
+        assert st.book is not None
+        if st.batch:
+            try:
+                st.book.apply(st.batch)
+            except SheetsSyncError as err:
+                br.status, br.message = "failed", f"写入 {st.name} 失败:{err}"
+                state.book_status(run_id, st.name, "failed", br.message)
+                result.messages.append(br.message)
+                if st.role == "hub":
+                    result.status = "failed"
+                    return
+                continue
+            br.status, br.cells = "written", st.batch.n_cells()
+            _crash_point(f"written:{st.name}")
+        hub = st.role == "hub"
+        bases = ({fk: (plan.bases[(fk, st.name)], p.base)
+                  for fk, p in plan.plans.get(st.name, {}).items()} if plan else {})
+        sync_audit = {id(a) for a in plan.audit(st.name)} if plan else set()
+        audit = [a if id(a) not in sync_audit else _sync_step(a, plan) for a in st.audit]
+        state.commit_book(
+            run_id, st.name, bases, audit,
+            tombstones=plan.tombstones if hub and plan else (),
+            revived=plan.revived if hub and plan else (),
+            status=br.status, cells=br.cells, decisions=decisions if hub else ())
+        _crash_point(f"committed:{st.name}")
+    if any(b.status in {"skipped", "failed"} for b in result.books):
+        result.status = "partial"
+
+
+def _sync_step(a: AuditRow, plan: SyncPlan | None) -> AuditRow:
+    """Name the sync's own steps: a cell cleared by a deletion or a move, a conflict."""
+    if a.new == "" and a.source.startswith("删除"):
+        step = "delete"
+    elif a.new == "" and a.source.startswith("移到"):
+        step = "move"
+    elif plan is not None and (a.record_id, a.field) in _conflicted(plan):
+        step = "conflict"
     else:
-        hub_books = {project.hub.name: hub}
-    result = PipelineResult(sync=sync_project(project, dry_run=dry_run, books=hub_books))
-    if result.sync.status == "failed" or hub_books is None:
-        return result
-    step("校验总表……")
-    try:
-        result.validation, _ = validate_book(hub, templates=project.templates,
-                                             program=project.program, dry_run=dry_run)
-    except SheetsSyncError as e:
-        result.messages.append(f"校验未完成:{e}")
-        return result
-    step("查找重复记录……")
-    try:
-        result.duplicates, _ = dedupe_book(hub, state_dir=project.state_path, dry_run=dry_run,
-                                           templates=project.templates, program=project.program)
-    except SheetsSyncError as e:
-        result.messages.append(f"查重未完成:{e}")
-    step("生成花名册和报表……")
-    try:
-        result.reports, _ = report_book(hub, templates=project.templates,
-                                        program=project.program, dry_run=dry_run)
-        result.messages.extend(f"报表:{p}" for p in result.reports.problems)
-    except SheetsSyncError as e:
-        result.messages.append(f"报表未完成:{e}")
-    return result
+        return a
+    return AuditRow(a.run_id, a.at, a.book, a.tab, a.record_id, a.field, a.old, a.new,
+                    a.source, step)
+
+
+def _conflicted(plan: SyncPlan) -> set[tuple[str, str]]:
+    cached = getattr(plan, "_conflicted", None)
+    if cached is None:
+        cached = {(c["id"], c["field"]) for c in plan.conflicts}
+        plan._conflicted = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def tick_line(result: PipelineResult) -> str:
     """One line per scheduled run, for ``watch`` and logs."""
     c = result.sync.counts
     line = (f"{time.strftime('%Y-%m-%d %H:%M:%S')} 第 {result.sync.run_id} 次:"
-            f"{result.sync.status},修改 {c.get('updated', 0)},新增 {c.get('appended', 0)},"
-            f"冲突 {c.get('conflicts', 0)}")
+            f"{status_zh(result.sync.status)},修改 {c.get('updated', 0)},"
+            f"新增 {c.get('appended', 0)},冲突 {c.get('conflicts', 0)}")
     if result.validation is not None:
         line += f";校验错误 {len(result.validation.errors)}"
+    if result.failed_steps:
+        line += ";未完成:" + "、".join(STEP_ZH[s] for s in result.failed_steps)
     return line
+
+
+STATUS_ZH = {"ok": "完成", "partial": "部分完成", "failed": "失败", "dry-run": "试运行(未写入)",
+             "unchanged": "无变化", "written": "已写入", "planned": "将写入", "skipped": "已跳过"}
+
+
+def status_zh(status: str) -> str:
+    return STATUS_ZH.get(status, status)
 
 
 def watch(run_once: Callable[[], PipelineResult], seconds: float, *, times: int | None = None,
@@ -123,3 +531,7 @@ def watch(run_once: Callable[[], PipelineResult], seconds: float, *, times: int 
         if times is None or n < times:
             sleep(max(0.0, seconds - (time.monotonic() - started)))
     return n
+
+
+__all__ = ["RUN_STEPS", "STEPS", "PipelineResult", "Stage", "StepOptions", "run_pipeline",
+           "status_zh", "tick_line", "watch"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..books.base import TabContent, WriteBatch
-from ..table import Grid
 from .records import FormTab
 from .state import AuditRow, Values, now
 
@@ -160,25 +159,3 @@ def plan_book_form(batch: WriteBatch, ft: FormTab, want: dict[str, Values],
         plan.lines.append(f"{ctx.book}:“{ft.tab}”写入新编号 "
                           + "、".join(sorted(needs_id)[:10]))
     return plan
-
-
-def append_tool_rows(batch: WriteBatch, grids: dict[str, Grid], tab: str, header: list[str],
-                     rows: list[list[str]]) -> None:
-    """Add ``rows`` to a tool tab (conflicts, recycle, log), creating it with ``header``.
-
-    An existing tab gets only the new cells, below its last row, so a year of runs does not
-    rewrite a year of log rows each time.
-    """
-    if not rows:
-        return
-    if tab in grids and grids[tab].n_rows:
-        start = grids[tab].n_rows + 1
-        for i, row in enumerate(rows):
-            for j, text in enumerate(row, start=1):
-                if text:
-                    batch.set_cell(tab, start + i, j, text)
-        return
-    existing = grids[tab].padded() if tab in grids else []
-    if not existing:
-        existing = [header]
-    batch.replace_tab(tab, TabContent(rows=[*existing, *rows]))

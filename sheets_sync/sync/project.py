@@ -20,7 +20,7 @@ key and the fix. Paths are relative to the folder that holds the file.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,8 @@ class Project:
     state_dir: Path | None = None
     credentials: str | None = None
     google_endpoint: str | None = None  # [google] endpoint: base URL of the Sheets API
+    memory_state: bool = False
+    """Keep the run's state in memory only (library calls on one book without a project)."""
     name: str = ""
 
     @property
@@ -253,6 +255,40 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
         google_endpoint=normalize_endpoint(endpoint) if endpoint is not None else None,
         name=str(proj.get("name", "")),
     )
+
+
+def book_project(location: str, *, base: Project | None = None,
+                 templates: dict[str, FormTemplate] | None = None,
+                 program: Program | None = None, state_dir: Path | None = None,
+                 memory_state: bool = False) -> Project:
+    """A project for one book: ``location`` as its hub, no spokes, no synced forms.
+
+    The slices (``validate BOOK``, ``dedupe BOOK`` …) run the pipeline on it. Inside a
+    project folder (``base``) it keeps the project's templates, program, outputs, Google
+    settings and state folder; outside one, the defaults, with the state in a
+    ``.sheets-sync`` folder beside the workbook (the current folder for a Google
+    spreadsheet). The book is named by its full path (or link), so ``restore`` finds it.
+    """
+    text = location.strip()
+    spec = BookSpec(text, text)
+    if not spec.is_google:
+        full = Path(text).expanduser().resolve()
+        spec = BookSpec(str(full), str(full))
+        if base is not None and any(b.location == str(full) for b in base.books):
+            spec = next(b for b in base.books if b.location == str(full))
+    elif base is not None and any(b.location == text for b in base.books):
+        spec = next(b for b in base.books if b.location == text)
+    if base is not None:
+        return replace(base, hub=spec, spokes=[], forms=(),
+                       templates=templates if templates is not None else base.templates,
+                       program=program or base.program,
+                       state_dir=state_dir or base.state_dir, memory_state=memory_state)
+    if state_dir is None:
+        state_dir = (Path.cwd() if spec.is_google else Path(spec.location).parent) / STATE_DIR
+    return Project(root=state_dir.parent, hub=spec, spokes=[], forms=(),
+                   program=program or Program(),
+                   templates=templates if templates is not None else default_templates(),
+                   state_dir=state_dir, memory_state=memory_state)
 
 
 def load_project(path: Path | str | None = None) -> Project:

@@ -5,20 +5,33 @@ tab as it was before RUN. User tabs get back their cells (only the cells that di
 tool tabs are rewritten; tabs that did not exist are deleted. The bases go back too, so
 the next sync sees the restored books as unedited. The restore is itself a run with its
 own backups, so it can be undone the same way.
+
+Restoring covers every step of the pipeline, because every step's writes went through
+the one commit: a merge (是同一人) comes undone with the merged-away record back with every
+value, a ``--fix`` and a generated tab too. Every book is checked before anything is
+written: if one is open in Excel nothing is restored. If a write fails half-way, the run
+is marked unfinished and sync refuses to run (mixing restored and unrestored books) until
+the same restore is run again and completes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..books.base import Book, TabContent, WriteBatch
+from ..books.base import Book, TabContent, WriteBatch, lock_of
 from ..errors import SheetsSyncError
 from ..table import Grid
 from .lock import ProjectLock
 from .project import Project
 from .run import _open
 from .state import AuditRow, Backup, State
+
+STEP_WORDS = {"sync": "同步", "conflict": "冲突", "delete": "删除", "move": "移走",
+              "merge": "合并", "fix": "修正", "validate": "校验", "report": "报表",
+              "pair": "结对", "dedupe": "查重", "restore": "恢复"}
+"""The audit's step codes as ``history`` shows them."""
 
 
 @dataclass
@@ -27,6 +40,11 @@ class RestoreResult:
     restored_run: int
     books: dict[str, int] = field(default_factory=dict)   # book -> tabs put back
     messages: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)         # books not restored
+
+    @property
+    def ok(self) -> bool:
+        return not self.left
 
 
 def _first_backups(state: State, run_id: int) -> list[Backup]:
@@ -71,20 +89,39 @@ def restore(project: Project, run_id: int, *,
 
 def _restore(project: Project, state: State, run_id: int,
              books: Mapping[str, Book] | None) -> RestoreResult:
+    from .pipeline import RESTORE_FLAG
+
     backups = _first_backups(state, run_id)
     specs = {s.name: s.location for s in project.books}
-    new_run = state.begin_run("restore")
-    out = RestoreResult(new_run, run_id)
     by_book: dict[str, list[Backup]] = {}
     for b in backups:
         by_book.setdefault(b.book, []).append(b)
+    for name in by_book:  # a run of a slice outside a project names its book by full path
+        if name not in specs and (name.startswith("gsheet:") or Path(name).is_absolute()):
+            specs[name] = name
+    opened: dict[str, Book] = {}
+    locked: list[str] = []
+    for name in by_book:
+        if name not in specs:
+            continue
+        book = _open(project, name, specs[name], books)
+        lock_file = lock_of(book)
+        if lock_file is not None:
+            locked.append(f"{name}(锁文件:{lock_file})")
+        opened[name] = book
+    if locked:
+        raise SheetsSyncError("这些工作簿正在被 Excel 或 LibreOffice 打开:" + "、".join(locked)
+                              + "。为免只恢复一部分,本次没有恢复任何工作簿;"
+                              f"请保存并关闭它们后重新运行 sheets-sync restore {run_id}。")
+    new_run = state.begin_run("restore")
+    out = RestoreResult(new_run, run_id)
     own_backups: list[Backup] = []
     plans: list[tuple[str, Book, WriteBatch]] = []
     for name, items in by_book.items():
-        if name not in specs:
+        if name not in opened:
             out.messages.append(f"配置中已没有工作簿 {name},它没有被恢复。")
             continue
-        book = _open(project, name, specs[name], books)
+        book = opened[name]
         grids = book.read()
         order = list(grids)
         batch = WriteBatch()
@@ -101,12 +138,14 @@ def _restore(project: Project, state: State, run_id: int,
                 own_backups.append(Backup(name, b.tab, False, -1, []))
         plans.append((name, book, batch))
     state.journal(new_run, {}, [], own_backups)
+    state.set_flag(RESTORE_FLAG, str(run_id))
     failed = False
     for name, book, batch in plans:
         try:
             book.apply(batch)
         except SheetsSyncError as err:
             failed = True
+            out.left.append(name)
             out.messages.append(f"恢复 {name} 失败:{err}")
             state.book_status(new_run, name, "failed", str(err))
             continue
@@ -115,7 +154,11 @@ def _restore(project: Project, state: State, run_id: int,
         state.book_status(new_run, name, "restored", "", batch.n_cells())
     if not failed:
         state.undo_bases(run_id)
-    state.end_run(new_run, "failed" if failed else "ok", {"restored_run": run_id},
+        state.set_flag(RESTORE_FLAG, None)
+    else:
+        out.messages.append(f"没有恢复:{'、'.join(out.left)}。在它们恢复之前同步不会运行;"
+                            f"请处理后重新运行 sheets-sync restore {run_id}。")
+    state.end_run(new_run, "partial" if failed else "ok", {"restored_run": run_id},
                   "\n".join(out.messages))
     return out
 

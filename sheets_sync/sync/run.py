@@ -1,15 +1,15 @@
-"""One sync run: read every book once, parse, assign ids, merge, plan, write, commit.
+"""The sync step: read the spokes, parse, assign ids, merge, plan one batch per book.
 
-Order of events, each safe to be killed after:
+:func:`plan_sync` is the first step of the pipeline (:mod:`.pipeline`), which reads the
+hub, runs the later steps over the merged hub, and commits everything at once:
 
-1. take the project lock; read the hub (a failure stops the run) and every spoke (a spoke
-   that is open in Excel, missing or unreachable is skipped with a message);
+1. read every spoke (a spoke that is open in Excel, missing or unreachable is skipped with
+   a message and caught up next run; the hub comes already read);
 2. parse each form tab; give rows without 编号 an id (the same id a crashed run gave the
-   same row, from ``pending_ids``); merge each form; plan one batch per book;
-3. journal: id marks, pending ids and backups of every tab to be written, in one commit;
-4. write the hub, commit its base and audit rows; then each spoke the same way. A book's
-   base moves only after its own write succeeded, so a re-run after a kill compares each
-   book with what it really holds.
+   same row, from ``pending_ids``); merge each form; plan one batch per book, with the
+   conflict, recycle and log rows for the hub's tool tabs (:mod:`.tooltabs`);
+3. return the plan: the batches, the new bases and audit rows per book, the id marks and
+   pending ids, tombstones. Nothing is written here.
 """
 
 from __future__ import annotations
@@ -23,27 +23,30 @@ from typing import Any
 import pandas as pd
 
 from ..books import open_book
-from ..books.base import Book, WriteBatch
+from ..books.base import Book, WriteBatch, lock_of
 from ..errors import BookError, SheetsSyncError
 from ..forms.headers import TOTAL_MARKERS
 from ..forms.normalize import normalize_column
 from ..forms.template import FormTemplate
 from ..table import Grid
 from .ids import IdAllocator, id_number
-from .lock import ProjectLock
 from .merge import MergeResult, Side, merge_form
-from .plan import Context, FormPlan, append_tool_rows, plan_book_form
+from .plan import Context, FormPlan, plan_book_form
 from .project import Project
 from .records import FormTab, find_form_tabs
-from .state import Backup, State, Values, now
+from .state import AuditRow, State, Values
+from .tooltabs import (
+    CONFLICT_HEADER,
+    LOG_HEADER,
+    NOTES,
+    RECYCLE_HEADER,
+    append_rows,
+    recycle_row,
+    recycled_keys,
+)
 
-CONFLICT_HEADER = ["时间", "运行", "表单", "编号", "字段", "保留的值", "来自", "未采用的值",
-                   "来自", "原值", "说明"]
-RECYCLE_HEADER = ["删除时间", "运行", "表单", "编号", "删除于", "原所在工作簿", "内容(表头:值)"]
 Pending = tuple[str, str, str, str]  # form, book, row fingerprint, id
 CRASH_ENV = "SHEETS_SYNC_CRASH_AT"
-LOG_HEADER = ["时间", "运行", "结果", "新增", "修改单元格", "移出", "删除", "冲突", "新编号",
-              "说明"]
 
 
 @dataclass
@@ -133,13 +136,13 @@ def _read(project: Project, entries: list[_Book], books: Mapping[str, Book] | No
              **{s.book.name: s.book.location for s in project.spokes}}
     for b in entries:
         try:
-            b.book = _open(project, b.name, specs[b.name], books)
-            locked = getattr(b.book, "locked_by", None)
-            lock_file = locked() if callable(locked) else None
-            if lock_file is not None:
-                raise BookError(f"工作簿 {b.name} 正在被 Excel 或 LibreOffice 打开"
-                                f"(锁文件:{lock_file}),本次跳过它,下次运行时补上。")
-            b.grids = b.book.read()
+            if b.book is None:  # the pipeline hands the hub over already read
+                b.book = _open(project, b.name, specs[b.name], books)
+                lock_file = lock_of(b.book)
+                if lock_file is not None:
+                    raise BookError(f"工作簿 {b.name} 正在被 Excel 或 LibreOffice 打开"
+                                    f"(锁文件:{lock_file}),本次跳过它,下次运行时补上。")
+                b.grids = b.book.read()
             forms = [project.templates[k] for k in b.forms]
             b.tabs = find_form_tabs(b.name, b.grids, forms, project.templates,
                                     skip=project.tool_tabs)
@@ -278,44 +281,59 @@ def _extras(fk: str, spokes: list[_Book], merged: MergeResult,
     return out
 
 
-def _cells_text(ft: FormTab, rid: str) -> str:
+def _cells(ft: FormTab, rid: str) -> list[tuple[str, str]]:
     row = ft.rows[rid]
     headers = ft.layout.headers if ft.layout else {}
-    return ";".join(f"{headers.get(j, j)}:{t}" for j, t in enumerate(row.cells, start=1) if t)
+    return [(str(headers.get(j, j)), t) for j, t in enumerate(row.cells, start=1)]
 
 
 def sync_project(project: Project, *, dry_run: bool = False,
                  books: Mapping[str, Book] | None = None) -> RunResult:
-    """Run one sync of ``project``; ``books`` overrides books by name (tests, --dry-run)."""
-    state = State.open(project.state_path)
-    lock = ProjectLock(project.state_path)
-    try:
-        if not dry_run:
-            lock.acquire()
-        run_id = 0 if dry_run else state.begin_run("sync")
-        try:
-            result = _sync(project, state, run_id, dry_run, books)
-        except BaseException as err:
-            if run_id:
-                state.end_run(run_id, "failed", {}, str(err))
-            raise
-        if lock.message:
-            result.messages.insert(0, lock.message)
-        if run_id:
-            state.end_run(run_id, result.status, result.counts, "\n".join(result.messages))
-        return result
-    finally:
-        lock.release()
-        state.close()
+    """Run one sync of ``project`` (the pipeline with the sync step only).
+
+    ``books`` overrides books by name (tests, --dry-run).
+    """
+    from .pipeline import run_pipeline
+
+    return run_pipeline(project, steps=("sync",), dry_run=dry_run, books=books).sync
 
 
-def _sync(project: Project, state: State, run_id: int, dry_run: bool,
-          books: Mapping[str, Book] | None) -> RunResult:
-    at = now()
+@dataclass
+class SyncPlan:
+    """What the sync step plans: one batch per book, and what the commit must record."""
+
+    entries: list[_Book]
+    batches: dict[str, WriteBatch]
+    plans: dict[str, dict[str, FormPlan]]
+    bases: dict[tuple[str, str], dict[str, Values]]
+    counts: dict[str, int]
+    conflicts: list[dict[str, str]]
+    lines: list[str]
+    highs: dict[str, int]
+    pending: list[Pending]
+    tombstones: list[tuple[str, str, str]]
+    revived: list[tuple[str, str]]
+    skipped: list[str]
+
+    def audit(self, book: str) -> list[AuditRow]:
+        return [a for p in self.plans.get(book, {}).values() for a in p.audit]
+
+
+def book_entries(project: Project) -> list[_Book]:
+    """The hub and every spoke of ``project``, not yet opened."""
     entries = [_Book(project.hub.name, "hub", project.forms, {})]
     entries += [_Book(s.book.name, "spoke", s.forms, s.partition) for s in project.spokes]
     for b in entries:
         b.result = BookResult(b.name, b.role)
+    return entries
+
+
+def plan_sync(project: Project, state: State, run_id: int, at: str, entries: list[_Book],
+              books: Mapping[str, Book] | None = None) -> SyncPlan:
+    """The sync step: read the spokes (the hub entry comes read), merge, plan every batch.
+
+    Nothing is written and nothing recorded: the pipeline's commit does both.
+    """
     _read(project, entries, books)
     hub = entries[0]
     bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
@@ -334,8 +352,7 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
     conflicts_json: list[dict[str, str]] = []
     plan_lines: list[str] = []
     # (form, id, "删除" or "移到 X"): a re-run after a crash adds no second row
-    existing_recycle = {(r[2], r[3], r[4] if r[4].startswith("移到 ") else "删除") for r in
-                        hub.grids.get(project.recycle_tab, Grid()).padded() if len(r) > 4}
+    existing_recycle = recycled_keys(hub.grids.get(project.recycle_tab))
     existing_conflicts = {tuple(r[2:9]) for r in
                           hub.grids.get(project.conflict_tab, Grid()).padded() if len(r) > 8}
 
@@ -371,12 +388,14 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
             holder = next((b for b in [hub, *active] if b.active and rid in b.tabs[fk].rows),
                           None)
             if holder is not None:
-                content = _cells_text(holder.tabs[fk], rid)
+                cells = _cells(holder.tabs[fk], rid)
+                where = f"{holder.tabs[fk].tab} 第 {holder.tabs[fk].rows[rid].sheet_row} 行"
             else:
-                content = ";".join(f"{label.get(k, k)}:{v}" for k, v in d.values.items() if v)
+                cells = [(label.get(k, k), v) for k, v in d.values.items()]
+                where = ""
             if (form.label, rid, "删除") not in existing_recycle:
-                recycle_rows.append([at, str(run_id), form.label, rid, d.by,
-                                     holder.name if holder else "", content])
+                recycle_rows.append(recycle_row(at, run_id, form.label, rid, f"删除于 {d.by}",
+                                                holder.name if holder else "", where, cells))
             counts["deleted"] += 1
         targets = _placement(project, fk, merged, spokes, bases)
         hub_cols = ([k for k, _ in sorted(hub_ft.layout.columns.items(), key=lambda kv: kv[1])]
@@ -409,12 +428,14 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
             left = {h: t for h, t in own.items() if (rid, h) not in carried}
             dest = "移到 " + "、".join(sorted(targets.get(rid, set())))
             if left and (form.label, rid, dest) not in existing_recycle:
-                recycle_rows.append([at, str(run_id), form.label, rid, dest, source,
-                                     ";".join(f"{h}:{t}" for h, t in left.items())])
+                recycle_rows.append(recycle_row(at, run_id, form.label, rid, dest, source, "",
+                                                left.items()))
 
     hub_batch = batches[hub.name]
-    append_tool_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICT_HEADER, conflict_rows)
-    append_tool_rows(hub_batch, hub.grids, project.recycle_tab, RECYCLE_HEADER, recycle_rows)
+    append_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICT_HEADER, conflict_rows,
+                NOTES["conflicts"])
+    append_rows(hub_batch, hub.grids, project.recycle_tab, RECYCLE_HEADER, recycle_rows,
+                NOTES["recycle"])
     if conflict_rows:
         plan_lines.append(f"{hub.name}:“{project.conflict_tab}”新增 {len(conflict_rows)} 行")
     if recycle_rows:
@@ -424,60 +445,7 @@ def _sync(project: Project, state: State, run_id: int, dry_run: bool,
         log = [at, str(run_id), "部分完成" if skipped else "完成", str(counts["appended"]),
                str(counts["updated"]), str(counts["moved"]), str(counts["deleted"]),
                str(counts["conflicts"]), str(counts["new_ids"]), ";".join(skipped)]
-        append_tool_rows(hub_batch, hub.grids, project.log_tab, LOG_HEADER, [log])
+        append_rows(hub_batch, hub.grids, project.log_tab, LOG_HEADER, [log], NOTES["log"])
 
-    result = RunResult(run_id, "dry-run" if dry_run else "ok", counts, conflicts_json,
-                       [b.result for b in entries], list(skipped), plan_lines)
-    if dry_run:
-        for b in entries:
-            if b.active and batches[b.name]:
-                b.result.status, b.result.cells = "planned", batches[b.name].n_cells()
-        return result
-
-    state.journal(run_id, highs, pending, _backups(entries, batches))
-    _crash_point("before-write")
-    for b in entries:
-        if not b.active:
-            state.book_status(run_id, b.name, "skipped", b.result.message)
-            continue
-        batch = batches[b.name]
-        assert b.book is not None
-        if batch:
-            try:
-                b.book.apply(batch)
-            except SheetsSyncError as err:
-                b.result.status, b.result.message = "failed", f"写入 {b.name} 失败:{err}"
-                state.book_status(run_id, b.name, "failed", b.result.message)
-                result.messages.append(b.result.message)
-                if b is hub:
-                    result.status = "failed"
-                    return result
-                continue
-            b.result.status, b.result.cells = "written", batch.n_cells()
-            _crash_point(f"written:{b.name}")
-        audit = [a for p in plans[b.name].values() for a in p.audit]
-        state.commit_book(
-            run_id, b.name,
-            {fk: (bases[(fk, b.name)], p.base) for fk, p in plans[b.name].items()}, audit,
-            tombstones=new_tombs if b is hub else (), revived=revived if b is hub else (),
-            status=b.result.status, cells=b.result.cells)
-        _crash_point(f"committed:{b.name}")
-    if any(b.result.status in {"skipped", "failed"} for b in entries):
-        result.status = "partial"
-    return result
-
-
-def _backups(entries: list[_Book], batches: dict[str, WriteBatch]) -> list[Backup]:
-    out: list[Backup] = []
-    for b in entries:
-        batch = batches.get(b.name)
-        if not batch:
-            continue
-        order = list(b.grids)
-        touched = {t for t, c in batch.cells.items() if c} | set(batch.tabs) | batch.delete_tabs
-        for tab in sorted(touched):
-            existed = tab in b.grids
-            rows = b.grids[tab].rows if existed else []
-            out.append(Backup(b.name, tab, existed, order.index(tab) if existed else -1,
-                              [list(r) for r in rows]))
-    return out
+    return SyncPlan(entries, batches, plans, bases, counts, conflicts_json, plan_lines, highs,
+                    pending, new_tombs, revived, skipped)

@@ -10,7 +10,15 @@ dedupe helper's, are left alone):
 * ``pending_ids`` — ids assigned to rows whose book has not been written yet (a re-run
   after a crash gives the same row the same id);
 * ``runs`` / ``run_books`` — the run log; ``audit`` — every cell changed;
-* ``backups`` — every tab as it was before a run wrote to it (zlib-compressed JSON).
+* ``backups`` — every tab as it was before a run wrote to it (zlib-compressed JSON);
+* ``dedupe_decisions`` — staff's 是同一人 / 不是同一人 / 待定 per pair of 编号 (never asked again);
+* ``flags`` — facts that outlive a run (a restore that did not finish: the next sync refuses
+  to mix old and new state until it is finished).
+
+One state per project, one file: every command (``run`` and its slices ``sync``,
+``validate``, ``dedupe``, ``report``, ``pair``) reads and writes this one ``State``.
+``schema_version`` says which layout the file has; :meth:`State.open` upgrades an older
+file in place (:data:`MIGRATIONS`), and refuses a file from a newer release.
 """
 
 from __future__ import annotations
@@ -26,12 +34,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from ..dedupe.store import Decision
+from ..errors import SheetsSyncError
+
+SCHEMA_VERSION = 2
 DB_NAME = "state.db"
 Values = dict[str, str]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sync_schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dedupe_decisions (
+    form TEXT NOT NULL, id_a TEXT NOT NULL, id_b TEXT NOT NULL,
+    decision TEXT NOT NULL, decided_at TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (form, id_a, id_b));
+CREATE TABLE IF NOT EXISTS flags (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, started TEXT NOT NULL,
     ended TEXT, status TEXT NOT NULL, counts TEXT, message TEXT);
@@ -55,7 +71,8 @@ CREATE TABLE IF NOT EXISTS pending_ids (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, at TEXT NOT NULL,
     book TEXT NOT NULL, tab TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,
-    old TEXT NOT NULL, new TEXT NOT NULL, source TEXT NOT NULL);
+    old TEXT NOT NULL, new TEXT NOT NULL, source TEXT NOT NULL,
+    step TEXT NOT NULL DEFAULT 'sync');
 CREATE INDEX IF NOT EXISTS audit_record ON audit (record_id);
 CREATE TABLE IF NOT EXISTS backups (
     run_id INTEGER NOT NULL, book TEXT NOT NULL, tab TEXT NOT NULL, existed INTEGER NOT NULL,
@@ -63,7 +80,30 @@ CREATE TABLE IF NOT EXISTS backups (
 """
 
 
+def _v1_to_v2(c: sqlite3.Connection) -> None:
+    """0.1: no step per audit row; the merge audit lived in ``dedupe_audit`` (joins ``audit``)."""
+    cols = {r[1] for r in c.execute("PRAGMA table_info(audit)")}
+    if "step" not in cols:
+        c.execute("ALTER TABLE audit ADD COLUMN step TEXT NOT NULL DEFAULT 'sync'")
+    has = c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                    "name = 'dedupe_audit'").fetchone()
+    if has:
+        c.execute("INSERT INTO audit (run_id, at, book, tab, record_id, field, old, new, "
+                  "source, step) SELECT 0, run_at, '', tab, record_id, field, old, new, "
+                  "action, 'merge' FROM dedupe_audit ORDER BY rowid")
+        c.execute("DROP TABLE dedupe_audit")
+
+
+MIGRATIONS = {1: _v1_to_v2}
+"""version -> the step that brings a file of that version to the next one."""
+
+
+class StateError(SheetsSyncError):
+    """``state.db`` cannot be opened, is damaged, or is from a newer release."""
+
+
 def now() -> str:
+    """The run's clock: local time, ``2026-07-08T14:30:00`` (every tool tab and the audit)."""
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
@@ -78,6 +118,9 @@ class AuditRow:
     old: str
     new: str
     source: str
+    step: str = "sync"
+    """Which step changed it: sync, conflict, delete, move, merge, fix, validate, report, pair,
+    restore."""
 
 
 @dataclass(frozen=True)
@@ -117,18 +160,68 @@ class State:
         self.path = path
 
     @classmethod
-    def open(cls, folder: Path) -> State:
-        """Open (or create, 0700 folder / 0600 file) ``folder/state.db``."""
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def open(cls, folder: Path, *, create: bool = True, memory: bool = False) -> State:
+        """Open (or create, 0700 folder / 0600 file) ``folder/state.db``, upgrading it.
+
+        With ``create=False`` (dry runs) a project without a state file gets an empty
+        in-memory state, and nothing is made on disk; ``memory`` always gives one.
+        """
         path = folder / DB_NAME
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.executescript(_SCHEMA)
-        if conn.execute("SELECT COUNT(*) FROM sync_schema_version").fetchone()[0] == 0:
-            conn.execute("INSERT INTO sync_schema_version VALUES (?)", (SCHEMA_VERSION,))
+        if memory or (not create and not path.exists()):
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            cls._upgrade(conn, path)
+            return cls(conn, path)
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except (OSError, sqlite3.Error) as e:
+            raise StateError(f"无法打开状态数据库 {path}({e}):请检查该文件夹是否存在且可写。"
+                             ) from None
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            cls._upgrade(conn, path)
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise StateError(
+                f"状态数据库 {path} 已损坏或不是 sheets-sync 的文件({e})。工作簿本身没有受影响:"
+                f"请把它改名保存(例如 {DB_NAME}.bad)后重新运行,sheets-sync 会重新建立状态"
+                "(之前的运行记录和撤销点在改名后的文件里)。") from None
         return cls(conn, path)
+
+    @staticmethod
+    def _upgrade(conn: sqlite3.Connection, path: Path) -> None:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        fresh = "runs" not in tables
+        version = SCHEMA_VERSION
+        if "sync_schema_version" in tables:
+            row = conn.execute("SELECT MAX(version) FROM sync_schema_version").fetchone()
+            version = int(row[0]) if row and row[0] is not None else (
+                SCHEMA_VERSION if fresh else 1)
+        elif not fresh:
+            version = 1
+        if version > SCHEMA_VERSION:
+            raise StateError(f"状态数据库 {path} 来自更新版本的 sheets-sync(格式 {version},"
+                             f"本版本只认识到 {SCHEMA_VERSION}):请先升级 sheets-sync。")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            while version < SCHEMA_VERSION:
+                MIGRATIONS[version](conn)
+                version += 1
+            conn.execute("DELETE FROM sync_schema_version")
+            conn.execute("INSERT INTO sync_schema_version VALUES (?)", (version,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("SELECT MAX(version) FROM sync_schema_version").fetchone()[0])
 
     def close(self) -> None:
         self.conn.close()
@@ -220,9 +313,16 @@ class State:
                     bases: dict[str, tuple[dict[str, Values], dict[str, Values]]],
                     audit: Iterable[AuditRow], *, tombstones: Iterable[tuple[str, str, str]] = (),
                     revived: Iterable[tuple[str, str]] = (), status: str = "written",
-                    cells: int = 0) -> None:
-        """After ``book`` was written: its new bases (form -> (old, new)) and audit rows."""
+                    cells: int = 0, decisions: Iterable[Decision] = ()) -> None:
+        """After ``book`` was written: its new bases (form -> (old, new)), audit rows, and
+        the duplicate decisions read from it — one transaction."""
         with self.transaction() as c:
+            for d in decisions:
+                c.execute("INSERT INTO dedupe_decisions VALUES (?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT (form, id_a, id_b) DO UPDATE SET decision = "
+                          "excluded.decision, decided_at = excluded.decided_at, "
+                          "source = excluded.source",
+                          (d.form, *sorted((d.a, d.b)), d.decision, d.at, d.source))
             for form, (old, new) in bases.items():
                 for rid in old.keys() - new.keys():
                     c.execute("INSERT INTO base_undo VALUES (?, ?, ?, ?, ?)",
@@ -240,9 +340,9 @@ class State:
                               (form, book, rid, json.dumps(values, ensure_ascii=False), run_id))
             c.execute("DELETE FROM pending_ids WHERE book = ?", (book,))
             c.executemany("INSERT INTO audit (run_id, at, book, tab, record_id, field, old, new, "
-                          "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "source, step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           [(a.run_id, a.at, a.book, a.tab, a.record_id, a.field, a.old, a.new,
-                            a.source) for a in audit])
+                            a.source, a.step) for a in audit])
             for form, rid, by in tombstones:
                 c.execute("INSERT OR REPLACE INTO tombstones VALUES (?, ?, ?, ?)",
                           (form, rid, run_id, by))
@@ -250,6 +350,23 @@ class State:
                 c.execute("DELETE FROM tombstones WHERE form = ? AND record_id = ?", (form, rid))
             c.execute("INSERT OR REPLACE INTO run_books VALUES (?, ?, ?, ?, ?)",
                       (run_id, book, status, "", cells))
+
+    # -- duplicate decisions and flags ----------------------------------------------------
+
+    def decisions(self) -> dict[tuple[str, str, str], str]:
+        """(form, id_a, id_b) -> decision, ids in sorted order."""
+        rows = self.conn.execute("SELECT form, id_a, id_b, decision FROM dedupe_decisions")
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+    def flag(self, name: str) -> str | None:
+        r = self.conn.execute("SELECT value FROM flags WHERE name = ?", (name,)).fetchone()
+        return None if r is None else str(r[0])
+
+    def set_flag(self, name: str, value: str | None) -> None:
+        if value is None:
+            self.conn.execute("DELETE FROM flags WHERE name = ?", (name,))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO flags VALUES (?, ?)", (name, value))
 
     # -- restore and history ------------------------------------------------------------
 
@@ -275,7 +392,8 @@ class State:
             c.execute("DELETE FROM pending_ids")
 
     def audit_for(self, record_id: str | None = None, limit: int = 1000) -> list[AuditRow]:
-        sql = "SELECT run_id, at, book, tab, record_id, field, old, new, source FROM audit"
+        sql = ("SELECT run_id, at, book, tab, record_id, field, old, new, source, step "
+               "FROM audit")
         args: tuple[Any, ...] = ()
         if record_id is not None:
             sql += " WHERE record_id = ?"
