@@ -15,15 +15,18 @@ repetition, on a fresh copy of each side's settled folder:
 
 Each child is a fresh ``python -c`` of the same venv with the side's source tree first on
 ``sys.path`` (the old release from ``git archive v0.1.0``). Measured per child with
-``os.wait4``: CPU seconds (user + sys), peak RSS, wall time; and, by wrapping ``os.replace``
-in the child, how many times each workbook was replaced (the tool's only way of writing a
-workbook is a temp file moved into place). Also ``sheets-sync --help`` and ``--version``,
-and the Excel 校验 button (``macros/sheets_sync_macros.py``, ``validate_clicked``) on the
-demo hub, played by the xlwings stand-in of ``tests/xlwings_standin``. Medians over
-``--repeat`` runs.
+``os.wait4`` (Linux, macOS): CPU seconds (user + sys), peak RSS, wall time; and, by
+wrapping ``os.replace`` in the child, how many times each workbook was replaced (the tool's
+only way of writing a workbook is a temp file moved into place). Also ``sheets-sync
+--help`` and ``--version``, and the Excel 校验 button (``macros/sheets_sync_macros.py``,
+``validate_clicked``) on the demo hub, played by the xlwings stand-in of
+``tests/xlwings_standin``. Medians over ``--repeat`` runs.
 
     python benchmarks/run_bench.py [--repeat 3] [--edits 100] [--seed 11] [--old-ref v0.1.0]
-                                   [--old-tree DIR] [--keep DIR] [--json]
+                                   [--old-tree DIR] [--new-ref REF] [--keep DIR] [--json]
+
+``--new-ref HEAD`` measures the last commit instead of the working tree (while others are
+mid-edit); ``--keep DIR`` keeps every copy for a look afterwards.
 
 Targets (issue 11): edit run ≥ 2× cheaper than the release, a no-edit run at most a third of
 an edit run and under 2 s of CPU, ``--help``/``--version`` under 0.3 s, the button under 2 s.
@@ -106,9 +109,8 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None,
         stderr = err.read().decode("utf-8", "replace")
     if proc.returncode not in ok:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd[:3])} … in {cwd}\n{stderr[-3000:]}")
-    # ru_maxrss is in KiB on Linux
-    sample = Sample(cpu=ru.ru_utime + ru.ru_stime, rss_mb=ru.ru_maxrss / 1024, wall=wall,
-                    rc=proc.returncode)
+    rss_mb = ru.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)  # bytes / KiB
+    sample = Sample(cpu=ru.ru_utime + ru.ru_stime, rss_mb=rss_mb, wall=wall, rc=proc.returncode)
     return sample, stdout, stderr
 
 
