@@ -85,21 +85,44 @@ def project_file(book: Any) -> Path:
     return folder / CONFIG_NAME
 
 
-def _program(book: Any) -> Any:
-    from sheets_sync.config import Program, load_program
+def _project(book: Any) -> Any:
+    """The project this workbook belongs to — the same loader as every command.
 
-    try:
-        return load_program(project_file(book))
-    except Exception:
-        return Program()
+    A broken config is the same one-line error as in the terminal (never demo defaults in
+    silence); a workbook with no project beside it gets the defaults, its state in a
+    ``.sheets-sync`` folder beside it.
+    """
+    from sheets_sync.config import CONFIG_NAME
+    from sheets_sync.sync.project import book_project, load_project
+
+    configured = _conf(book).get(PROJECT_KEY, "")
+    folder = Path(book.fullname).parent if "://" not in book.fullname else None
+    if configured or (folder is not None and (folder / CONFIG_NAME).is_file()):
+        base = load_project(project_file(book))
+    else:
+        base = None
+    location = book.fullname if folder is None else str(Path(book.fullname).resolve())
+    return book_project(location, base=base)
+
+
+def _slice(book: Any, step: str, **options: Any) -> Any:
+    """The pipeline with one step on this open workbook (what ``sheets-sync <step>`` runs)."""
+    from sheets_sync.sync.pipeline import StepOptions, run_pipeline
+
+    project = _project(book)
+    return run_pipeline(project, steps=(step,), books={project.hub.name: book},
+                        options=StepOptions(**options))
 
 
 # ------------------------------------------------------------------ actions
 
 def _validate(book: Any) -> str:
-    from sheets_sync.forms.findings import PROBLEMS_TAB, validate_book
+    from sheets_sync.forms.findings import PROBLEMS_TAB
 
-    report, _ = validate_book(book, program=_program(book))
+    run = _slice(book, "validate")
+    report = run.validation
+    if report is None:
+        return "校验没有完成:" + ";".join(run.messages)
     if not report.tabs:
         return "没有找到可以校验的表格:请确认表头与模板一致(如“姓名”“学校”)。"
     if not report.problems:
@@ -124,8 +147,9 @@ def _sync(book: Any) -> str:
                           "请在 sheets-sync.toml 中加入它,或在终端运行 sheets-sync run。")
     result = sync_project(project, books={location: book})
     counts = result.counts
-    status = {"ok": "完成", "partial": "部分完成", "failed": "失败"}.get(result.status,
-                                                                      result.status)
+    from sheets_sync.sync.pipeline import status_zh
+
+    status = status_zh(result.status)
     lines = [f"同步{status}:新增 {counts.get('appended', 0)} 行,"
              f"更新 {counts.get('updated', 0)} 处,新编号 {counts.get('new_ids', 0)} 个,"
              f"冲突 {counts.get('conflicts', 0)} 处。"]
@@ -135,15 +159,12 @@ def _sync(book: Any) -> str:
 
 
 def _dedupe(book: Any) -> str:
-    from sheets_sync.dedupe.book import dedupe_book
     from sheets_sync.dedupe.review import DECISION_HEADER, REVIEW_TAB
 
-    try:
-        state = project_file(book).parent / ".sheets-sync"
-    except Exception:
-        state = Path(book.fullname).parent / ".sheets-sync" if "://" not in book.fullname \
-            else Path.home() / ".sheets-sync"
-    res, _ = dedupe_book(book, state_dir=state, program=_program(book))
+    run = _slice(book, "dedupe")
+    res = run.duplicates
+    if res is None:
+        return "查重没有完成:" + ";".join(run.messages)
     if not res.pairs:
         return "查重完成:没有发现疑似重复的记录。"
     return (f"查重完成:有 {len(res.pairs)} 对疑似重复待确认,已列在“{REVIEW_TAB}”表中;"
@@ -152,9 +173,10 @@ def _dedupe(book: Any) -> str:
 
 def _reports(only: tuple[str, ...], what: str) -> Callable[[Any], str]:
     def action(book: Any) -> str:
-        from sheets_sync.reports import report_book
-
-        result, _ = report_book(book, only=only, program=_program(book))
+        run = _slice(book, "report", only=only)
+        result = run.reports
+        if result is None:
+            return f"{what}没有完成:" + ";".join(run.messages)
         lines = []
         if result.written:
             lines.append(f"{what}完成:已写入 " + "、".join(f"“{t}”" for t in result.written) + "。")
@@ -162,17 +184,19 @@ def _reports(only: tuple[str, ...], what: str) -> Callable[[Any], str]:
             lines.append(f"{what}完成:内容没有变化。")
         else:
             lines.append(f"{what}没有生成:缺少所需的表。")
-        lines += result.problems[:5]
+        lines += [*result.problems, *run.messages][:5]
         return "\n".join(lines)
 
     return action
 
 
 def _pair(book: Any) -> str:
-    from sheets_sync.pairing.run import pair_book
     from sheets_sync.pairing.sheet import TAB
 
-    result, _ = pair_book(book, program=_program(book))
+    run = _slice(book, "pair")
+    result = run.pairing
+    if result is None:
+        return "结对建议没有完成:" + ";".join(run.messages)
     return (f"结对建议完成:推荐 {len(result.proposals)} 对,已写入“{TAB}”表;"
             f"{len(result.unpaired_children)} 名儿童暂无合适志愿者,原因见表中说明。"
             + (f"已接受的 {len(result.accepted)} 对已加入结对表。" if result.accepted else ""))

@@ -40,7 +40,7 @@ _LAZY: dict[str, str] = {
     "load_program": ".config",
     "load_templates": ".forms.template",
     "open_book": ".books",
-    "validate_book": ".forms.findings",
+    "validate_book": ".sync.slices",
     "validate_grids": ".forms.validate",
 }
 
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
         TabNotFound,
         WorkbookLocked,
     )
-    from .forms.findings import validate_book
+    from .sync.slices import validate_book
     from .forms.template import FormTemplate, default_templates, load_templates
     from .forms.validate import Problem, Report, validate_grids
     from .table import Grid

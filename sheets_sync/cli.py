@@ -129,9 +129,9 @@ def validate(obj: Context, book: str, credentials: Path | None, as_json: bool, f
     project = _slice_project(obj, book, credentials)
     result = run_pipeline(project, steps=("validate",), dry_run=dry_run,
                           options=StepOptions(fix=fix))
+    result.raise_failed()
     report = result.validation
-    if report is None:
-        raise SheetsSyncError(";".join(result.messages))
+    assert report is not None
     batch = result.batches.get("validate")
     if as_json:
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=1))
@@ -154,8 +154,12 @@ def _slice_project(obj: Context, book: str | None, credentials: Path | None) -> 
     """The project a slice runs on (see :func:`sheets_sync.sync.slices.project_for`)."""
     from dataclasses import replace
 
+    from .config import CONFIG_NAME
     from .sync.slices import project_for
 
+    if book is None and obj.config is None and not (Path.cwd() / CONFIG_NAME).exists():
+        raise click.UsageError("缺少参数 BOOK:请写出工作簿(文件路径或 Google 表格链接),"
+                               "或在有 sheets-sync.toml 的项目文件夹中运行(默认用总表)。")
     project = project_for(book, config=obj.config,
                           templates=obj.templates() if obj.templates_dir else None)
     if credentials is not None:
@@ -396,9 +400,9 @@ def dedupe(obj: Context, book: str, credentials: Path | None, tab: str | None, a
 
     run = run_pipeline(_slice_project(obj, book, credentials), steps=("dedupe",),
                        dry_run=dry_run, options=StepOptions(dedupe_tab=tab))
+    run.raise_failed()
     result = run.duplicates
-    if result is None:
-        raise SheetsSyncError(";".join(run.messages))
+    assert result is not None
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
@@ -466,9 +470,9 @@ def report(obj: Context, book: str, credentials: Path | None, only: str | None,
                        dry_run=dry_run,
                        options=StepOptions(only=only, reveal=parse_reveal(reveal),
                                            per_school_dir=per_school))
+    run.raise_failed()
     result = run.reports
-    if result is None:
-        raise SheetsSyncError(";".join(run.messages))
+    assert result is not None
     result.problems.extend(run.messages)
     batch = run.batches.get("report", WriteBatch())
     if as_json:
@@ -520,9 +524,9 @@ def pair(obj: Context, book: str, credentials: Path | None, as_json: bool,
 
     run = run_pipeline(_slice_project(obj, book, credentials), steps=("pair",),
                        dry_run=dry_run)
+    run.raise_failed()
     result = run.pairing
-    if result is None:
-        raise SheetsSyncError(";".join(run.messages))
+    assert result is not None
     batch = run.batches.get("pair", WriteBatch())
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))

@@ -10,7 +10,7 @@ import pytest
 
 from sheets_sync.books.base import TabContent, WriteBatch
 from sheets_sync.books.memory import MemoryBook
-from sheets_sync.dedupe.book import dedupe_book
+from sheets_sync.sync.slices import dedupe_book
 from sheets_sync.dedupe.review import REVIEW_TAB, parse_decision
 from tests.test_dedupe_matching import KID, KID_ID, TAB
 
@@ -131,13 +131,15 @@ def test_same_merges_into_older_id_and_loses_nothing(state: Path) -> None:
     assert merged["需人工选择"] == "兴趣爱好:画画 / 跳舞"
     recycle = book.read()["回收站"].rows
     gone = dict(zip(recycle[0], recycle[1], strict=False))
-    assert (gone["原表"], gone["原行"], gone["编号"], gone["处理"]) == (TAB, "2", "C0007",
-                                                                      "合并到 C0001")
+    assert (gone["表单"], gone["原位置"], gone["编号"], gone["处理"]) == (
+        TAB, f"{TAB} 第 2 行", "C0007", "合并到 C0001")
     audit = sqlite3.connect(state / "state.db").execute(
-        "SELECT tab, record_id, field, old, new, action FROM dedupe_audit").fetchall()
+        "SELECT tab, record_id, field, old, new, source FROM audit WHERE step = 'merge'"
+    ).fetchall()
     assert (TAB, "C0001", "班级", "", "2班", "补全(来自 C0007)") in audit
     # every value the two records held is somewhere: the survivor, the recycle tab, the audit
-    kept = set(tab[3]) | set(cells(book, "回收站")) | {a[3] for a in audit}
+    recycled = {part.split(":", 1)[1] for part in gone["内容(表头:值)"].split(";")}
+    kept = set(tab[3]) | recycled | {a[3] for a in audit}
     for row in (before[1], before[3]):
         assert {v for v in row if v} <= kept
     # a third run changes nothing

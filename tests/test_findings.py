@@ -6,7 +6,8 @@ from pathlib import Path
 
 from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.books.memory import MemoryBook
-from sheets_sync.forms.findings import PROBLEM_HEADERS, PROBLEMS_TAB, validate_book
+from sheets_sync.forms.findings import PROBLEM_HEADERS, PROBLEMS_TAB
+from sheets_sync.sync.slices import validate_book
 
 from .samples import CHILD, CHILD_TAB, book_tabs
 

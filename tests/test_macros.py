@@ -119,7 +119,7 @@ def test_the_built_folder_carries_the_macros_module(built: Path) -> None:
 
 
 def _validate(tabs: dict[str, list[list[str]]], tmp: Path) -> str:
-    from sheets_sync.forms.findings import validate_book
+    from sheets_sync.sync.slices import validate_book
 
     report, _ = validate_book(MemoryBook(tabs))
     return (f"校验完成:发现 {len(report.errors)} 个错误、{len(report.warnings)} 个提醒,"
@@ -127,7 +127,7 @@ def _validate(tabs: dict[str, list[list[str]]], tmp: Path) -> str:
 
 
 def _dedupe(tabs: dict[str, list[list[str]]], tmp: Path) -> str:
-    from sheets_sync.dedupe.book import dedupe_book
+    from sheets_sync.sync.slices import dedupe_book
 
     res, _ = dedupe_book(MemoryBook(tabs), state_dir=tmp / "expected-state")
     assert res.pairs, "the sample should hold a duplicate"
@@ -137,7 +137,7 @@ def _dedupe(tabs: dict[str, list[list[str]]], tmp: Path) -> str:
 
 def _reports(only: tuple[str, ...], what: str) -> Callable[..., str]:
     def expected(tabs: dict[str, list[list[str]]], tmp: Path) -> str:
-        from sheets_sync.reports import report_book
+        from sheets_sync.sync.slices import report_book
 
         result, _ = report_book(MemoryBook(tabs), only=only)
         return (f"{what}完成:已写入 " + "、".join(f"“{t}”" for t in result.written) + "。\n"
@@ -146,7 +146,7 @@ def _reports(only: tuple[str, ...], what: str) -> Callable[..., str]:
 
 
 def _pair(tabs: dict[str, list[list[str]]], tmp: Path) -> str:
-    from sheets_sync.pairing.run import pair_book
+    from sheets_sync.sync.slices import pair_book
 
     result, _ = pair_book(MemoryBook(tabs))
     return (f"结对建议完成:推荐 {len(result.proposals)} 对,已写入“结对建议”表;"

@@ -19,7 +19,8 @@ from sheets_sync.config import Program
 from sheets_sync.demo.build import HUB_NAME, demo_books
 from sheets_sync.errors import ConfigError
 from sheets_sync.forms.template import default_templates
-from sheets_sync.pairing import PairingError, PairingResult, Weights, pair_book, propose_pairs
+from sheets_sync.pairing import PairingError, PairingResult, Weights, propose_pairs
+from sheets_sync.sync.slices import pair_book
 from sheets_sync.pairing.model import Child, Settings, Volunteer
 from sheets_sync.pairing.sheet import HEADERS, TAB
 from sheets_sync.pairing.solve import allowed, assign, greedy, pair_cost
@@ -211,7 +212,7 @@ def test_missing_form_tab_is_a_clear_error() -> None:
     book = MemoryBook({CHILD_TAB: [CHILD_HEAD, kid(1)]})
     with pytest.raises(PairingError) as e:
         run(book)
-    assert str(e.value) == ("工作簿  中找不到“志愿者报名表”:结对需要这张表,请把它放进同一个工作簿"
+    assert str(e.value) == ("工作簿 memory 中找不到“志愿者报名表”:结对需要这张表,请把它放进同一个工作簿"
                             "(表名为“志愿者报名表”)后重新运行。")
 
 

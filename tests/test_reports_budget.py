@@ -16,7 +16,8 @@ import pytest
 from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.books.memory import MemoryBook
 from sheets_sync.demo.build import HUB_NAME, demo_books
-from sheets_sync.reports import generate_reports, report_book
+from sheets_sync.reports import generate_reports
+from sheets_sync.sync.slices import report_book
 from sheets_sync.table import Grid
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

@@ -19,7 +19,7 @@ from typing import Any
 from ..books.base import WriteBatch
 from ..books.excel import ExcelBook
 from ..config import CONFIG_NAME, Program
-from ..forms.findings import validate_book
+from ..sync.slices import validate_book
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report
 from ..sync.init import TEMPLATE
@@ -185,7 +185,8 @@ def run_demo(directory: Path, *, seed: int = 2026,
 
     found: set[tuple[str, str, int, str]] = set()
     for path in result.books:
-        report, _ = validate_book(ExcelBook(path), templates=templates, program=program)
+        report, _ = validate_book(ExcelBook(path), templates=templates, program=program,
+                                  state_dir=project.state_path)
         run.reports.append(report)
         found.update((path.name, p.tab, p.row, p.code) for p in report.problems)
     for p in result.planted:

@@ -130,7 +130,13 @@ class PipelineResult:
     pairing: PairingResult | None = None
     batches: dict[str, WriteBatch] = field(default_factory=dict)   # step -> hub batch
     failed_steps: list[str] = field(default_factory=list)
+    errors: dict[str, SheetsSyncError] = field(default_factory=dict)  # step -> why it failed
     messages: list[str] = field(default_factory=list)
+
+    def raise_failed(self) -> None:
+        """Raise the error of the first step that failed (a slice of one step fails with it)."""
+        for name in self.failed_steps:
+            raise self.errors[name]
 
     @property
     def ok(self) -> bool:
@@ -265,6 +271,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                 stale = bool(batch.cells)
         except SheetsSyncError as e:
             out.failed_steps.append(name)
+            out.errors[name] = e
             out.messages.append(f"{STEP_ZH[name]}未完成:{e}")
             continue
         if writable:

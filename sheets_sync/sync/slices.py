@@ -67,8 +67,10 @@ def _one(book: Book, *, templates: dict[str, FormTemplate] | None,
 
 def _run(book: Book, step: str, project: Project, *, dry_run: bool,
          options: StepOptions) -> PipelineResult:
-    return run_pipeline(project, steps=(step,), dry_run=dry_run,
-                        books={project.hub.name: book}, options=options)
+    res = run_pipeline(project, steps=(step,), dry_run=dry_run,
+                       books={project.hub.name: book}, options=options)
+    res.raise_failed()
+    return res
 
 
 def validate_book(book: Book, *, templates: dict[str, FormTemplate] | None = None,
