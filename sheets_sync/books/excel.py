@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 from xml.sax.saxutils import escape as xml_escape
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -45,12 +45,19 @@ from ..table import Grid, trim
 from .base import Dropdown, TabContent, WriteBatch
 from .cells import rows_text
 from .locks import lock_file_for
-from .xlsx.graft import ask_recalc, delete_tab, drop_calc_chain, graft_tab
+from .xlsx.graft import (
+    ask_recalc,
+    delete_tab,
+    drop_calc_chain,
+    graft_tab,
+    without_formula_results,
+)
 from .xlsx.package import (
     Edit,
     NotWritable,
     check_transitional,
     open_package,
+    sheet_entries,
     workbook_part,
 )
 from .xlsx.patch import MAX_CELL_CHARS, escape, patch_cells, stored
@@ -303,6 +310,9 @@ def _ask_full_calc(target: Path) -> None:
         edit = Edit(z)
         wb_part = workbook_part(edit)
         ask_recalc(edit, wb_part)
+        for entry in sheet_entries(edit, wb_part):
+            if entry.kind == "worksheet":
+                edit.put(entry.part, without_formula_results(edit.read(entry.part)))
         scratch = target.with_name(target.name + ".calc")
         edit.save(scratch)
     scratch.replace(target)

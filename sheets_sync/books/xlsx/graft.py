@@ -30,7 +30,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 
 from ...errors import BookError
@@ -50,7 +50,7 @@ from .package import (
 from .render import Formats, render_tab
 
 __all__ = ["Scratch", "ask_recalc", "delete_tab", "drop_calc_chain", "graft_tab",
-           "render_scratch"]
+           "render_scratch", "without_formula_results"]
 
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -131,7 +131,7 @@ def render_scratch(name: str, content: TabContent) -> Scratch:
 
 
 def _canon(el: etree._Element) -> bytes:
-    return etree.tostring(el, method="c14n")
+    return etree.tostring(el, method="c14n", exclusive=True, with_comments=False)
 
 
 class _StyleMerger:
@@ -268,6 +268,7 @@ def _sheet_xml(scratch: Scratch, part: str, xf_map: list[int], tab_color: bytes)
         return b'<c r="%s"%s%s%s>%s' % (ref, s, t, close, v)
 
     data = _CELL.sub(cell, data)
+    data = without_formula_results(data)
     data = _ROW_STYLE.sub(lambda m: m.group(1) + b"%d" % xf_map[int(m.group(2))] + m.group(3),
                           data)
     data = _COL_STYLE.sub(lambda m: m.group(1) + b"%d" % xf_map[int(m.group(2))] + m.group(3),
@@ -284,6 +285,18 @@ def _sheet_xml(scratch: Scratch, part: str, xf_map: list[int], tab_color: bytes)
                           lambda m: m.group(1) + b"<sheetPr>" + tab_color + b"</sheetPr>",
                           data, count=1)
     return data
+
+
+_FORMULA_RESULT = re.compile(rb"(</f>|<f/>)<v>[^<]*</v>")
+
+
+def without_formula_results(sheet_xml: bytes) -> bytes:
+    """Drop the placeholder results XlsxWriter gives new formulas (``<v>0</v>``).
+
+    A formula with no cached result is computed when the file is opened (LibreOffice
+    shows a cached ``0`` as it is; Excel recalculates either way on ``fullCalcOnLoad``).
+    """
+    return _FORMULA_RESULT.sub(rb"\1", sheet_xml)
 
 
 def _tab_color(edit: Edit, entry: SheetEntry | None) -> bytes:
@@ -486,8 +499,8 @@ def delete_tab(edit: Edit, wb_part: str, name: str, book: str = "") -> bool:
                 continue
             n = int(value)
             n = n - 1 if n > index else n
-            if n >= len(remaining) or n not in visible:
-                n = next((v for v in visible if v >= n), visible[0])
+            if n not in visible:  # the next visible tab, else the one before (as Excel does)
+                n = next((v for v in visible if v >= n), visible[-1])
             view.set(attr, str(n))
     edit.touch(wb_part)
     return True

@@ -180,7 +180,8 @@ def open_package(path: Path) -> zipfile.ZipFile:
 
 # -- raw zip copy ---------------------------------------------------------------------------
 
-_FH = struct.Struct(zipfile.structFileHeader)
+_FH = struct.Struct("<4s2B4HL2L2H")  # a zip local file header (zipfile's private layout)
+_FH_SIZE, _FH_MAGIC, _FH_NAME_LEN, _FH_EXTRA_LEN = 30, b"PK\x03\x04", 10, 11
 
 
 def _raw_bytes(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -188,11 +189,11 @@ def _raw_bytes(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     fp = z.fp
     assert fp is not None
     fp.seek(info.header_offset)
-    header = fp.read(zipfile.sizeFileHeader)
-    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+    header = fp.read(_FH_SIZE)
+    if len(header) != _FH_SIZE or header[:4] != _FH_MAGIC:
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     fields = _FH.unpack(header)
-    fp.seek(fields[zipfile._FH_FILENAME_LENGTH] + fields[zipfile._FH_EXTRA_FIELD_LENGTH], 1)
+    fp.seek(fields[_FH_NAME_LEN] + fields[_FH_EXTRA_LEN], 1)
     raw = fp.read(info.compress_size)
     if len(raw) != info.compress_size:
         raise zipfile.BadZipFile(f"{info.filename} is truncated")
@@ -332,8 +333,7 @@ class Edit:
         n = start
         while True:
             name = pattern.format(n)
-            if name.casefold() not in self._folded and name not in self.parts \
-                    and name not in self.trees:
+            if not self.exists(name) and not self.exists(name.casefold()):
                 return name
             n += 1
 

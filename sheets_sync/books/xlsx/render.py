@@ -16,8 +16,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.workbook import Workbook  # type: ignore[import-untyped]
+from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from ...errors import BookError
 from ..base import Chart, Dropdown, PrintSetup, TabContent
@@ -154,25 +154,18 @@ def render_tab(ws: Worksheet, name: str, content: TabContent, formats: Formats) 
     def is_unlocked(r: int, c: int) -> bool:
         return any(lo <= r <= hi for lo, hi in unlocked.get(c, ()))
 
-    for (r, c) in content.formulas:
-        check_cell(name, r, c)
-    last_row = max([len(rows)] + [r for r, _ in content.formulas])
-    for i in range(1, last_row + 1):
-        row = rows[i - 1] if i <= len(rows) else []
+    for i in range(1, len(rows) + 1):
+        row = rows[i - 1]
         header = i in styled
         bold = i in content.bold_rows
         ncols = max(width if (header or bold) else len(row), 1)
         for j in range(1, ncols + 1):
+            if (i, j) in content.formulas:
+                continue
             text = row[j - 1] if j <= len(row) else ""
             fmt_args: dict[str, Any] = {"header": header, "bold": bold and not header,
                                         "unlocked": is_unlocked(i, j)}
-            formula = content.formulas.get((i, j))
             num = content.numbers.get((i, j), "")
-            if formula is not None:
-                check_cell(name, i, j)
-                ws.write_formula(i - 1, j - 1, formula if formula.startswith("=")
-                                 else "=" + formula, formats.get(num=num, **fmt_args))
-                continue
             if not text:
                 fmt = formats.get(**fmt_args)
                 if fmt is not None:
@@ -185,6 +178,12 @@ def render_tab(ws: Worksheet, name: str, content: TabContent, formats: Formats) 
             else:
                 ws.write_string(i - 1, j - 1, cell_text(text, name, i, j),
                                 formats.get(**fmt_args))
+    for (i, j), formula in sorted(content.formulas.items()):
+        check_cell(name, i, j)
+        fmt = formats.get(header=i in styled, bold=i in content.bold_rows and i not in styled,
+                          num=content.numbers.get((i, j), ""), unlocked=is_unlocked(i, j))
+        ws.write_formula(i - 1, j - 1, formula if formula.startswith("=") else "=" + formula,
+                         fmt)
     # dropdown cells of a protected tab below the data stay editable
     if content.protected:
         fmt = formats.get(unlocked=True)
