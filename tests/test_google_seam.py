@@ -126,12 +126,6 @@ def api_calls(entries: list[dict[str, object]]) -> Counter[str]:
     return Counter(str(e["api"]) for e in entries)
 
 
-# Remove when the pipeline opens books with sheets_sync.sync.opener.open_project_book (issue 11):
-# until then sync/run open the hub without the project's endpoint and ask for credentials.
-PIPELINE_NOT_SWITCHED = pytest.mark.xfail(
-    strict=True, reason="sync/run do not call open_project_book yet (run.py::_open)")
-
-
 def test_the_server_answers_with_the_loaded_workbook_and_logs_each_request(
         server: Server) -> None:
     assert server.banner.splitlines()[1:] == [
@@ -147,7 +141,6 @@ def test_the_server_answers_with_the_loaded_workbook_and_logs_each_request(
     ]
 
 
-@PIPELINE_NOT_SWITCHED
 def test_sync_against_the_local_hub_from_the_cli(server: Server, tmp_path: Path) -> None:
     root = project(tmp_path / "proj", server.url)
     code, out = cli(root, "sync")
@@ -168,7 +161,6 @@ def test_sync_against_the_local_hub_from_the_cli(server: Server, tmp_path: Path)
     assert api_calls(server.entries()[second:])["spreadsheets.batchUpdate"] == 0  # nothing to do
 
 
-@PIPELINE_NOT_SWITCHED
 def test_run_against_the_local_hub_from_the_cli(server: Server, tmp_path: Path) -> None:
     root = project(tmp_path / "proj", server.url)
     code, out = cli(root, "sync")

@@ -22,7 +22,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..books import open_book
 from ..books.base import Book, WriteBatch, lock_of
 from ..errors import BookError, SheetsSyncError
 from ..forms.headers import TOTAL_MARKERS
@@ -31,6 +30,7 @@ from ..forms.template import FormTemplate
 from ..table import Grid
 from .ids import IdAllocator, id_number
 from .merge import MergeResult, Side, merge_form
+from .opener import open_project_book
 from .plan import Context, FormPlan, plan_book_form
 from .project import Project
 from .records import FormTab, find_form_tabs
@@ -104,8 +104,7 @@ def _open(project: Project, spec_name: str, location: str,
         return books[spec_name]
     if books is not None and location in books:
         return books[location]
-    return open_book(location, backup_dir=project.state_path / "backups",
-                     credentials=project.credentials)
+    return open_project_book(project, location)
 
 
 def _crash_point(step: str) -> None:
