@@ -341,6 +341,8 @@ def macro(tree: Path, folder: Path, scratch: Path) -> Sample:
     sample, _, stderr = measure([sys.executable, "-B", "-c", command], folder, env)
     alerts = json.loads(book.read_text(encoding="utf-8")).get("alerts", [])
     sample.message = alerts[0]["prompt"] if alerts else f"(no message box) {stderr[-300:]}"
+    if not sample.message.startswith("校验完成"):  # the button said it failed: not a figure
+        sample.rc = 1
     return sample
 
 
@@ -425,6 +427,7 @@ def summarise(args: argparse.Namespace, edits: list[Edit], spokes: list[str], de
             med[kind]["openpyxl"] = any(x.openpyxl for x in got[kind])
             med[kind]["exit"] = sorted({x.rc for x in got[kind]})
         med["macro"]["message"] = got["macro"][-1].message
+        med["macro"]["ok"] = all(x.rc == 0 for x in got["macro"])
         out["sides"][side] = {"median": med,
                               "samples": {k: [asdict(x) for x in xs] for k, xs in got.items()}}
     old, new = (out["sides"][s]["median"] for s in SIDES)
@@ -437,7 +440,7 @@ def summarise(args: argparse.Namespace, edits: list[Edit], spokes: list[str], de
         "noedit_cpu<2s": new["noedit"]["cpu"] < 2,
         "help_cpu<0.3s": new["help"]["cpu"] < 0.3,
         "version_cpu<0.3s": new["version"]["cpu"] < 0.3,
-        "macro_cpu<2s": new["macro"]["cpu"] < 2,
+        "macro_cpu<2s": new["macro"]["ok"] and new["macro"]["cpu"] < 2,
         "hub_saved_once": new["edit"]["hub_writes"] == 1,
         "spokes_at_most_once": new["edit"]["spoke_writes"] <= len(spokes),
         "noedit_writes_nothing": new["noedit"]["hub_writes"] + new["noedit"]["spoke_writes"] == 0,
@@ -480,7 +483,9 @@ def show(res: dict[str, Any]) -> None:
         print(f"{label:{width}}  {a:>14}  {b:>14}")
     print(f"exit codes (edit run): old {old['edit']['exit']}, new {new['edit']['exit']} "
           "(1 = the demo hub has validation errors, as planted)")
-    print(f"macro message (new): {new['macro']['message'].splitlines()[0]}")
+    for side, m in zip(SIDES, (old, new), strict=True):
+        flag = "" if m["macro"]["ok"] else "  [FAILED: its CPU figure is of the error path]"
+        print(f"校验 button message ({side}): {m['macro']['message'].splitlines()[0]}{flag}")
     print("targets (new): " + ", ".join(f"{k} {'yes' if v else 'NO'}"
                                         for k, v in res["targets"].items()))
     print(f"ratio: {res['ratio']['edit_rss']:.2f}  (edit-run peak memory, old/new)")
