@@ -206,7 +206,7 @@ def test_one_write_per_book_per_run(setup: tuple[Project, dict]) -> None:
     assert res.sync.counts["updated"] >= 1
     assert {n: b.applies - applies[n] for n, b in books.items()} == {HUB: 1, MC: 1}
     steps = {a.step for a in history(project, None) if a.run_id == res.sync.run_id}
-    assert {"sync", "merge", "fix", "validate", "dedupe"} <= steps
+    assert {"sync", "merge", "fix", "dedupe"} <= steps
 
 
 def test_a_no_edit_run_writes_nothing(setup: tuple[Project, dict]) -> None:
