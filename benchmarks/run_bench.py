@@ -418,8 +418,9 @@ def summarise(args: argparse.Namespace, edits: list[Edit], spokes: list[str], de
         "sides": {},
     }
     for side, got in samples.items():
-        med = {kind: {"cpu": median([x.cpu for x in xs]), "rss_mb": median([x.rss_mb for x in xs]),
-                      "wall": median([x.wall for x in xs])} for kind, xs in got.items()}
+        med: dict[str, dict[str, Any]] = {
+            kind: {"cpu": median([x.cpu for x in xs]), "rss_mb": median([x.rss_mb for x in xs]),
+                   "wall": median([x.wall for x in xs])} for kind, xs in got.items()}
         for kind in ("edit", "noedit"):
             hub_w, spoke_w = zip(*(book_writes(x, spokes) for x in got[kind]), strict=True)
             med[kind]["hub_writes"] = max(hub_w)
