@@ -477,15 +477,12 @@ def delete_tab(edit: Edit, wb_part: str, name: str, book: str = "") -> bool:
             edit.touch(rels_name(wb_part))
     entry.element.getparent().remove(entry.element)
     drop_calc_chain(edit, wb_part)
-    for d in _local_names(workbook):
+    for d in _local_names(workbook):  # an empty <definedNames/> stays: it is valid
         local = int(d.get("localSheetId", "0"))
         if local == index:
             d.getparent().remove(d)
         elif local > index:
             d.set("localSheetId", str(local - 1))
-    names = workbook.find(_N + "definedNames")
-    if names is not None and len(names) == 0:
-        workbook.remove(names)
     remaining = entries[:index] + entries[index + 1:]
     visible = [i for i, e in enumerate(remaining) if e.element.get("state", "visible")
                == "visible"]

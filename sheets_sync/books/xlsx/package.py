@@ -329,11 +329,13 @@ class Edit:
         return set(self.parts) | (self.dirty & set(self.trees))
 
     def unused(self, pattern: str, start: int = 1) -> str:
-        """The first ``pattern.format(n)`` (n >= start) not in the package."""
+        """The first ``pattern.format(n)`` (n >= start) not in the package nor declared in it."""
+        declared = {o.get("PartName", "").lstrip("/").casefold()
+                    for o in self.content_types().findall(f"{{{CT}}}Override")}
         n = start
         while True:
             name = pattern.format(n)
-            if not self.exists(name) and not self.exists(name.casefold()):
+            if not self.exists(name) and name.casefold() not in declared:
                 return name
             n += 1
 
