@@ -60,9 +60,9 @@ if TYPE_CHECKING:
         TabNotFound,
         WorkbookLocked,
     )
-    from .sync.slices import validate_book
     from .forms.template import FormTemplate, default_templates, load_templates
     from .forms.validate import Problem, Report, validate_grids
+    from .sync.slices import validate_book
     from .table import Grid
 
 __all__ = [
