@@ -11,12 +11,11 @@ for the buttons and :mod:`.vba` for the VBA project.
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..books.xlsx.safety import atomic_save, refuse_if_locked
 from ..config import Program
 from ..errors import SheetsSyncError
 from ..forms.template import FormTemplate
@@ -71,15 +70,9 @@ def blank_workbook_bytes(forms: Sequence[FormTemplate], program: Program, *,
 
 
 def _write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".~" + path.stem, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``data`` saved atomically at ``path`` (not over a workbook open in Excel)."""
+    refuse_if_locked(path)
+    atomic_save(lambda tmp: tmp.write_bytes(data), path)
 
 
 def build_blank_workbooks(out_dir: Path | str, templates: Mapping[str, FormTemplate],

@@ -19,6 +19,7 @@ from copy import copy
 from typing import Any, Literal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
@@ -53,6 +54,15 @@ CONF_ROWS: tuple[tuple[str, str, str], ...] = (
     ("SHEETS_SYNC_PROJECT", "",
      "“同步”用的项目配置 sheets-sync.toml 的完整路径;留空则在本工作簿所在文件夹中找"),
 )
+
+
+def text_cell(ws: Worksheet, row: int, col: int, value: str) -> Cell:
+    """Put ``value`` in a string cell, whatever its first character (``=`` stays text)."""
+    cell = ws.cell(row, col)
+    cell.value = value or None
+    if value:
+        cell.data_type = "s"
+    return cell
 
 
 def display_width(text: str) -> int:
@@ -102,9 +112,9 @@ class Lists:
         if name in self.names:
             return name
         col = len(self.names) + 1
-        self.ws.cell(1, col, header)
+        text_cell(self.ws, 1, col, header)
         for i, v in enumerate(values, start=2):
-            self.ws.cell(i, col, v).number_format = "@"
+            text_cell(self.ws, i, col, v).number_format = "@"
         letter = get_column_letter(col)
         last = max(len(values), 1) + 1
         self.names[name] = f"{quote_sheetname(LISTS_TAB)}!${letter}$2:${letter}${last}"
@@ -190,7 +200,7 @@ def form_sheet(wb: Workbook, form: FormTemplate, program: Program, lists: Lists,
     county_col: str | None = None
     for j, f in enumerate(form.fields, start=1):
         col = get_column_letter(j)
-        head = ws.cell(1, j, f.label)
+        head = text_cell(ws, 1, j, f.label)
         head.font = Font(bold=True, color="C00000" if f.required else "000000")
         head.fill = HEADER_FILL
         head.alignment = Alignment(horizontal="center", vertical="center")
@@ -233,14 +243,13 @@ def panel_sheet(wb: Workbook, title: str) -> Worksheet:
     ws.column_dimensions["A"].width = 2
     ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = 70
-    ws["B1"] = title
-    ws["B1"].font = Font(bold=True, size=16)
-    ws["B2"] = "点击左侧按钮运行;结果会弹出提示,并写入相应的表。编号列由工具填写,请勿修改。"
-    ws["B2"].font = Font(color="595959")
+    text_cell(ws, 1, 2, title).font = Font(bold=True, size=16)
+    hint = "点击左侧按钮运行;结果会弹出提示,并写入相应的表。编号列由工具填写,请勿修改。"
+    text_cell(ws, 2, 2, hint).font = Font(color="595959")
     for i, b in enumerate(BUTTONS):
         r = 4 + 2 * i
         ws.row_dimensions[r].height = 30
-        c = ws.cell(r, 3, b.explain)
+        c = text_cell(ws, r, 3, b.explain)
         c.alignment = Alignment(vertical="center", wrap_text=True)
     return ws
 
@@ -249,9 +258,9 @@ def conf_sheet(wb: Workbook, overrides: Mapping[str, str] | None = None) -> Work
     """The ``xlwings.conf`` sheet: key in A, value in B (from A1 down), a note in C."""
     ws = wb.create_sheet(CONF_TAB)
     for r, (key, value, note) in enumerate(CONF_ROWS, start=1):
-        ws.cell(r, 1, key)
-        ws.cell(r, 2, (overrides or {}).get(key, value)).number_format = "@"
-        ws.cell(r, 3, note).font = Font(color="595959")
+        text_cell(ws, r, 1, key)
+        text_cell(ws, r, 2, (overrides or {}).get(key, value)).number_format = "@"
+        text_cell(ws, r, 3, note).font = Font(color="595959")
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 80

@@ -272,22 +272,32 @@ def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent], *,
                        now: datetime | None = None) -> list[Path]:
     """One workbook ``<directory>/花名册-<学校>.xlsx`` per roster in ``tabs``.
 
-    Each holds only that school's roster (for its teachers). A workbook whose roster is
-    unchanged is left alone. Returns the workbooks written.
+    Each holds only that school's roster (for its teachers), in a tab whose name Excel
+    accepts (one rule for every writer: :func:`~sheets_sync.books.xlsx.valid_tab_name`) and
+    a file name any system accepts. A workbook whose roster is unchanged is left alone.
+    Returns the workbooks written.
     """
-    from ..books.excel import read_workbook, write_tabs
+    import re
 
+    from ..books.excel import read_workbook, write_tabs
+    from ..books.xlsx import valid_tab_name
+
+    file_unsafe = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
     directory = Path(directory)
     now = now or datetime.now()
     written: list[Path] = []
+    used: set[str] = set()
     for tab, content in tabs.items():
         if not tab.startswith(PREFIX):
             continue
-        path = directory / f"{tab}.xlsx"
+        name = valid_tab_name(tab)
+        stem = valid_tab_name(file_unsafe.sub("_", tab), used)
+        used.add(stem)
+        path = directory / f"{stem}.xlsx"
         if path.exists():
             held = read_workbook(path)
-            if len(held) == 1 and differences(tab, content, held.get(tab)) == []:
+            if len(held) == 1 and differences(name, content, held.get(name)) == []:
                 continue
-        write_tabs(path, {tab: stamped(content, now)})
+        write_tabs(path, {name: stamped(content, now)})
         written.append(path)
     return written
