@@ -27,9 +27,9 @@ from sheets_sync.books.csvfile import CsvBook
 from sheets_sync.books.excel import ExcelBook
 from sheets_sync.config import Program
 from sheets_sync.demo.synth import children_frame
-from sheets_sync.sync.slices import validate_book
 from sheets_sync.forms.schema import table_schema
 from sheets_sync.forms.template import default_templates
+from sheets_sync.sync.slices import validate_book
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:

@@ -187,7 +187,8 @@ def _print_sync(result: Any, *, dry_run: bool) -> None:
                f"删除 {c.get('deleted', 0)},冲突 {c.get('conflicts', 0)},"
                f"新编号 {c.get('new_ids', 0)}。")
     for b in result.books:
-        extra = f"({b.message})" if b.message else ""
+        extra = f"、{b.tabs} 个工作表" if b.tabs else ""
+        extra += f"({b.message})" if b.message else ""
         click.echo(f"  {b.name}[{'总表' if b.role == 'hub' else '分表'}]:{status_zh(b.status)}"
                    f",{b.cells} 个单元格{extra}")
     for m in result.messages:
@@ -264,15 +265,18 @@ def run(obj: Context, as_json: bool, dry_run: bool) -> None:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
         _print_sync(result.sync, dry_run=dry_run)
-        if result.validation is not None:
-            click.echo("校验:" + summary_line(result.validation))
-        if result.duplicates is not None:
-            click.echo(f"查重:疑似重复 {len(result.duplicates.pairs)} 对待处理")
-        if result.reports is not None:
-            click.echo("报表:" + ("更新了 " + "、".join(result.reports.written)
-                                 if result.reports.written else "没有变化"))
-            result.messages.extend(f"报表问题:{p}" for p in result.reports.problems)
-        for m in result.messages:
+        data = result.cached if result.quiet_since else result.as_json()
+        since = f"(第 {result.quiet_since} 次运行的结果)" if result.quiet_since else ""
+        if data.get("validate"):
+            click.echo("校验:" + summary_line(data["validate"]) + since)
+        if data.get("dedupe") is not None:
+            click.echo(f"查重:疑似重复 {data['dedupe']['pairs']} 对待处理{since}")
+        if data.get("report") is not None:
+            written = data["report"]["written"] if not result.quiet_since else []
+            click.echo("报表:" + ("更新了 " + "、".join(written) if written else "没有变化"))
+            data["messages"] = [*data.get("messages", []),
+                                *(f"报表问题:{p}" for p in data["report"]["problems"])]
+        for m in data.get("messages", []):
             click.echo(m)
     sys.exit(0 if result.ok else 1)
 

@@ -10,8 +10,8 @@ import pytest
 
 from sheets_sync.books.base import TabContent, WriteBatch
 from sheets_sync.books.memory import MemoryBook
-from sheets_sync.sync.slices import dedupe_book
 from sheets_sync.dedupe.review import REVIEW_TAB, parse_decision
+from sheets_sync.sync.slices import dedupe_book
 from tests.test_dedupe_matching import KID, KID_ID, TAB
 
 HEADER = [*KID, "班级", "兴趣爱好"]

@@ -20,11 +20,11 @@ from sheets_sync.demo.build import HUB_NAME, demo_books
 from sheets_sync.errors import ConfigError
 from sheets_sync.forms.template import default_templates
 from sheets_sync.pairing import PairingError, PairingResult, Weights, propose_pairs
-from sheets_sync.sync.slices import pair_book
 from sheets_sync.pairing.model import Child, Settings, Volunteer
 from sheets_sync.pairing.sheet import HEADERS, TAB
 from sheets_sync.pairing.solve import allowed, assign, greedy, pair_cost
 from sheets_sync.pairing.study import weak_subjects
+from sheets_sync.sync.slices import pair_book
 
 TODAY = dt.date(2026, 7, 10)
 CHILD_TAB, VOL_TAB, PAIR_TAB, SCHOOL_TAB = "留守儿童家庭情况登记表", "志愿者报名表", "结对", "学校"

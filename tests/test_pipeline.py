@@ -250,7 +250,7 @@ def test_a_partial_restore_is_said_and_the_next_sync_refuses_to_mix(
     broken[HUB] = Failing({t: g.rows for t, g in books[HUB].read().items()}, name=HUB)
     result = restore(project, res.sync.run_id, books=broken)
     assert not result.ok and result.left == [HUB]
-    with pytest.raises(SheetsSyncError, match="恢复.*没有完成"):
+    with pytest.raises(SheetsSyncError, match=r"恢复.*没有完成"):
         run_pipeline(project, books=books)
     assert restore(project, res.sync.run_id, books=books).ok  # finishing it lifts the stop
     run_pipeline(project, books=books)
@@ -285,3 +285,38 @@ def test_a_damaged_state_file_is_one_line_of_chinese(tmp_path: Path) -> None:
 
 def test_run_steps_are_the_scheduled_job() -> None:
     assert RUN_STEPS == ("sync", "validate", "dedupe", "report")
+
+
+def test_an_unchanged_run_after_a_quiet_one_does_no_step_again(
+        setup: tuple[Project, dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    project, books = setup
+    applies = {n: b.applies for n, b in books.items()}
+    quiet = run_pipeline(project, books=books)    # writes nothing: remembered
+    assert {n: b.applies for n, b in books.items()} == applies
+    assert not quiet.quiet_since and quiet.validation is not None
+
+    import sheets_sync.forms.validate as validate
+
+    def no(*_: object, **__: object) -> None:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(validate, "validate_grids", no)
+    again = run_pipeline(project, books=books)
+    assert again.quiet_since == quiet.sync.run_id
+    assert again.ok == quiet.ok and again.cached["validate"] == quiet.validation.summary()
+    assert again.as_json()["dedupe"] == {"pairs": 1}
+    assert "没有变化" in again.sync.messages[-1]
+    assert run_pipeline(project, books=books).quiet_since == quiet.sync.run_id
+
+    set_field(books[MC], "C0003", "学校", "河口小学")   # an edit: the steps run again
+    with pytest.raises(AssertionError, match="validated again"):
+        run_pipeline(project, books=books)
+
+
+def test_a_run_between_two_quiet_ones_ends_the_skip(setup: tuple[Project, dict]) -> None:
+    project, books = setup
+    run_pipeline(project, books=books)
+    run_pipeline(project, books=books)
+    assert run_pipeline(project, books=books).quiet_since
+    run_pipeline(project, steps=("validate",), books=books)   # another run came between
+    assert not run_pipeline(project, books=books).quiet_since

@@ -23,8 +23,8 @@ from sheets_sync.books.base import WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.dedupe.review import REVIEW_TAB
 from sheets_sync.sync import load_project
+from sheets_sync.sync.entries import CRASH_ENV
 from sheets_sync.sync.pipeline import run_pipeline
-from sheets_sync.sync.run import CRASH_ENV
 from tests.test_pipeline import HEADER, NEW, OLD, OTHER, TAB
 
 HUB, MC = "总表.xlsx", "满城.xlsx"
@@ -68,7 +68,7 @@ def _settle(root: Path) -> None:
     """Run until a run writes nothing (at most four runs)."""
     for _ in range(4):
         res = run_pipeline(load_project(root))
-        if not res.batches or not any(res.batches.values()) and not res.sync.plan:
+        if not res.batches or (not any(res.batches.values()) and not res.sync.plan):
             return
     raise AssertionError("the runs do not settle")
 

@@ -16,9 +16,9 @@ from sheets_sync.books.memory import MemoryBook
 from sheets_sync.demo.build import HUB_NAME, demo_books
 from sheets_sync.errors import ConfigError
 from sheets_sync.reports import REPORTS, Overwrite, generate_reports
-from sheets_sync.sync.slices import report_book
 from sheets_sync.reports.archive import lacks
 from sheets_sync.reports.model import Record
+from sheets_sync.sync.slices import report_book
 from sheets_sync.table import Grid
 
 NOW = datetime(2026, 8, 1, 9, 30)

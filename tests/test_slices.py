@@ -86,15 +86,15 @@ def test_slices_keep_their_state_where_run_does(project: Path) -> None:
 
 
 def test_report_in_a_project_is_the_runs_report(project: Path) -> None:
-    code, out = invoke("run", "--dry-run", "--json")
+    _, out = invoke("run", "--dry-run", "--json")
     run = json.loads(out)["report"]
-    code, out = invoke("report", "--dry-run", "--json")
+    _, out = invoke("report", "--dry-run", "--json")
     alone = json.loads(out)
     assert alone["written"] == run["written"] and "年级统计" in alone["written"]
 
 
 def test_pair_in_a_project_uses_its_state_and_templates(project: Path) -> None:
-    code, out = invoke("pair", "--dry-run")
+    _, out = invoke("pair", "--dry-run")
     assert "志愿者报名表" in out  # no volunteers: said, in Chinese, naming the missing tab
     assert not (project / ".sheets-sync").exists()
 

@@ -22,7 +22,7 @@ import pytest
 from sheets_sync.books.base import WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.sync import load_project, sync_project
-from sheets_sync.sync.run import CRASH_ENV
+from sheets_sync.sync.entries import CRASH_ENV
 
 TAB = "留守儿童家庭情况登记表"
 HUB = "总表.xlsx"

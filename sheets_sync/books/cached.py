@@ -12,9 +12,9 @@ formula text (the real book would show the result), which the report diff skips 
 
 from __future__ import annotations
 
-from ..table import Grid
 from pathlib import Path
 
+from ..table import Grid
 from .base import Book, WriteBatch, is_writable, lock_of
 from .memory import MemoryBook
 

@@ -78,8 +78,8 @@ def fuzzy_syllable(py: str) -> str:
 @lru_cache(maxsize=65536)
 def char_pinyin(ch: str) -> str:
     """Toneless pinyin of one character (the character itself if it has none)."""
-    from pypinyin import Style, lazy_pinyin
-    out = lazy_pinyin(ch, style=Style.NORMAL, errors="default")
+    from ..pinyin import lazy_pinyin
+    out = lazy_pinyin(ch)
     return out[0] if out else ch
 
 

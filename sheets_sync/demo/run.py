@@ -19,12 +19,12 @@ from typing import Any
 from ..books.base import WriteBatch
 from ..books.excel import ExcelBook
 from ..config import CONFIG_NAME, Program
-from ..sync.slices import validate_book
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report
 from ..sync.init import TEMPLATE
 from ..sync.project import load_project
 from ..sync.run import RunResult, sync_project
+from ..sync.slices import validate_book
 from ..table import Grid
 from .build import DemoResult, build_demo
 

@@ -14,8 +14,6 @@ import re
 from collections import Counter
 from collections.abc import Collection
 
-from pypinyin import Style, lazy_pinyin
-
 from ..books.base import PrintSetup, TabContent
 from .model import Builder, Forms, Record, generated_note, records, same
 
@@ -39,7 +37,9 @@ def _class_key(text: str) -> tuple[int, str]:
 
 
 def _pinyin(name: str) -> str:
-    return " ".join(lazy_pinyin(name, style=Style.TONE3))
+    from ..pinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(name, tone3=True))
 
 
 def sort_key(child: Record) -> tuple[int, tuple[int, str], str, str]:

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from .entries import BookResult, RunResult
 from .merge import Conflict, MergeResult, Side, merge_form
 from .project import BookSpec, Project, Spoke, load_project, project_from_dict
-from .run import BookResult, RunResult, sync_project
+
+if TYPE_CHECKING:
+    from .run import sync_project
+
+
+def __getattr__(name: str) -> Any:
+    if name == "sync_project":  # the sync step imports pandas: only when asked for
+        from .run import sync_project
+
+        return sync_project
+    raise AttributeError(name)
+
 
 __all__ = [
     "BookResult",

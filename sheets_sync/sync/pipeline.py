@@ -28,6 +28,8 @@ names the points the crash tests kill at). ``history`` and ``restore`` see every
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,16 +40,8 @@ from ..books.base import Book, WriteBatch, is_writable, lock_of
 from ..books.memory import MemoryBook
 from ..errors import SheetsSyncError, WorkbookLocked
 from ..table import Grid
+from .entries import BookResult, RunResult, _Book, _crash_point, _open, book_entries, read_books
 from .project import Project
-from .run import (
-    BookResult,
-    RunResult,
-    SyncPlan,
-    _crash_point,
-    _open,
-    book_entries,
-    plan_sync,
-)
 from .state import AuditRow, Backup, State, now
 from .tooltabs import NOTES, RECYCLE_HEADER, append_rows, recycle_row
 
@@ -57,6 +51,7 @@ if TYPE_CHECKING:
     from ..pairing import PairingResult
     from ..pairing.solve import Weights
     from ..reports import ReportsResult
+    from .run import SyncPlan
 
 STEPS = ("sync", "validate", "dedupe", "report", "pair")
 RUN_STEPS = ("sync", "validate", "dedupe", "report")
@@ -132,6 +127,10 @@ class PipelineResult:
     failed_steps: list[str] = field(default_factory=list)
     errors: dict[str, SheetsSyncError] = field(default_factory=dict)  # step -> why it failed
     messages: list[str] = field(default_factory=list)
+    quiet_since: int = 0
+    """Set when nothing changed since that run, which also changed nothing: the steps were
+    not run again and :attr:`cached` holds that run's summary."""
+    cached: dict[str, Any] = field(default_factory=dict)
 
     def raise_failed(self) -> None:
         """Raise the error of the first step that failed (a slice of one step fails with it)."""
@@ -140,11 +139,15 @@ class PipelineResult:
 
     @property
     def ok(self) -> bool:
+        if self.quiet_since:
+            return bool(self.cached.get("ok", False))
         return (self.sync.status in {"ok", "dry-run"} and not self.failed_steps
                 and (self.validation is None or "validate" not in self.steps
                      or self.validation.valid))
 
     def as_json(self) -> dict[str, Any]:
+        if self.quiet_since:
+            return {**self.cached, "sync": self.sync.as_json(), "quiet_since": self.quiet_since}
         return {"sync": self.sync.as_json(), "steps": list(self.steps),
                 "validate": self.validation.summary() if self.validation else None,
                 "dedupe": ({"pairs": len(self.duplicates.pairs)}
@@ -221,16 +224,31 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     sync = RunResult(run_id, "dry-run" if dry_run else "ok",
                      books=[BookResult(hub.name, "hub")])
     out = PipelineResult(sync=sync, steps=steps)
+    entries: list[_Book] = []
+    if "sync" in steps and project.forms:
+        entries = book_entries(project)
+        entries[0].book, entries[0].grids = hub_book, hub_grids
+        read_books(project, entries, books)
+        sync.books = [b.result for b in entries]
+    quiet = _quiet_key(project, steps, opts, entries or [hub])
+    same = _still_quiet(state, quiet, run_id) if quiet is not None else None
+    if quiet is not None and same is not None:
+        out.quiet_since, out.cached = same
+        sync.messages.append(f"与第 {out.quiet_since} 次运行相比,各工作簿都没有变化,"
+                             "本次没有需要写入的内容。")
+        if run_id:
+            _remember_quiet(state, quiet, run_id, out.quiet_since, out.cached)
+        return out
     if lock_of(hub_book) is not None:
         out.messages.append(f"总表 {hub.name} 正在被打开(锁文件:{lock_of(hub_book)}),"
                             "--dry-run 只读取、不写入。")
     writable = is_writable(hub_book)
 
     plan: SyncPlan | None = None
-    if "sync" in steps and project.forms:
+    if entries:
+        from .run import plan_sync
+
         step("同步总表和各分表……")
-        entries = book_entries(project)
-        entries[0].book, entries[0].grids = hub_book, hub_grids
         plan = plan_sync(project, state, run_id, at, entries, books)
         sync.counts, sync.conflicts, sync.plan = plan.counts, plan.conflicts, plan.lines
         sync.books = [b.result for b in entries]
@@ -284,8 +302,13 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
         for st, br in zip(stages, sync.books, strict=False):
             if st.active and st.batch:
                 br.status, br.cells = "planned", st.batch.n_cells()
+                br.tabs = len(st.batch.tabs) + len(st.batch.delete_tabs)
         return out
-    if plan is None and not any(st.batch for st in stages) and not decisions:
+    wrote = any(st.batch for st in stages) or bool(decisions) or bool(plan and plan.pending)
+    if not wrote:
+        if quiet is not None and run_id and sync.status == "ok" and not out.failed_steps:
+            summary = {k: v for k, v in out.as_json().items() if k != "sync"}
+            _remember_quiet(state, quiet, run_id, run_id, {**summary, "ok": out.ok})
         return out
     _commit(state, run_id, stages, plan, decisions, sync)
     if (opts.per_school_dir is not None and out.reports is not None
@@ -295,6 +318,66 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
         out.reports.school_books = write_school_books(opts.per_school_dir, out.reports.tabs,
                                                       now=opts.now)
     return out
+
+
+QUIET_STEPS = (RUN_STEPS,)
+"""Step sets whose unchanged re-run is skipped (what a scheduled job runs every few minutes)."""
+
+
+def _quiet_key(project: Project, steps: tuple[str, ...], opts: StepOptions,
+               books: Sequence[_Book | Stage]) -> tuple[str, str] | None:
+    """(flag name, fingerprint of everything a run of ``steps`` depends on), or ``None``.
+
+    The fingerprint covers the release, today's date, the options, the project (books,
+    partitions, program data, templates) and every tab of every book as read. Equal
+    fingerprints mean equal inputs, so the steps would plan exactly what they planned then.
+    """
+    if steps not in QUIET_STEPS or opts != StepOptions():
+        return None
+    if any(not b.active for b in books):
+        return None
+    from .. import __version__
+
+    h = hashlib.blake2b(digest_size=20)
+
+    def put(text: str) -> None:
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+
+    put(__version__)
+    put(dt.date.today().isoformat())
+    put(repr((project.hub, project.spokes, project.forms, project.program,
+              project.conflict_policy, sorted(project.tool_tabs))))
+    put(repr(sorted(project.templates.items())))
+    for b in books:
+        put(b.name)
+        for tab, grid in b.grids.items():
+            put(tab)
+            for row in grid.rows:
+                put("\x1f".join(row))
+    return "quiet:" + "+".join(steps), h.hexdigest()
+
+
+def _still_quiet(state: State, quiet: tuple[str, str], run_id: int
+                 ) -> tuple[int, dict[str, Any]] | None:
+    """(run, summary) when the last run had these very inputs and changed nothing."""
+    raw = state.flag(quiet[0])
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    last = [r.id for r in state.runs(2) if r.id != run_id]
+    if data.get("key") != quiet[1] or not last or last[0] != data.get("run"):
+        return None  # the inputs changed, or another run (a restore, a slice) came between
+    return int(data.get("since", data["run"])), dict(data.get("cached", {}))
+
+
+def _remember_quiet(state: State, quiet: tuple[str, str], run_id: int, since: int,
+                    cached: dict[str, Any]) -> None:
+    state.set_flag(quiet[0], json.dumps({"key": quiet[1], "run": run_id, "since": since,
+                                         "cached": cached}, ensure_ascii=False))
 
 
 def _validate(project: Project, hub: Stage) -> Findings:
@@ -460,6 +543,7 @@ def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | Non
                     return
                 continue
             br.status, br.cells = "written", st.batch.n_cells()
+            br.tabs = len(st.batch.tabs) + len(st.batch.delete_tabs)
             _crash_point(f"written:{st.name}")
         hub = st.role == "hub"
         bases = ({fk: (plan.bases[(fk, st.name)], p.base)

@@ -23,9 +23,9 @@ from pathlib import Path
 from ..books.base import Book, TabContent, WriteBatch, lock_of
 from ..errors import SheetsSyncError
 from ..table import Grid
+from .entries import _open
 from .lock import ProjectLock
 from .project import Project
-from .run import _open
 from .state import AuditRow, Backup, State
 
 STEP_WORDS = {"sync": "同步", "conflict": "冲突", "delete": "删除", "move": "移走",

@@ -14,23 +14,24 @@ hub, runs the later steps over the merged hub, and commits everything at once:
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 
-from ..books.base import Book, WriteBatch, lock_of
-from ..errors import BookError, SheetsSyncError
+from ..books.base import Book, WriteBatch
+from ..errors import SheetsSyncError
 from ..forms.headers import TOTAL_MARKERS
 from ..forms.normalize import normalize_column
 from ..forms.template import FormTemplate
 from ..table import Grid
+from .entries import (  # re-exported: the names scripts and tests know from here
+    RunResult,
+    _Book,
+    read_books,
+)
 from .ids import IdAllocator, id_number
 from .merge import MergeResult, Side, merge_form
-from .opener import open_project_book
 from .plan import Context, FormPlan, plan_book_form
 from .project import Project
 from .records import FormTab, find_form_tabs
@@ -46,73 +47,6 @@ from .tooltabs import (
 )
 
 Pending = tuple[str, str, str, str]  # form, book, row fingerprint, id
-CRASH_ENV = "SHEETS_SYNC_CRASH_AT"
-
-
-@dataclass
-class BookResult:
-    name: str
-    role: str                       # "hub" | "spoke"
-    status: str = "unchanged"       # unchanged | written | planned | skipped | failed
-    message: str = ""
-    cells: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "role": self.role, "status": self.status,
-                "message": self.message, "cells": self.cells}
-
-
-@dataclass
-class RunResult:
-    """What a run did: counts, conflicts, per-book status, and the plan as text."""
-
-    run_id: int
-    status: str                                  # ok | partial | failed | dry-run
-    counts: dict[str, int] = field(default_factory=dict)
-    conflicts: list[dict[str, str]] = field(default_factory=list)
-    books: list[BookResult] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    plan: list[str] = field(default_factory=list)
-
-    @property
-    def plan_text(self) -> str:
-        return "\n".join(self.plan) if self.plan else "没有需要写入的修改。"
-
-    def as_json(self) -> dict[str, Any]:
-        return {"run": self.run_id, "status": self.status, "counts": self.counts,
-                "conflicts": self.conflicts, "books": [b.as_json() for b in self.books],
-                "messages": self.messages, "plan": self.plan}
-
-
-@dataclass
-class _Book:
-    name: str
-    role: str
-    forms: tuple[str, ...]
-    partition: dict[str, str]
-    book: Book | None = None
-    grids: dict[str, Grid] = field(default_factory=dict)
-    tabs: dict[str, FormTab] = field(default_factory=dict)
-    needs_id: dict[str, set[str]] = field(default_factory=dict)
-    result: BookResult = field(default_factory=lambda: BookResult("", ""))
-    active: bool = True
-
-
-def _open(project: Project, spec_name: str, location: str,
-          books: Mapping[str, Book] | None) -> Book:
-    if books is not None and spec_name in books:
-        return books[spec_name]
-    if books is not None and location in books:
-        return books[location]
-    return open_project_book(project, location)
-
-
-def _crash_point(step: str) -> None:
-    """Die here, without cleanup, when the crash-safety tests ask for this step."""
-    if os.environ.get(CRASH_ENV) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 def _is_total(cells: list[str]) -> bool:
     return any(str(c).strip() in TOTAL_MARKERS for c in cells[:3])
 
@@ -130,33 +64,28 @@ def _slots(ft: FormTab, grid: Grid | None) -> list[int] | None:
     return list(range(top + 1, ft.last_row))
 
 
-def _read(project: Project, entries: list[_Book], books: Mapping[str, Book] | None) -> None:
-    specs = {project.hub.name: project.hub.location,
-             **{s.book.name: s.book.location for s in project.spokes}}
+def _parse(project: Project, entries: list[_Book]) -> None:
+    """Find each read book's form tabs (a 合计 row that new rows went below is no record)."""
     for b in entries:
+        if not b.active:
+            continue
         try:
-            if b.book is None:  # the pipeline hands the hub over already read
-                b.book = _open(project, b.name, specs[b.name], books)
-                lock_file = lock_of(b.book)
-                if lock_file is not None:
-                    raise BookError(f"工作簿 {b.name} 正在被 Excel 或 LibreOffice 打开"
-                                    f"(锁文件:{lock_file}),本次跳过它,下次运行时补上。")
-                b.grids = b.book.read()
             forms = [project.templates[k] for k in b.forms]
             b.tabs = find_form_tabs(b.name, b.grids, forms, project.templates,
                                     skip=project.tool_tabs)
-            for ft in b.tabs.values():  # a 合计 row that new rows went below is no record
-                prefix = ft.form.id_prefix or ""
-                ft.fresh = [r for r in ft.fresh if not _is_total(r.cells)]
-                for rid in [rid for rid, r in ft.rows.items()
-                            if _is_total(r.cells) and id_number(prefix, rid) is None]:
-                    del ft.rows[rid]
         except SheetsSyncError as err:
             if b.role == "hub":
                 raise
             b.active = False
             b.result.status = "skipped"
             b.result.message = f"已跳过 {b.name}:{err}"
+            continue
+        for ft in b.tabs.values():
+            prefix = ft.form.id_prefix or ""
+            ft.fresh = [r for r in ft.fresh if not _is_total(r.cells)]
+            for rid in [rid for rid, r in ft.rows.items()
+                        if _is_total(r.cells) and id_number(prefix, rid) is None]:
+                del ft.rows[rid]
 
 
 def _assign_ids(project: Project, state: State, entries: list[_Book],
@@ -318,22 +247,14 @@ class SyncPlan:
         return [a for p in self.plans.get(book, {}).values() for a in p.audit]
 
 
-def book_entries(project: Project) -> list[_Book]:
-    """The hub and every spoke of ``project``, not yet opened."""
-    entries = [_Book(project.hub.name, "hub", project.forms, {})]
-    entries += [_Book(s.book.name, "spoke", s.forms, s.partition) for s in project.spokes]
-    for b in entries:
-        b.result = BookResult(b.name, b.role)
-    return entries
-
-
 def plan_sync(project: Project, state: State, run_id: int, at: str, entries: list[_Book],
               books: Mapping[str, Book] | None = None) -> SyncPlan:
     """The sync step: read the spokes (the hub entry comes read), merge, plan every batch.
 
     Nothing is written and nothing recorded: the pipeline's commit does both.
     """
-    _read(project, entries, books)
+    read_books(project, entries, books)
+    _parse(project, entries)
     hub = entries[0]
     bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
              if fk in b.forms}

@@ -32,10 +32,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..dedupe.store import Decision
 from ..errors import SheetsSyncError
+
+if TYPE_CHECKING:
+    from ..dedupe.store import Decision
 
 SCHEMA_VERSION = 2
 DB_NAME = "state.db"
