@@ -409,7 +409,9 @@ def parse_template(data: Any, file: str = "<template>") -> FormTemplate:
 
 def load_template(path: Path) -> FormTemplate:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML was built with it (about 10x faster)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as e:
         raise _fail(path.name, None, f"not valid YAML: {e}") from None
     return parse_template(data, path.name)
