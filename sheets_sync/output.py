@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +11,7 @@ import click
 
 if TYPE_CHECKING:  # the forms (and pandas) are imported by the functions that need them
     from .demo.run import DemoRun
+    from .forms.problems import Fix
     from .forms.validate import Findings as Report
 
 TERMINAL_LIMIT = 60
@@ -41,6 +42,35 @@ def report_json(report: Report) -> dict[str, Any]:
     for item, p in zip(data["problems"], report.problems, strict=True):
         item["value"], item["message"] = shown(p, forms)
     return data
+
+
+def masked_json(data: Any, templates: Iterable[Any], reveal: Collection[str] = ()) -> Any:
+    """``data`` (a run's ``as_json()``) with the values of its conflicts masked.
+
+    A conflict names its form (the tab label) and field (the header), and carries the values
+    both sides wrote (``kept``, ``lost``, ``base``, and any other value key): these are
+    masked as in ``history`` (:func:`sheets_sync.privacy.shown_cell`).
+    """
+    from .privacy import shown_cell
+
+    forms = list(templates)
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        if not isinstance(x, dict):
+            return x
+        if "field" in x and ("kept" in x or "lost" in x) and isinstance(x.get("form"), str):
+            tab, header = x["form"], str(x["field"])
+            return {k: (shown_cell(v, forms, tab, header, reveal)
+                        if k in _VALUE_KEYS and isinstance(v, str) else walk(v))
+                    for k, v in x.items()}
+        return {k: walk(v) for k, v in x.items()}
+
+    return walk(data)
+
+
+_VALUE_KEYS = frozenset({"kept", "lost", "base", "hub", "spoke", "value", "old", "new"})
 
 
 def summary_line(report: Report | dict[str, Any]) -> str:
@@ -80,10 +110,25 @@ def print_report(report: Report, limit: int | None = None) -> None:
     click.echo(summary_line(report))
 
 
+def fix_values(report: Report, fix: Fix) -> tuple[str, str]:
+    """(old, new) of a ``--fix`` change as a terminal may show them: masked if sensitive."""
+    from .privacy import shown_value
+
+    form = _forms(report).get(fix.tab)
+    try:
+        fld = form.field(fix.field) if form is not None else None
+    except KeyError:
+        fld = None
+    if form is None or fld is None:
+        return fix.old, fix.new
+    return shown_value(fix.old, form, fld), shown_value(fix.new, form, fld)
+
+
 def print_fixes(report: Report, *, dry_run: bool) -> None:
     verb = "将修正" if dry_run else "已修正"
     for f in report.fixes:
-        click.echo(f"{verb} {f.tab}!{f.cell} {f.column}:“{f.old}” → “{f.new}”")
+        old, new = fix_values(report, f)
+        click.echo(f"{verb} {f.tab}!{f.cell} {f.column}:“{old}” → “{new}”")
     if not report.fixes:
         click.echo("没有可以安全自动修正的单元格。")
 

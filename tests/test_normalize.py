@@ -326,9 +326,10 @@ MESSAGES = [
                  "请核对证件重新输入。", id="msg-id-format"),
     pytest.param("cn_id", "1.30602E+17", MSG_ID_NUMBER, id="msg-id-stored-as-number"),
     pytest.param("cn_id", "130607700101123",
-                 f"这是 15 位的旧身份证号,请改填 18 位号码:{'130607' + '19700101123'}"
-                 f"{make_id('130607', dt.date(1970, 1, 1), 61, '男')[-1]}。",
-                 id="msg-id-old15-gives-18-digits"),
+                 "这是 15 位的旧身份证号,请改填 18 位号码:在第 6 位数字后插入“19”,末尾加上校验位"
+                 f"“{make_id('130607', dt.date(1970, 1, 1), 61, '男')[-1]}”(即 130607********123"
+                 f"{make_id('130607', dt.date(1970, 1, 1), 61, '男')[-1]})。",
+                 id="msg-id-old15-says-how-masked"),
     pytest.param("name_zh", "zhang san", "姓名只能写汉字(少数民族姓名可用间隔号“·”):"
                  "请只写中文姓名,不要写拼音、数字或备注。", id="msg-name"),
 ]

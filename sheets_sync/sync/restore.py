@@ -16,7 +16,7 @@ the same restore is run again and completes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,11 +163,27 @@ def _restore(project: Project, state: State, run_id: int,
     return out
 
 
-def history(project: Project, record_id: str | None = None,
-            limit: int = 1000) -> list[AuditRow]:
-    """The audit trail of one record (or of everything), oldest first."""
+def history(project: Project, record_id: str | None = None, limit: int = 1000, *,
+            masked: bool = False, reveal: Collection[str] = ()) -> list[AuditRow]:
+    """The audit trail of one record (or of everything), oldest first, as stored.
+
+    With ``masked=True`` (what a person reads: ``sheets-sync history`` and its ``--json``)
+    old and new values of sensitive fields are masked as everywhere outside the hub
+    (:func:`sheets_sync.privacy.shown_cell`: the row's tab and header name the template
+    field), except fields whose ``"form.field"`` key is in ``reveal``
+    (:func:`sheets_sync.privacy.reveal_keys`).
+    """
+    from dataclasses import replace
+
+    from ..privacy import shown_cell
+
     state = State.open(project.state_path)
     try:
-        return state.audit_for(record_id, limit)
+        rows = state.audit_for(record_id, limit)
     finally:
         state.close()
+    if not masked:
+        return rows
+    forms = list(project.templates.values())
+    return [replace(r, old=shown_cell(r.old, forms, r.tab, r.field, reveal),
+                    new=shown_cell(r.new, forms, r.tab, r.field, reveal)) for r in rows]
