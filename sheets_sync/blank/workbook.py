@@ -59,6 +59,7 @@ CONF_ROWS: tuple[tuple[str, str, str], ...] = (
 def text_cell(ws: Worksheet, row: int, col: int, value: str) -> Cell:
     """Put ``value`` in a string cell, whatever its first character (``=`` stays text)."""
     cell = ws.cell(row, col)
+    assert isinstance(cell, Cell)  # the blank forms merge no cells
     cell.value = value or None
     if value:
         cell.data_type = "s"
