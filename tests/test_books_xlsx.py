@@ -10,12 +10,15 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sheets_sync.books.base import Chart, PrintSetup, TabContent, WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_workbook
@@ -23,7 +26,7 @@ from sheets_sync.books.xlsx import safety
 from sheets_sync.books.xlsx.package import MAX_TOTAL
 from sheets_sync.books.xlsx.safety import valid_tab_name
 from sheets_sync.errors import BookError, BookUnreadable
-from sheets_sync.table import Grid
+from sheets_sync.table import Grid, trim
 from tests.test_books_xlsxpatch import parts, rich_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -394,3 +397,28 @@ def test_a_wps_et_workbook_is_read_and_never_written(tmp_path: Path) -> None:
     assert str(err.value) == ("工作簿 表格.et 是 .et 格式,本工具只能读取、不能写入它。"
                               "请在 Excel 中把它“另存为” .xlsx 文件,并在配置中改用新文件。")
     assert path.read_bytes() == before
+
+
+# ----------------------------------------------------------------------------- property
+
+ANY_TEXT = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\ufffe\uffff")
+    | st.sampled_from([*"=+-@ 0_x4留", "\r", "\n"]),
+    min_size=1, max_size=30,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(st.lists(ANY_TEXT, min_size=1, max_size=4), min_size=1, max_size=6))
+@example(rows=[["=1+1", "=HYPERLINK(\"http://x\",\"y\")"], ["\x00_x0041_\r", "@x", "0042"]])
+def test_a_grafted_tab_reads_back_as_written_and_never_holds_a_formula(
+        rows: list[list[str]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.xlsx"
+        write_workbook(path, {"表": [["x"]]})
+        book = ExcelBook(path, backup_dir=Path(tmp) / "bak")
+        book.apply(batch(报告=TabContent(rows=rows)))
+        assert book.read() == {"表": Grid([["x"]]), "报告": Grid(trim(rows))}
+        with zipfile.ZipFile(path) as z:
+            sheet = z.read("xl/worksheets/sheet2.xml")
+        assert b"<f>" not in sheet and b"<f " not in sheet
