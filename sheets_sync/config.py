@@ -17,6 +17,7 @@ from the program plan (three counties 满城, 顺平, 清苑; a summer programme
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -114,6 +115,93 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
     )
 
 
+_TOML_AT = re.compile(
+    r"(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)", re.S)
+_KEY_FIX = "键名只能用英文字母、数字、_ 和 -(中文键名请加英文双引号,例如 \"名称\" = \"…\")"
+_PATH_FIX = ("双引号里的反斜杠 \\ 有特殊含义:Windows 路径请改用单引号"
+             "(book = 'D:\\数据\\总表.xlsx'),或改用正斜杠(book = \"D:/数据/总表.xlsx\")")
+# full-width “”‘’=,:;【】[]{}#。、 typed where TOML wants ASCII
+_FULL_WIDTH = set("\u201c\u201d\u2018\u2019\uff1d\uff0c\uff1a\uff1b\u3010\u3011"
+                  "\uff3b\uff3d\uff5b\uff5d\uff03\u3002\u3001")
+# tomllib's message (without its position) -> what it means here and how to fix it
+TOML_MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in [
+    (r"Invalid initial character for a key part", _KEY_FIX),
+    (r"Invalid statement",
+     "这一行既不是 键 = 值,也不是 [表名]:请检查拼写,或在行首加 # 把它变成注释"),
+    (r"Expected '=' after a key in a key/value pair",
+     "键名后面缺少 =:应写成 键 = 值,例如 book = \"总表.xlsx\"(键名中间不能有空格)"),
+    (r"Invalid value", "值的写法不对:文字和路径要加英文双引号(例如 book = \"总表.xlsx\"),"
+                       "数字直接写,是/否写 true 或 false,日期写成 2026-07-01"),
+    (r"Illegal character '\\n'", "引号没有闭合:这一行的文字少了结尾的英文双引号 \""),
+    (r"Unterminated string", "引号没有闭合:文字少了结尾的英文引号"),
+    (r"(?:Illegal|Found invalid) character '(?P<char>.*)'",
+     "有看不见的控制字符 {char}:请删掉它(常见于从网页或聊天软件复制来的内容)"),
+    (r"Cannot overwrite a value", "同一个键写了两次(或与前面的表名重复):请删掉其中一个"),
+    (r"Cannot declare \((?P<name>.*)\) twice",
+     "表 [{name}] 写了两次:请把两处的内容合并到一个表里"),
+    (r"Cannot (?:mutate immutable|redefine) namespace \((?P<name>.*)\)",
+     "{name} 已经在前面写完(例如用 {{…}} 一次写完),不能再补充:请把内容都写到一处"),
+    (r"Expected ']' at the end of a table declaration", "表名的方括号没有闭合:应写成 [hub] 这样"),
+    (r"Expected ']]' at the end of an array declaration",
+     "表名的方括号没有闭合:应写成 [[spokes]] 这样"),
+    (r"Expected newline or end of document after a statement",
+     "一行只能写一个 键 = 值,这里多出了内容:多个值请写成 [\"a\", \"b\"],"
+     "日期请写成 2026-07-01(月和日都写两位)"),
+    (r"Unclosed array", "方括号 [ ] 没有闭合:列表应写成 [\"child\", \"school\"]"),
+    (r"Unclosed inline table",
+     "花括号 {{ }} 没有闭合:应写成 {{county = \"满城\"}},而且要写在同一行"),
+    (r"Duplicate inline table key (?P<name>.*)", "花括号里的 {name} 写了两次:请删掉一个"),
+    (r"Unescaped '\\' in a string", _PATH_FIX),
+    (r"Invalid hex value", _PATH_FIX),
+    (r"Escaped character is not a Unicode scalar value", _PATH_FIX),
+    (r"Invalid date or datetime", "日期不对:请写成 2026-07-01 这样的格式"),
+    (r"Expected (?P<what>'.*')", "缺少结尾的 {what}"),
+]]
+
+
+def toml_error(path: Path | str, err: tomllib.TOMLDecodeError | UnicodeDecodeError) -> ConfigError:
+    """A one-line Chinese :class:`ConfigError` for a config file tomllib could not read.
+
+    Names the line and column, what is wrong and how to fix it, and quotes the line:
+    ``sheets-sync.toml 第 3 行第 1 列:键名只能用英文字母……。这一行是:名称 = "x"``. Full-width
+    punctuation where the error is (“ = ,) and files that are not UTF-8 get their own fix.
+    Used by :func:`load_program` and :func:`sheets_sync.sync.project.load_project`.
+    """
+    if isinstance(err, UnicodeDecodeError):
+        return ConfigError(f"{path}:文件不是 UTF-8 编码(可能是 GBK)。请用记事本打开它,"
+                           "“另存为”时编码选 UTF-8,再运行一次。")
+    found = _TOML_AT.fullmatch(str(err))
+    msg = found["msg"] if found else str(err)
+    line_no, col = (int(found["line"]), int(found["col"])) if found and found["line"] else (0, 0)
+    line = ""
+    if line_no:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            line = lines[line_no - 1] if line_no <= len(lines) else ""
+        except (OSError, UnicodeDecodeError):
+            pass
+    where = f"第 {line_no} 行第 {col} 列" if line_no else "文件末尾"
+    char = line[col - 1] if 0 < col <= len(line) else ""
+    if char in _FULL_WIDTH:
+        what = (f"这里用了中文标点 {char} :TOML 里的等号、引号、逗号、方括号、花括号都要用"
+                "英文半角符号(= \" , [ ] { })")
+    elif char and not char.isascii() and msg in ("Invalid statement",
+                                                 "Invalid initial character for a key part"):
+        what = _KEY_FIX
+    else:
+        what = f"格式错误({msg}):请对照 sheets-sync init 生成的配置文件检查这一行"
+        for pattern, zh in TOML_MESSAGES:
+            hit = pattern.fullmatch(msg)
+            if hit:
+                parts = {k: ".".join(re.findall(r"'([^']*)'", v)) or v if k == "name" else v
+                         for k, v in hit.groupdict().items()}
+                what = zh.format(**parts)
+                break
+    shown = line.strip()
+    tail = f"。这一行是:{shown[:60]}{'…' if len(shown) > 60 else ''}" if shown else "。"
+    return ConfigError(f"{path} {where}:{what}{tail}")
+
+
 def load_program(path: Path | None = None) -> Program:
     """Program data from ``path`` (or ``./sheets-sync.toml`` when present), else defaults."""
     if path is None:
@@ -126,8 +214,8 @@ def load_program(path: Path | None = None) -> Program:
             data = tomllib.load(f)
     except FileNotFoundError:
         raise ConfigError(f"找不到配置文件 {path}。可以用 sheets-sync init 生成一个。") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: 配置文件格式错误:{e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise toml_error(path, e) from None
     program = data.get("program", {})
     if not isinstance(program, dict):
         raise ConfigError(f"{path}: [program] 应为一个表(table)。")

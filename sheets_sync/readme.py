@@ -22,7 +22,7 @@ MARKERS = ("cli", "forms")
 def _helps(cmd: click.Command, name: str, parent: click.Context | None) -> list[tuple[str, str]]:
     """(full command name, --help text) for ``cmd`` and every subcommand, as the CLI shows them."""
     settings = {**cmd.context_settings, "terminal_width": 100, "max_content_width": 100}
-    ctx = click.Context(cmd, info_name=name.rsplit(" ", 1)[-1], parent=parent, **settings)
+    ctx = cmd.context_class(cmd, info_name=name.rsplit(" ", 1)[-1], parent=parent, **settings)
     out = [(name, cmd.get_help(ctx))]
     if isinstance(cmd, click.Group):
         for sub in sorted(cmd.commands):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..books.endpoint import endpoint_problem, normalize_endpoint
-from ..config import CONFIG_NAME, Program, program_from_dict
+from ..config import CONFIG_NAME, Program, program_from_dict, toml_error
 from ..errors import ConfigError
 from ..forms.template import FormTemplate, default_templates, load_templates
 
@@ -302,6 +302,6 @@ def load_project(path: Path | str | None = None) -> Project:
     except FileNotFoundError:
         raise ConfigError(f"找不到配置文件 {p}。请在项目文件夹中运行,"
                           "或用 sheets-sync init 生成一个。") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{p}: 配置文件格式错误:{e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise toml_error(p, e) from None
     return project_from_dict(data, p.parent.resolve(), str(p))
