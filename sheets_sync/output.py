@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -150,4 +154,46 @@ def print_demo(run: DemoRun) -> None:
         click.echo("  " + summary_line(report))
     click.echo(f"埋设的问题 {run.planted_total} 个,找到 {run.planted_found} 个;"
                f"问题已写入各工作簿的“校验问题”工作表和“校验结果”列。")
-    click.echo(f"接着可以:cd {run.directory} && sheets-sync run")
+    command, hint = program_command()
+    click.echo(f"接着可以:cd {quote_path(str(run.directory))} && {command} run")
+    if hint:
+        click.echo(hint)
+
+
+def quote_path(text: str) -> str:
+    """``text`` as a shell here takes it in a command line (quoted when it must be)."""
+    if os.name == "nt":
+        return f'"{text}"' if any(c in text for c in ' &()^%!;,') else text
+    return shlex.quote(text)
+
+
+def program_command(argv0: str | None = None, executable: str | None = None,
+                    which: Callable[[str], str | None] = shutil.which) -> tuple[str, str | None]:
+    """How to type this program so that it runs as printed: (command, hint or None).
+
+    ``sheets-sync`` when that name on the PATH is this program; else the program's real path
+    (``sys.argv[0]`` resolved, or the ``sheets-sync`` beside ``sys.executable``), with a hint
+    on activating its environment when it lives in one; else ``python -m sheets_sync``.
+    """
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    executable = sys.executable if executable is None else executable
+    names = ("sheets-sync", "sheets-sync.exe", "sheets-sync-script.py")
+    script: Path | None = None
+    started = Path(argv0) if argv0 else None
+    if started is not None and started.name in names and started.is_file():
+        script = started.resolve()
+    else:
+        bin_dir = Path(executable).parent
+        script = next((bin_dir / n for n in names[:2] if (bin_dir / n).is_file()), None)
+    if script is None:
+        return f"{quote_path(executable)} -m sheets_sync", None
+    found = which("sheets-sync")
+    if found and Path(found).resolve() == script.resolve():
+        return "sheets-sync", None
+    activate = script.parent / ("activate.bat" if os.name == "nt" else "activate")
+    hint = None
+    if activate.is_file():
+        how = quote_path(str(activate))
+        how = how if os.name == "nt" else f"source {how}"
+        hint = f"(或者先运行 {how} 激活环境,之后直接输入 sheets-sync 即可。)"
+    return quote_path(str(script)), hint

@@ -8,6 +8,12 @@
 5. every book is validated, findings written back.
 
 ``sheets-sync run`` inside the folder then works as-is.
+
+The folder must be new or empty (:func:`check_folder`): with ``force`` the demo also writes
+into a folder that holds other files, and rebuilds a folder an earlier demo wrote (it is
+marked by ``.sheets-sync/demo``), but it never writes over a file it did not write itself:
+a real project (``sheets-sync.toml``, ``总表.xlsx``), a ``README.md``, a county workbook or a
+``.sheets-sync`` state folder of someone else's are refused even with ``force``.
 """
 
 from __future__ import annotations
@@ -19,16 +25,22 @@ from typing import Any
 from ..books.base import WriteBatch
 from ..books.excel import ExcelBook
 from ..config import CONFIG_NAME, Program
+from ..errors import SheetsSyncError
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report
 from ..sync.init import TEMPLATE
+from ..sync.pipeline import StepOptions, run_pipeline
 from ..sync.project import load_project
 from ..sync.run import RunResult, sync_project
 from ..sync.slices import validate_book
 from ..table import Grid
-from .build import DemoResult, build_demo
+from .build import HUB_NAME, DemoResult, build_demo
 
 CHILD_TAB = "留守儿童家庭情况登记表"
+DEMO_MARK = "demo"
+"""The file in the demo's ``.sheets-sync`` folder that says an earlier demo wrote the folder."""
+IGNORED = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Files a desktop leaves in any folder: they do not make a folder "not empty"."""
 
 
 @dataclass
@@ -166,12 +178,57 @@ def write_config(directory: Path) -> Path:
     return path
 
 
+def demo_files(program: Program) -> list[str]:
+    """The names the demo writes in its folder (``.sheets-sync`` is its state folder)."""
+    return [CONFIG_NAME, HUB_NAME, *(f"{c}.xlsx" for c in program.counties), "README.md",
+            ".sheets-sync"]
+
+
+def check_folder(directory: Path, *, force: bool = False, program: Program | None = None
+                 ) -> None:
+    """Refuse (:class:`SheetsSyncError`, one Chinese line) a folder the demo must not write.
+
+    A missing or empty folder is fine. A folder an earlier demo wrote is rebuilt only with
+    ``force``. Any other non-empty folder: with ``force`` the demo writes beside what is
+    there, unless one of :func:`demo_files` is there already (never overwritten).
+    """
+    program = program or Program()
+    if not directory.exists():
+        return
+    if not directory.is_dir():
+        raise SheetsSyncError(f"{directory} 是一个文件,不是文件夹;请换一个新文件夹名,"
+                              "如 sheets-sync demo 演示。")
+    present = [p.name for p in directory.iterdir() if p.name not in IGNORED]
+    if not present:
+        return
+    if (directory / ".sheets-sync" / DEMO_MARK).is_file():
+        if force:
+            return
+        raise SheetsSyncError(f"{directory} 里已有一个演示项目,没有改动它;加 --force "
+                              "可以重新生成(会覆盖演示写的文件,运行记录从头开始)。")
+    taken = [n for n in demo_files(program) if n in present]
+    if taken:
+        raise SheetsSyncError(f"{directory} 里已有 {'、'.join(taken)},演示不会覆盖它们,"
+                              "加 --force 也不会;请换一个空文件夹,如 sheets-sync demo 演示。")
+    if not force:
+        raise SheetsSyncError(f"{directory} 不是空文件夹,演示没有写入;请换一个新文件夹"
+                              "(如 sheets-sync demo 演示),或加 --force 把演示写在已有文件旁边。")
+
+
 def run_demo(directory: Path, *, seed: int = 2026,
              templates: dict[str, FormTemplate] | None = None,
-             program: Program | None = None) -> DemoRun:
-    """Write the demo project into ``directory``, sync edits on both sides, validate each book."""
+             program: Program | None = None, force: bool = False) -> DemoRun:
+    """Write the demo project into ``directory``, sync edits on both sides, validate each book.
+
+    Refuses a folder that is not empty unless ``force`` (see :func:`check_folder`).
+    """
     program = program or Program()
     templates = templates if templates is not None else default_templates()
+    directory = Path(directory)
+    check_folder(directory, force=force, program=program)
+    (directory / ".sheets-sync").mkdir(parents=True, exist_ok=True)
+    (directory / ".sheets-sync" / DEMO_MARK).write_text(
+        "此文件夹由 sheets-sync demo 生成,数据都是虚构的。\n", encoding="utf-8")
     result = build_demo(directory, seed=seed, program=program)
     write_config(directory)
     (directory / ".sheets-sync").mkdir(exist_ok=True)
@@ -179,7 +236,8 @@ def run_demo(directory: Path, *, seed: int = 2026,
         stale.unlink()  # a demo re-built in the same folder starts a new history
     run = DemoRun(directory=directory, result=result)
     project = load_project(directory)
-    sync_project(project)  # the first run records the base
+    # the first run records the base; the field books were copied from the hub, which is right
+    run_pipeline(project, steps=("sync",), options=StepOptions(rebase_from="hub"))
     _stage_edits(run)
     run.sync = sync_project(project)
 

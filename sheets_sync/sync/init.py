@@ -1,11 +1,24 @@
-"""``sheets-sync init``: write a commented ``sheets-sync.toml`` to start from."""
+"""``sheets-sync init``: write a commented ``sheets-sync.toml`` and a blank hub to start from.
+
+:func:`init_folder` is what the command does: the config (unless one is there already) and,
+when the config names a local hub workbook that does not exist yet, that hub (``总表.xlsx``)
+built from the form templates by the blank-forms builder: one tab per synced form, Chinese
+headers, dropdowns and input prompts, ID and phone columns as text, a frozen header. So
+``sheets-sync sync --dry-run`` works right after ``init``. A Google hub is not created (make
+the spreadsheet in Google and put its link in ``[hub] book``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import CONFIG_NAME
-from ..errors import ConfigError
+from ..errors import ConfigError, SheetsSyncError
+
+if TYPE_CHECKING:
+    from .project import Project
 
 TEMPLATE = '''# sheets-sync 项目配置。改完保存后,在本文件夹运行 sheets-sync sync。
 # 路径相对于本文件所在的文件夹。
@@ -61,4 +74,69 @@ def init_project(folder: Path | str) -> Path:
     if path.exists():
         raise ConfigError(f"{path} 已经存在,没有覆盖它。请直接编辑它,或先把它改名。")
     path.write_text(TEMPLATE, encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class InitResult:
+    config: Path
+    config_written: bool                  # False: an existing sheets-sync.toml was kept
+    books: tuple[Path, ...] = ()          # the blank workbooks written (hub first)
+
+
+def init_folder(folder: Path | str) -> InitResult:
+    """``sheets-sync init``: the config (if absent), then the blank books it names (if absent).
+
+    Raises :class:`ConfigError` when there is nothing to do (the config and every local book
+    exist), so that running ``init`` in a project folder by mistake says so.
+    """
+    from .project import load_project
+
+    root = Path(folder)
+    config = root / CONFIG_NAME
+    written = not config.exists()
+    if written:
+        init_project(root)
+    project = load_project(config)
+    books = write_blank_books(project)
+    if not written and not books:
+        raise ConfigError(f"{config} 已经存在,没有覆盖它;它写的总表和分表也都已经在了。"
+                          "请直接编辑配置,或先把它改名。")
+    return InitResult(config, written, tuple(books))
+
+
+def write_blank_books(project: Project) -> list[Path]:
+    """Each local ``.xlsx``/``.xlsm`` book of ``project`` that does not exist yet, written as a
+    blank workbook of its forms (hub: every synced form; a spoke: its own). Existing files and
+    Google spreadsheets are left alone. The paths written, hub first."""
+    out = []
+    for spec, forms in [(project.hub, project.forms),
+                        *((s.book, s.forms) for s in project.spokes)]:
+        path = _blank_book(project, spec.location, spec.is_google, forms)
+        if path is not None:
+            out.append(path)
+    return out
+
+
+def _blank_book(project: Project, location: str, is_google: bool,
+                form_keys: tuple[str, ...]) -> Path | None:
+    from ..blank.workbook import CONF_TAB, PANEL_TAB, build_workbook
+    from ..books.xlsx.safety import atomic_save
+
+    if is_google:
+        return None
+    path = Path(location)
+    path = path if path.is_absolute() else project.root / path
+    if path.exists() or path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return None
+    forms = [project.templates[k] for k in form_keys if k in project.templates]
+    wb = build_workbook(forms, project.program)
+    for tab in (PANEL_TAB, CONF_TAB):  # buttons and xlwings settings belong to blank forms
+        wb.remove(wb[tab])
+    wb.active = 0
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SheetsSyncError(f"无法创建文件夹 {path.parent}:{e.strerror}。请换一个位置。") from e
+    atomic_save(lambda tmp: wb.save(tmp), path)  # an OSError becomes a Chinese BookError
     return path
