@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import time
@@ -422,3 +424,17 @@ def test_a_grafted_tab_reads_back_as_written_and_never_holds_a_formula(
         with zipfile.ZipFile(path) as z:
             sheet = z.read("xl/worksheets/sheet2.xml")
         assert b"<f>" not in sheet and b"<f " not in sheet
+
+
+def test_an_entry_that_lies_about_its_size_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "谎.xlsx"
+    data = random.Random(1).randbytes(2 << 20).hex().encode()  # 4 MB that deflates ~2x
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", data)
+    raw = bytearray(path.read_bytes())
+    size = struct.pack("<L", len(data))
+    assert raw.count(size) == 2  # the local header and the central directory
+    raw[:] = raw.replace(size, struct.pack("<L", 1 << 20))  # claim 1 MB
+    path.write_bytes(bytes(raw))
+    with pytest.raises(BookUnreadable, match="实际大小与记录不符"):
+        ExcelBook(path).read()
