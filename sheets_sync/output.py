@@ -164,7 +164,12 @@ def quote_path(text: str) -> str:
     """``text`` as a shell here takes it in a command line (quoted when it must be)."""
     if os.name == "nt":
         return f'"{text}"' if any(c in text for c in ' &()^%!;,') else text
+    if text and not any(c in _SHELL_SPECIAL or c.isspace() for c in text):
+        return text  # Chinese folder names stay as typed
     return shlex.quote(text)
+
+
+_SHELL_SPECIAL = frozenset("'\"$`\\!*?&;|<>()[]{}#~=%")
 
 
 def program_command(argv0: str | None = None, executable: str | None = None,
