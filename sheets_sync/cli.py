@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from .cli_zh import ZhGroup
 from .config import Program, load_program
 from .errors import SheetsSyncError
 
@@ -42,7 +43,7 @@ class Context:
 
 
 def handle_errors(fn: F) -> F:
-    """Turn SheetsSyncError into ``Error: …`` and exit 1 (a traceback only with --debug)."""
+    """Turn SheetsSyncError into ``错误:…`` and exit 1 (a traceback only with --debug)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -52,7 +53,7 @@ def handle_errors(fn: F) -> F:
             ctx = click.get_current_context()
             if ctx.find_object(Context) and ctx.find_object(Context).debug:  # type: ignore[union-attr]
                 raise
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"错误:{e}", err=True)
             sys.exit(e.exit_code)
 
     return wrapper  # type: ignore[return-value]
@@ -60,7 +61,7 @@ def handle_errors(fn: F) -> F:
 
 def json_option(fn: F) -> F:
     return click.option("--json", "as_json", is_flag=True,
-                        help="Print machine-readable JSON (for schedulers) instead of a table.")(fn)
+                        help="输出 JSON(给定时任务和其他程序读),不输出表格。")(fn)
 
 
 def book_argument(fn: F) -> F:
@@ -68,29 +69,34 @@ def book_argument(fn: F) -> F:
     fn = click.option(
         "--credentials", type=click.Path(dir_okay=False, path_type=Path),
         envvar="GOOGLE_APPLICATION_CREDENTIALS", show_envvar=True,
-        help="Google service-account key or OAuth token file (only for Google spreadsheets).",
+        help="Google 服务账号密钥或 OAuth 令牌文件(只有 Google 表格需要)。",
     )(fn)
     return click.argument("book", type=str, required=False)(fn)
 
 
 def dry_run_option(fn: F) -> F:
     return click.option("--dry-run", is_flag=True,
-                        help="Show what would be written; write nothing.")(fn)
+                        help="只显示将要写入的内容,什么都不写。")(fn)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="sheets-sync")
+@click.group(cls=ZhGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sheets-sync", message="%(prog)s %(version)s",
+                      help="显示版本号并退出。")
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
-              help="Project config (default: ./sheets-sync.toml if present).")
+              help="项目配置文件(默认:当前文件夹的 sheets-sync.toml)。")
 @click.option("--templates", "templates_dir",
               type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Folder of form templates (default: the shipped form_templates).")
-@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+              help="表单模板所在的文件夹(默认:自带的 form_templates)。")
+@click.option("--debug", is_flag=True, help="出错时显示完整的错误追踪(traceback),供开发者排查。")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, templates_dir: Path | None, debug: bool) -> None:
-    """Keep a volunteer program's Google Sheets and Excel workbooks in order.
+    """让志愿者项目的 Google 总表和各地的 Excel 工作簿保持一致、正确。
 
-    Example:
+    在有 sheets-sync.toml 的项目文件夹中,sheets-sync run 一次做完同步、校验、查重和生成报表;
+    其他命令各做其中一步。每个命令加 --help 可看用法。
+
+    示例:
 
         sheets-sync demo ./demo && sheets-sync validate ./demo/总表.xlsx
     """
@@ -103,21 +109,22 @@ def cli(ctx: click.Context, config: Path | None, templates_dir: Path | None, deb
 @book_argument
 @json_option
 @click.option("--fix", is_flag=True,
-              help="Also rewrite cells that are safe to normalise (full-width digits, phone "
-                   "separators, x→X, dates → ISO) and list each change.")
+              help="同时改正可以安全规范化的单元格(全角数字、电话里的分隔符、x→X、"
+                   "日期写成 2026-07-01 格式),并列出每一处修改。")
 @dry_run_option
 @click.pass_obj
 @handle_errors
-def validate(obj: Context, book: str, credentials: Path | None, as_json: bool, fix: bool,
+def validate(obj: Context, book: str | None, credentials: Path | None, as_json: bool, fix: bool,
              dry_run: bool) -> None:
-    """Check every form tab of BOOK against the form templates.
+    """按表单模板检查 BOOK 的每个表单工作表。
 
-    BOOK is an .xlsx/.xlsm workbook, a .csv file, or a Google spreadsheet (its link, or
-    gsheet:KEY). Tabs are recognised by their names or their headers. Problems go to a
-    校验问题 tab and a 校验结果 column in the book (not with --dry-run, nor for .csv files).
-    Exit 0 when there are no errors, 1 when there are.
+    BOOK 可以是 .xlsx/.xlsm 工作簿、.csv 文件或 Google 表格(表格链接,或 gsheet:KEY);
+    在项目文件夹中可以不写(即总表),并像 run 一样使用项目的模板、项目信息和同步记录。
+    工作表按名称或表头识别。问题写入工作簿的“校验问题”工作表和“校验结果”列
+    (--dry-run 时不写,.csv 文件也不写);写入可以用 sheets-sync restore 撤销。
+    没有错误时退出码为 0,有错误时为 1。
 
-    Example:
+    示例:
 
         sheets-sync validate 总表.xlsx --fix
 
@@ -200,34 +207,19 @@ def _print_sync(result: Any, *, dry_run: bool) -> None:
                 type=click.Path(file_okay=False, path_type=Path))
 @handle_errors
 def init(directory: Path) -> None:
-    """写一个带中文注释的 sheets-sync.toml 和空白的总表、分表,开始一个项目。
+    """写一个带中文注释的 sheets-sync.toml,开始一个项目。
 
-    写在 DIRECTORY 中(默认:当前文件夹)。配置里写的本地工作簿(总表.xlsx 和各县分表)
-    还不存在的,按表单模板生成空白工作簿:每个同步的表单一个工作表,带表头、下拉选项和
-    填写提示。已有的 sheets-sync.toml 和工作簿都不会覆盖;Google 总表需在 Google 中新建。
-    按注释改好配置后,运行 sheets-sync sync。
+    写在 DIRECTORY 中(默认:当前文件夹);已有 sheets-sync.toml 时不会覆盖。
+    按注释填写总表和各分表的位置后,运行 sheets-sync sync。
 
     示例:
 
         sheets-sync init 项目 && cd 项目 && sheets-sync sync --dry-run
     """
-    from .sync.init import init_folder
+    from .sync.init import init_project
 
-    result = init_folder(directory)
-    if result.config_written:
-        click.echo(f"已生成 {result.config}:请按注释填写总表和各分表的位置。")
-    else:
-        click.echo(f"{result.config} 已经存在,没有改动它。")
-    if result.books:
-        click.echo("已生成空白工作簿(每个表单一个工作表,带表头和下拉选项):"
-                   + "、".join(p.name for p in result.books))
-    from .output import program_command, quote_path
-
-    command, hint = program_command()
-    cd = "" if directory == Path(".") else f"cd {quote_path(str(directory))} && "
-    click.echo(f"接着可以:{cd}{command} sync --dry-run(查看将要同步的内容)")
-    if hint:
-        click.echo(hint)
+    path = init_project(directory)
+    click.echo(f"已生成 {path}:请按注释填写总表和各分表的位置,然后运行 sheets-sync sync。")
 
 
 @cli.command()
@@ -236,26 +228,24 @@ def init(directory: Path) -> None:
 @click.pass_obj
 @handle_errors
 def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
-    """Merge the hub and its spokes both ways (the project in ./sheets-sync.toml).
+    """双向合并总表和各分表(当前文件夹 sheets-sync.toml 里的项目)。
 
-    One-sided edits flow; edits to different cells of a record both survive; two values in
-    one cell become a 同步冲突 row; deleted rows go to 回收站; new rows get an 编号.
-    Exit 0 when every book synced, 1 when a book was skipped or the run failed.
+    只有一边改过的内容同步到另一边;同一条记录两边改了不同的单元格,两处修改都保留;
+    同一个单元格两边改成不同的值,记入“同步冲突”工作表;删除的行移入“回收站”;
+    新加的行得到编号。每个工作簿都同步成功时退出码为 0,有工作簿被跳过或运行失败时为 1。
 
-    Example:
+    示例:
 
         sheets-sync sync --dry-run
     """
-    from .output import masked_json, progress
+    from .output import progress
     from .sync.run import sync_project
 
     with progress() as step:
         step("同步总表和各分表……")
-        project = _project(obj)
-        result = sync_project(project, dry_run=dry_run)
-    if as_json:  # conflicts carry both values: masked as everywhere outside the hub
-        click.echo(json.dumps(masked_json(result.as_json(), project.templates.values()),
-                              ensure_ascii=False, indent=1))
+        result = sync_project(_project(obj), dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
         _print_sync(result, dry_run=dry_run)
     sys.exit(0 if result.status in {"ok", "dry-run"} else 1)
@@ -267,24 +257,23 @@ def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
 @click.pass_obj
 @handle_errors
 def run(obj: Context, as_json: bool, dry_run: bool) -> None:
-    """Run the whole pipeline on the project: sync, validate, find duplicates, generate tabs.
+    """对项目做完整的一轮:同步、校验、查重、生成报表,一次写入。
 
-    This is what a scheduled job runs. Exit 0 when everything synced and the hub has no
-    validation errors, 1 otherwise.
+    定时任务运行的就是这个命令。各步的修改在最后一起写入,可以用 sheets-sync restore
+    整体撤销。输入和上次没有问题的运行完全相同时,不再重复各步,直接显示那次的结果。
+    全部同步成功且总表没有校验错误时退出码为 0,否则为 1。
 
-    Example:
+    示例:
 
         sheets-sync run --json
     """
-    from .output import masked_json, progress, summary_line
+    from .output import progress, summary_line
     from .sync.pipeline import run_pipeline
 
     with progress() as step:
-        project = _project(obj)
-        result = run_pipeline(project, dry_run=dry_run, progress=step)
-    if as_json:  # conflicts carry both values: masked as everywhere outside the hub
-        click.echo(json.dumps(masked_json(result.as_json(), project.templates.values()),
-                              ensure_ascii=False, indent=1))
+        result = run_pipeline(_project(obj), dry_run=dry_run, progress=step)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
         _print_sync(result.sync, dry_run=dry_run)
         data = result.cached if result.quiet_since else result.as_json()
@@ -309,9 +298,14 @@ def run(obj: Context, as_json: bool, dry_run: bool) -> None:
 @click.pass_obj
 @handle_errors
 def restore(obj: Context, run_id: int, as_json: bool) -> None:
-    """Put every book back as it was before run RUN (see sheets-sync history).
+    """把每个工作簿恢复到第 RUN 次运行之前的样子。
 
-    Example:
+    运行编号见 sheets-sync history。任何一次运行都可以撤销:同步、--fix 修正、
+    查重合并(被合并的记录连同所有值一起回来)、生成的工作表。先检查所有工作簿,
+    有一个在 Excel 中打开着就什么都不恢复。恢复本身也是一次运行,同样可以撤销。
+    全部恢复时退出码为 0,有工作簿没能恢复时为 1。
+
+    示例:
 
         sheets-sync restore 12
     """
@@ -335,19 +329,14 @@ def restore(obj: Context, run_id: int, as_json: bool) -> None:
 @cli.command()
 @click.argument("record_id", metavar="[ID]", required=False)
 @click.option("--limit", default=200, show_default=True, help="最多显示这么多条修改。")
-@click.option("--reveal", "reveal", multiple=True, metavar="字段",
-              help="完整显示这个敏感字段(如 --reveal 监护人电话;可写多次)。默认身份证号、电话、"
-                   "住址、心理状况等都遮挡显示。")
 @json_option
 @click.pass_obj
 @handle_errors
-def history(obj: Context, record_id: str | None, limit: int, reveal: tuple[str, ...],
-            as_json: bool) -> None:
+def history(obj: Context, record_id: str | None, limit: int, as_json: bool) -> None:
     """显示修改记录:每次运行改了哪些单元格,是哪一步改的。
 
     写 ID(编号)时只看这条记录。每行是时间、第几次运行、步骤(同步、冲突、删除、
     合并、修正、报表、恢复等)、工作簿和工作表、编号、字段、旧值 → 新值和来源。
-    身份证号、电话等敏感字段遮挡显示,除非用 --reveal。
 
     示例:
 
@@ -355,15 +344,9 @@ def history(obj: Context, record_id: str | None, limit: int, reveal: tuple[str, 
     """
     from dataclasses import asdict
 
-    from .privacy import reveal_keys
     from .sync.restore import history as audit
 
-    project = _project(obj)
-    try:
-        shown = reveal_keys(project.templates.values(), reveal)
-    except ValueError as e:
-        raise click.BadParameter(str(e), param_hint="--reveal") from None
-    rows = audit(project, record_id, limit, masked=True, reveal=shown)
+    rows = audit(_project(obj), record_id, limit)
     if as_json:
         click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
         return
@@ -372,9 +355,8 @@ def history(obj: Context, record_id: str | None, limit: int, reveal: tuple[str, 
     from .sync.restore import STEP_WORDS
 
     for r in rows:
-        click.echo(f"{r.at.replace('T', ' ')} 第{r.run_id}次 [{STEP_WORDS.get(r.step, r.step)}] "
-                   f"{r.book}/{r.tab} {r.record_id} {r.field}:“{r.old}” → “{r.new}”"
-                   f"(来源 {r.source})")
+        click.echo(f"{r.at} 第{r.run_id}次 [{STEP_WORDS.get(r.step, r.step)}] {r.book}/{r.tab} "
+                   f"{r.record_id} {r.field}:“{r.old}” → “{r.new}”(来源 {r.source})")
 
 
 def parse_interval(text: str) -> float:
@@ -392,17 +374,16 @@ def parse_interval(text: str) -> float:
 
 @cli.command()
 @click.option("--every", "every", default="10m", show_default=True,
-              help="Interval between runs: 30s, 10m, 1h.")
-@click.option("--times", type=int, default=None, help="Stop after this many runs (default: never).")
+              help="两次运行之间的间隔:30s(秒)、10m(分钟)、1h(小时)。")
+@click.option("--times", type=int, default=None, help="运行这么多次后停止(默认:一直运行)。")
 @click.pass_obj
 @handle_errors
 def watch(obj: Context, every: str, times: int | None) -> None:
-    """Run the pipeline now and then every interval, in the foreground, until Ctrl-C.
+    """每隔一段时间运行一轮 run,在前台一直运行到按 Ctrl-C。
 
-    A failed run is reported and retried at the next tick; the project lock stops two
-    runs from overlapping.
+    启动时先运行一轮。某一轮失败时显示原因,到下一轮再试;项目锁保证两轮不会同时运行。
 
-    Example:
+    示例:
 
         sheets-sync watch --every 10m
     """
@@ -417,23 +398,22 @@ def watch(obj: Context, every: str, times: int | None) -> None:
 
 @cli.command()
 @book_argument
-@click.option("--tab", help="Only this tab (default: every child and volunteer tab).")
+@click.option("--tab", help="只查这个工作表(默认:所有儿童和志愿者工作表)。")
 @json_option
 @dry_run_option
 @click.pass_obj
 @handle_errors
-def dedupe(obj: Context, book: str, credentials: Path | None, tab: str | None, as_json: bool,
+def dedupe(obj: Context, book: str | None, credentials: Path | None, tab: str | None, as_json: bool,
            dry_run: bool) -> None:
-    """Find children and volunteers registered twice; staff decide in the 疑似重复 tab.
+    """找出登记了两次的儿童和志愿者,交给工作人员决定。
 
-    Catches typos, homophones (李明/李鸣), traditional characters (張偉), other date and
-    phone formats and missing IDs; never links twins, siblings or cousins. Each pair gets a
-    score and reasons in Chinese. Staff choose 是同一人 / 不是同一人 / 待定 in 处理结果: the
-    next run merges 是同一人 (older 编号 kept, the other record to 回收站) and never asks
-    about 不是同一人 again. Decisions are kept in .sheets-sync/state.db too.
-    Exit 0 when no pair is left to decide, 1 when some are.
+    疑似重复的每一对写入“疑似重复”工作表。能发现错别字、同音字(李明/李鸣)、繁体字(張偉)、不同写法的日期和电话、缺少身份证号;
+    不会把双胞胎、兄弟姐妹或表亲当成同一人。每一对都有得分和中文理由。工作人员在“处理结果”
+    中选 是同一人 / 不是同一人 / 待定:下次运行会合并 是同一人(保留较早的编号,另一条记录
+    移入“回收站”),不再询问 不是同一人 的那一对。这些决定也保存在项目的 state.db 中。
+    在项目文件夹中 BOOK 可以不写(即总表)。没有待决定的一对时退出码为 0,有时为 1。
 
-    Example:
+    示例:
 
         sheets-sync dedupe 总表.xlsx --dry-run
     """
@@ -473,29 +453,29 @@ def parse_reveal(values: tuple[str, ...]) -> dict[str, set[str]]:
 
 @cli.command()
 @book_argument
-@click.option("--only", help="Comma-separated: rosters,grades,archive,budget,settlement "
-                             "(default: all).")
+@click.option("--only", help="只生成这些报表,用逗号分隔:rosters(花名册)、grades(年级统计)、"
+                             "archive(建档完整率)、budget(预算汇总)、settlement(经费结算表)"
+                             "(默认:全部)。")
 @click.option("--per-school-books", "per_school", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write one workbook per school (only that school's children) here.")
-@click.option("--reveal", multiple=True, metavar="REPORT=FORM.FIELD",
-              help="Show a sensitive field in full in one report, e.g. "
-                   "rosters=child.guardian_phone (repeatable).")
+              help="另外在这个文件夹为每所学校写一个工作簿(只含该校的儿童)。")
+@click.option("--reveal", multiple=True, metavar="报表=表单.字段",
+              help="在某个报表中完整显示一个敏感字段,例如 rosters=child.guardian_phone"
+                   "(可写多次)。")
 @json_option
 @dry_run_option
 @click.pass_obj
 @handle_errors
-def report(obj: Context, book: str, credentials: Path | None, only: str | None,
+def report(obj: Context, book: str | None, credentials: Path | None, only: str | None,
            per_school: Path | None, reveal: tuple[str, ...], as_json: bool,
            dry_run: bool) -> None:
-    """Generate the tool's tabs in BOOK: rosters, grade counts, archive, budget, settlement.
+    """在 BOOK 中生成花名册、统计表、预算汇总和经费结算表。
 
-    花名册-<学校> per school, 年级统计, 建档完整率, 预算汇总 (with =SUM check cells and a chart)
-    and 经费结算表 (printable on A4). Sensitive fields are masked unless --reveal lets one
-    through. Only tabs whose content changed are rewritten; staff edits inside them are
-    overwritten and listed first. Exit 1 when a report has problems (e.g. money that does
-    not parse).
+    每所学校一个 花名册-<学校>,以及 年级统计、建档完整率、预算汇总(带 =SUM 核对单元格和
+    图表)和 经费结算表(可用 A4 打印)。敏感字段遮挡显示,除非用 --reveal 放行。只重写内容
+    有变化的工作表;工作人员在这些工作表里改过的内容会被覆盖,并先列出来。在项目文件夹中
+    BOOK 可以不写(即总表)。报表有问题时(例如金额无法识别)退出码为 1。
 
-    Example:
+    示例:
 
         sheets-sync report 总表.xlsx --only rosters --per-school-books 各校花名册/
     """
@@ -547,16 +527,16 @@ def report(obj: Context, book: str, credentials: Path | None, only: str | None,
 @dry_run_option
 @click.pass_obj
 @handle_errors
-def pair(obj: Context, book: str, credentials: Path | None, as_json: bool,
+def pair(obj: Context, book: str | None, credentials: Path | None, as_json: bool,
          dry_run: bool) -> None:
-    """Propose a volunteer for every child without an active pair (结对建议 tab).
+    """为每个还没有结对的儿童推荐一名志愿者(写入“结对建议”工作表)。
 
-    Proposals are a minimum-cost assignment per school (or county): admitted, trained
-    volunteers only, each up to pair_capacity children (default 3), weak subjects matched
-    to talents, loads balanced, same sex from grade 5. Staff write 接受 or 拒绝 in 确认; the
-    next run appends accepted rows to 结对 once and never proposes a rejected pair again.
+    按学校(或县)整体求最优分配:只用已录取并参加过培训的志愿者,每人最多 pair_capacity
+    名儿童(默认 3),薄弱科目对应志愿者的特长,各人负担均衡,五年级起同性别结对。工作人员在
+    “确认”中写 接受 或 拒绝:下次运行把接受的一行写入“结对”(只写一次),拒绝的一对不再推荐。
+    在项目文件夹中 BOOK 可以不写(即总表)。
 
-    Example:
+    示例:
 
         sheets-sync pair 总表.xlsx --dry-run
     """
@@ -586,9 +566,9 @@ def pair(obj: Context, book: str, credentials: Path | None, as_json: bool,
 
 @cli.group()
 def templates() -> None:
-    """List, show and export the form templates.
+    """查看、导出表单模板,或生成空白表格。
 
-    Example:
+    示例:
 
         sheets-sync templates export child --table-schema > child.schema.json
     """
@@ -599,9 +579,9 @@ def templates() -> None:
 @click.pass_obj
 @handle_errors
 def templates_list(obj: Context, as_json: bool) -> None:
-    """List the form templates: key, tab name, id prefix, number of fields.
+    """列出表单模板:代码、工作表名、编号前缀、字段数。
 
-    Example:
+    示例:
 
         sheets-sync templates list
     """
@@ -632,9 +612,9 @@ def _form(obj: Context, form: str) -> FormTemplate:
 @click.pass_obj
 @handle_errors
 def templates_show(obj: Context, form: str) -> None:
-    """Show one form's fields and rules (FORM: key like child, or the tab name).
+    """显示一个表单的字段和规则(FORM:表单代码如 child,或工作表名)。
 
-    Example:
+    示例:
 
         sheets-sync templates show child
     """
@@ -646,15 +626,15 @@ def templates_show(obj: Context, form: str) -> None:
 @templates.command("export")
 @click.argument("form")
 @click.option("--table-schema", "table_schema", is_flag=True, required=True,
-              help="Export as a Frictionless Table Schema (JSON).")
+              help="导出为 Frictionless Table Schema(JSON 格式)。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+              help="写入这个文件,而不是输出到屏幕。")
 @click.pass_obj
 @handle_errors
 def templates_export(obj: Context, form: str, table_schema: bool, output: Path | None) -> None:
-    """Export FORM's template, e.g. as a Frictionless Table Schema.
+    """导出表单 FORM 的模板,例如导出为 Frictionless Table Schema。
 
-    Example:
+    示例:
 
         sheets-sync templates export child --table-schema -o child.schema.json
     """
@@ -671,25 +651,24 @@ def templates_export(obj: Context, form: str, table_schema: bool, output: Path |
 @templates.command("build")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--forms", "forms", multiple=True, metavar="FORM",
-              help="Only these forms (key like child, or the tab name); repeatable.")
+              help="只生成这些表单(表单代码如 child,或工作表名);可写多次。")
 @click.option("--rows", default=500, show_default=True,
-              help="Rows prepared with dropdowns and formats.")
-@click.option("--interpreter", help="Python for the Excel buttons on Windows "
-                                    "(written into the xlwings.conf tab).")
+              help="预先设置好下拉列表和格式的行数。")
+@click.option("--interpreter", help="Windows 上 Excel 按钮使用的 Python 程序"
+                                    "(写入 xlwings.conf 工作表)。")
 @json_option
 @click.pass_obj
 @handle_errors
 def templates_build(obj: Context, out_dir: Path, forms: tuple[str, ...], rows: int,
                     interpreter: str | None, as_json: bool) -> None:
-    """Write blank .xlsm form workbooks with dropdowns, prompts and the 控制面板 buttons.
+    """生成空白的 .xlsm 表格:带下拉列表、填写提示和“控制面板”按钮。
 
-    One workbook per form (and 全部表格.xlsm with all of them): Chinese headers, the help
-    text as input prompts, dropdowns for choice fields and 县 → 学校 lists, ID and phone
-    columns formatted as text, date checks, a frozen header, the 编号 column locked, and a
-    控制面板 tab whose buttons (校验, 同步, 查重, 生成花名册, 预算汇总, 结对建议) run
-    sheets-sync through xlwings. sheets_sync_macros.py is written beside them.
+    每个表单一个工作簿(另有包含全部表单的 全部表格.xlsm):中文表头,字段说明作为输入提示,
+    选项字段和 县 → 学校 的下拉列表,身份证号和电话列设为文本格式,日期检查,冻结表头,
+    锁定编号列,以及一个“控制面板”工作表,其中的按钮(校验、同步、查重、生成花名册、
+    预算汇总、结对建议)通过 xlwings 运行 sheets-sync。旁边同时写入 sheets_sync_macros.py。
 
-    Example:
+    示例:
 
         sheets-sync templates build 空白表格 --forms child --forms school
     """
@@ -712,22 +691,15 @@ def templates_build(obj: Context, out_dir: Path, forms: tuple[str, ...], rows: i
 @click.argument("directory", required=False, default="sheets-sync-demo",
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", default=2026, show_default=True, help="生成虚构数据用的随机种子。")
-@click.option("--force", is_flag=True,
-              help="文件夹不是空的也写入:重新生成以前的演示,或把演示写在已有文件旁边。"
-                   "真实项目的文件(sheets-sync.toml、总表.xlsx 等)加了也不会覆盖。")
 @json_option
 @click.pass_obj
 @handle_errors
-def demo(obj: Context, directory: Path, seed: int, force: bool, as_json: bool) -> None:
+def demo(obj: Context, directory: Path, seed: int, as_json: bool) -> None:
     """在 DIRECTORY 中生成一个虚构的项目,并在上面演示各个步骤。
 
     写入总表(总表.xlsx)和每个县一个的分表,其中故意放了一些错误和重复(列在
     DIRECTORY/README.md 中),然后同步、校验每个工作簿(问题写入各自的“校验问题”工作表),
     并显示汇总。不需要 Google 账号;所有数据都是虚构的。
-
-    DIRECTORY 须是新的或空的文件夹。加 --force 可以重新生成以前的演示文件夹,或写进
-    有其他文件的文件夹;但演示从不覆盖不是它写的文件:有 sheets-sync.toml、总表.xlsx、
-    各县工作簿、README.md 或 .sheets-sync 的文件夹(真实项目)加 --force 也会被拒绝。
 
     示例:
 
@@ -736,8 +708,7 @@ def demo(obj: Context, directory: Path, seed: int, force: bool, as_json: bool) -
     from .demo.run import run_demo
     from .output import print_demo
 
-    result = run_demo(directory, seed=seed, templates=obj.templates(), program=obj.program(),
-                      force=force)
+    result = run_demo(directory, seed=seed, templates=obj.templates(), program=obj.program())
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
     else:

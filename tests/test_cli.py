@@ -35,7 +35,7 @@ def test_validate_exit_codes_and_json(tmp_path: Path) -> None:
 def test_validate_missing_file_is_one_line_error(tmp_path: Path) -> None:
     code, out = run("validate", str(tmp_path / "nope.xlsx"))
     assert code == 1
-    assert out.strip().startswith("Error: 找不到工作簿文件")
+    assert out.strip().startswith("错误:找不到工作簿文件")
     assert "Traceback" not in out
 
 

@@ -35,7 +35,7 @@ def test_every_command_is_in_the_readme_with_an_example() -> None:
 
     for name, cmd in walk(cli, "sheets-sync"):
         assert f"`{name}`" in README, name
-        assert "Example:" in (cmd.help or ""), f"{name} --help has no Example:"
+        assert "示例:" in (cmd.help or ""), f"{name} --help has no 示例:"
 
 
 def test_readme_opens_with_the_two_setup_commands() -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from sheets_sync.books.excel import ExcelBook, write_workbook
 from sheets_sync.books.memory import MemoryBook
 from sheets_sync.forms.findings import PROBLEM_HEADERS, PROBLEMS_TAB
+from sheets_sync.forms.rule_names import RULE_NAMES, rule_name
 from sheets_sync.sync.slices import validate_book
 
 from .samples import CHILD, CHILD_TAB, book_tabs
@@ -19,6 +23,9 @@ def test_problems_tab_and_result_column_then_cleared_after_fix() -> None:
     problems = book.tab(PROBLEMS_TAB)
     assert problems[0] == PROBLEM_HEADERS
     assert problems[1][:4] == [CHILD_TAB, "2", "R2", "监护人电话"]
+    # the rule code, and its Chinese name beside it
+    assert PROBLEM_HEADERS[6:8] == ["规则代码", "规则"]
+    assert problems[1][6:8] == ["phone.invalid", "电话号码格式"]
     # the phone is sensitive: masked in the generated tab
     assert problems[1][4] == "138****4567"
     assert "138-1234-567" not in "".join(problems[1])
@@ -84,3 +91,40 @@ def test_formula_text_stays_text_in_every_written_tab(tmp_path: Path) -> None:
                     seen.append((ws.title, c.data_type))
     assert (CHILD_TAB, "s") in seen and (PROBLEMS_TAB, "s") in seen
     assert all(dtype == "s" for _, dtype in seen)
+
+
+FORMS = Path(__file__).resolve().parents[1] / "sheets_sync" / "forms"
+# a rule code as the checks write it: _bad(raw, "x.y", …), _issue("x.y", …),
+# sink.cell(i, key, "x", …), return None, "x.y", … and the ID checks' "id.x"
+CODE = re.compile(r'(?:_bad\(raw, |_issue\(\s*|sink\.(?:cell|tab_level)\([^,]+, [^,]+, |'
+                  r'return None, |return )"([a-z_]+(?:\.[a-z_0-9]+)?)"')
+
+
+def codes_in_checks() -> set[str]:
+    found: set[str] = set()
+    for path in FORMS.glob("*.py"):
+        found.update(CODE.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_rule_code_the_checks_report_has_a_chinese_name() -> None:
+    codes = codes_in_checks()
+    assert {"id.checksum", "required", "phone.invalid", "column.missing", "compare"} <= codes
+    assert codes - set(RULE_NAMES) == set()
+
+
+def test_every_named_rule_code_is_in_the_readme() -> None:
+    readme = (FORMS.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Rule codes", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([a-z_]+(?:\.[a-z_0-9]+)?)`", section))
+    assert set(RULE_NAMES) - listed == set()
+    assert listed - set(RULE_NAMES) == set()
+
+
+@pytest.mark.parametrize(("code", "name"), [
+    pytest.param("id.checksum", "身份证校验码", id="known"),
+    pytest.param("id.something_new", "身份证号", id="family"),
+    pytest.param("sync.drift", "sync.drift", id="unknown"),
+])
+def test_rule_name(code: str, name: str) -> None:
+    assert rule_name(code) == name

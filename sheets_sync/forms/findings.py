@@ -1,6 +1,7 @@
 """Findings back into the book: the 校验问题 tab, the 校验结果 column, and ``--fix``.
 
-* ``校验问题``: one row per problem, sorted by tab and row, sensitive values masked;
+* ``校验问题``: one row per problem, sorted by tab and row, sensitive values masked; the rule
+  code (``id.checksum``) with its Chinese name beside it (``身份证校验码``, :mod:`.rule_names`);
 * ``校验结果``: a column at the end of each form tab, holding that row's problems (empty when
   the row is fine); re-running after a fix clears it;
 * with ``fix=True``, the safe normalisations (:class:`~.validate.Fix`) are written too.
@@ -15,11 +16,12 @@ from ..books.base import Book, TabContent, WriteBatch, is_writable
 from ..privacy import field_mask_type, mask
 from ..table import Grid, trim
 from .headers import RESULT_COLUMN
+from .rule_names import rule_name
 from .template import FormTemplate
 from .validate import Problem, Report
 
 PROBLEMS_TAB = "校验问题"
-PROBLEM_HEADERS = ["工作表", "行", "单元格", "列", "内容", "级别", "规则代码", "说明"]
+PROBLEM_HEADERS = ["工作表", "行", "单元格", "列", "内容", "级别", "规则代码", "规则", "说明"]
 SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 NO_PROBLEMS = "未发现问题"
 
@@ -50,11 +52,11 @@ def problems_tab(report: Report) -> TabContent:
     for p in report.problems:
         value, message = shown(p, forms)
         rows.append([p.tab, str(p.row), p.cell, p.column, value,
-                     SEVERITY_ZH.get(p.severity, p.severity), p.code, message])
+                     SEVERITY_ZH.get(p.severity, p.severity), p.code, rule_name(p.code), message])
     if len(rows) == 1:
         rows.append([NO_PROBLEMS])
     return TabContent(rows=rows, header_rows=1,
-                      widths={1: 16, 2: 6, 3: 8, 4: 14, 5: 20, 6: 6, 7: 18, 8: 80},
+                      widths={1: 16, 2: 6, 3: 8, 4: 14, 5: 20, 6: 6, 7: 18, 8: 16, 9: 80},
                       note="此表由 sheets-sync 校验生成,每次运行都会重写;请在原表中修改。")
 
 
