@@ -207,27 +207,60 @@ def _print_sync(result: Any, *, dry_run: bool) -> None:
                 type=click.Path(file_okay=False, path_type=Path))
 @handle_errors
 def init(directory: Path) -> None:
-    """写一个带中文注释的 sheets-sync.toml,开始一个项目。
+    """写一个带中文注释的 sheets-sync.toml 和空白的总表、分表,开始一个项目。
 
-    写在 DIRECTORY 中(默认:当前文件夹);已有 sheets-sync.toml 时不会覆盖。
-    按注释填写总表和各分表的位置后,运行 sheets-sync sync。
+    写在 DIRECTORY 中(默认:当前文件夹)。配置里写的本地工作簿(总表.xlsx 和各县分表)
+    还不存在的,按表单模板生成空白工作簿:每个同步的表单一个工作表,带表头、下拉选项和
+    填写提示。已有的 sheets-sync.toml 和工作簿都不会覆盖;Google 总表需在 Google 中新建。
+    按注释改好配置后,运行 sheets-sync sync。
 
     示例:
 
         sheets-sync init 项目 && cd 项目 && sheets-sync sync --dry-run
     """
-    from .sync.init import init_project
+    from .sync.init import init_folder
 
-    path = init_project(directory)
-    click.echo(f"已生成 {path}:请按注释填写总表和各分表的位置,然后运行 sheets-sync sync。")
+    result = init_folder(directory)
+    if result.config_written:
+        click.echo(f"已生成 {result.config}:请按注释填写总表和各分表的位置。")
+    else:
+        click.echo(f"{result.config} 已经存在,没有改动它。")
+    if result.books:
+        click.echo("已生成空白工作簿(每个表单一个工作表,带表头和下拉选项):"
+                   + "、".join(p.name for p in result.books))
+    from .output import program_command, quote_path
+
+    command, hint = program_command()
+    cd = "" if directory == Path(".") else f"cd {quote_path(str(directory))} && "
+    click.echo(f"接着可以:{cd}{command} sync --dry-run(查看将要同步的内容)")
+    if hint:
+        click.echo(hint)
+
+
+def safety_options(fn: F) -> F:
+    """``--allow-delete BOOK`` and ``--rebase-from hub|spoke``: the guards' ways through."""
+    fn = click.option("--rebase-from", "rebase_from", type=click.Choice(["hub", "spoke"]),
+                      help="分表没有同步记录(state.db 缺失或新加入)而与总表不一致时:hub 以总表"
+                           "为准,spoke 以分表为准。")(fn)
+    return click.option("--allow-delete", "allow_delete", multiple=True, metavar="BOOK",
+                        help="本次允许这个工作簿删除超过上限的记录(或清空、缺少整个表单工作表);"
+                             "可写多次。")(fn)
+
+
+def _safety(allow_delete: tuple[str, ...], rebase_from: str | None) -> Any:
+    from .sync.pipeline import StepOptions
+
+    return StepOptions(allow_delete=frozenset(allow_delete), rebase_from=rebase_from)
 
 
 @cli.command()
 @json_option
 @dry_run_option
+@safety_options
 @click.pass_obj
 @handle_errors
-def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
+def sync(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...],
+         rebase_from: str | None) -> None:
     """双向合并总表和各分表(当前文件夹 sheets-sync.toml 里的项目)。
 
     只有一边改过的内容同步到另一边;同一条记录两边改了不同的单元格,两处修改都保留;
@@ -238,25 +271,30 @@ def sync(obj: Context, as_json: bool, dry_run: bool) -> None:
 
         sheets-sync sync --dry-run
     """
-    from .output import progress
-    from .sync.run import sync_project
+    from .output import masked_json, progress
+    from .sync.pipeline import run_pipeline
 
     with progress() as step:
         step("同步总表和各分表……")
-        result = sync_project(_project(obj), dry_run=dry_run)
-    if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+        project = _project(obj)
+        result = run_pipeline(project, steps=("sync",), dry_run=dry_run,
+                              options=_safety(allow_delete, rebase_from)).sync
+    if as_json:  # conflicts carry both values: masked as everywhere outside the hub
+        click.echo(json.dumps(masked_json(result.as_json(), project.templates.values()),
+                              ensure_ascii=False, indent=1))
     else:
         _print_sync(result, dry_run=dry_run)
-    sys.exit(0 if result.status in {"ok", "dry-run"} else 1)
+    sys.exit(0 if result.ok else 1)
 
 
 @cli.command()
 @json_option
 @dry_run_option
+@safety_options
 @click.pass_obj
 @handle_errors
-def run(obj: Context, as_json: bool, dry_run: bool) -> None:
+def run(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...],
+        rebase_from: str | None) -> None:
     """对项目做完整的一轮:同步、校验、查重、生成报表,一次写入。
 
     定时任务运行的就是这个命令。各步的修改在最后一起写入,可以用 sheets-sync restore
@@ -267,13 +305,16 @@ def run(obj: Context, as_json: bool, dry_run: bool) -> None:
 
         sheets-sync run --json
     """
-    from .output import progress, summary_line
+    from .output import masked_json, progress, summary_line
     from .sync.pipeline import run_pipeline
 
     with progress() as step:
-        result = run_pipeline(_project(obj), dry_run=dry_run, progress=step)
-    if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+        project = _project(obj)
+        result = run_pipeline(project, dry_run=dry_run, progress=step,
+                              options=_safety(allow_delete, rebase_from))
+    if as_json:  # conflicts carry both values: masked as everywhere outside the hub
+        click.echo(json.dumps(masked_json(result.as_json(), project.templates.values()),
+                              ensure_ascii=False, indent=1))
     else:
         _print_sync(result.sync, dry_run=dry_run)
         data = result.cached if result.quiet_since else result.as_json()
@@ -329,14 +370,19 @@ def restore(obj: Context, run_id: int, as_json: bool) -> None:
 @cli.command()
 @click.argument("record_id", metavar="[ID]", required=False)
 @click.option("--limit", default=200, show_default=True, help="最多显示这么多条修改。")
+@click.option("--reveal", "reveal", multiple=True, metavar="字段",
+              help="完整显示这个敏感字段(如 --reveal 监护人电话;可写多次)。默认身份证号、电话、"
+                   "住址、心理状况等都遮挡显示。")
 @json_option
 @click.pass_obj
 @handle_errors
-def history(obj: Context, record_id: str | None, limit: int, as_json: bool) -> None:
+def history(obj: Context, record_id: str | None, limit: int, reveal: tuple[str, ...],
+            as_json: bool) -> None:
     """显示修改记录:每次运行改了哪些单元格,是哪一步改的。
 
     写 ID(编号)时只看这条记录。每行是时间、第几次运行、步骤(同步、冲突、删除、
     合并、修正、报表、恢复等)、工作簿和工作表、编号、字段、旧值 → 新值和来源。
+    身份证号、电话等敏感字段遮挡显示,除非用 --reveal。
 
     示例:
 
@@ -344,9 +390,15 @@ def history(obj: Context, record_id: str | None, limit: int, as_json: bool) -> N
     """
     from dataclasses import asdict
 
+    from .privacy import reveal_keys
     from .sync.restore import history as audit
 
-    rows = audit(_project(obj), record_id, limit)
+    project = _project(obj)
+    try:
+        shown = reveal_keys(project.templates.values(), reveal)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--reveal") from None
+    rows = audit(project, record_id, limit, masked=True, reveal=shown)
     if as_json:
         click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
         return
@@ -355,8 +407,9 @@ def history(obj: Context, record_id: str | None, limit: int, as_json: bool) -> N
     from .sync.restore import STEP_WORDS
 
     for r in rows:
-        click.echo(f"{r.at} 第{r.run_id}次 [{STEP_WORDS.get(r.step, r.step)}] {r.book}/{r.tab} "
-                   f"{r.record_id} {r.field}:“{r.old}” → “{r.new}”(来源 {r.source})")
+        click.echo(f"{r.at.replace('T', ' ')} 第{r.run_id}次 [{STEP_WORDS.get(r.step, r.step)}] "
+                   f"{r.book}/{r.tab} {r.record_id} {r.field}:“{r.old}” → “{r.new}”"
+                   f"(来源 {r.source})")
 
 
 def parse_interval(text: str) -> float:
@@ -691,15 +744,22 @@ def templates_build(obj: Context, out_dir: Path, forms: tuple[str, ...], rows: i
 @click.argument("directory", required=False, default="sheets-sync-demo",
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", default=2026, show_default=True, help="生成虚构数据用的随机种子。")
+@click.option("--force", is_flag=True,
+              help="文件夹不是空的也写入:重新生成以前的演示,或把演示写在已有文件旁边。"
+                   "真实项目的文件(sheets-sync.toml、总表.xlsx 等)加了也不会覆盖。")
 @json_option
 @click.pass_obj
 @handle_errors
-def demo(obj: Context, directory: Path, seed: int, as_json: bool) -> None:
+def demo(obj: Context, directory: Path, seed: int, force: bool, as_json: bool) -> None:
     """在 DIRECTORY 中生成一个虚构的项目,并在上面演示各个步骤。
 
     写入总表(总表.xlsx)和每个县一个的分表,其中故意放了一些错误和重复(列在
     DIRECTORY/README.md 中),然后同步、校验每个工作簿(问题写入各自的“校验问题”工作表),
     并显示汇总。不需要 Google 账号;所有数据都是虚构的。
+
+    DIRECTORY 须是新的或空的文件夹。加 --force 可以重新生成以前的演示文件夹,或写进
+    有其他文件的文件夹;但演示从不覆盖不是它写的文件:有 sheets-sync.toml、总表.xlsx、
+    各县工作簿、README.md 或 .sheets-sync 的文件夹(真实项目)加 --force 也会被拒绝。
 
     示例:
 
@@ -708,7 +768,8 @@ def demo(obj: Context, directory: Path, seed: int, as_json: bool) -> None:
     from .demo.run import run_demo
     from .output import print_demo
 
-    result = run_demo(directory, seed=seed, templates=obj.templates(), program=obj.program())
+    result = run_demo(directory, seed=seed, templates=obj.templates(), program=obj.program(),
+                      force=force)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
     else:

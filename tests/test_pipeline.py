@@ -287,36 +287,43 @@ def test_run_steps_are_the_scheduled_job() -> None:
     assert RUN_STEPS == ("sync", "validate", "dedupe", "report")
 
 
-def test_an_unchanged_run_after_a_quiet_one_does_no_step_again(
+def test_an_unchanged_run_does_no_step_again(
         setup: tuple[Project, dict], monkeypatch: pytest.MonkeyPatch) -> None:
     project, books = setup
-    applies = {n: b.applies for n, b in books.items()}
-    quiet = run_pipeline(project, books=books)    # writes nothing: remembered
-    assert {n: b.applies for n, b in books.items()} == applies
-    assert not quiet.quiet_since and quiet.validation is not None
-
+    state = State.open(project.state_path)
+    first = state.runs(1)[0].id                   # the setup's run: it wrote the books
+    state.close()
     import sheets_sync.forms.validate as validate
 
     def no(*_: object, **__: object) -> None:
         raise AssertionError("validated again")
 
-    monkeypatch.setattr(validate, "validate_grids", no)
-    again = run_pipeline(project, books=books)
-    assert again.quiet_since == quiet.sync.run_id
-    assert again.ok == quiet.ok and again.cached["validate"] == quiet.validation.summary()
-    assert again.as_json()["dedupe"] == {"pairs": 1}
-    assert "没有变化" in again.sync.messages[-1]
-    assert run_pipeline(project, books=books).quiet_since == quiet.sync.run_id
+    with monkeypatch.context() as m:
+        m.setattr(validate, "validate_grids", no)
+        again = run_pipeline(project, books=books)  # the books are as that run left them
+        assert again.quiet_since == first and again.ok
+        assert again.cached["dedupe"] == {"pairs": 1}
+        assert again.cached["validate"]["records"] == 3
+        assert "没有变化" in again.sync.messages[-1]
+        assert run_pipeline(project, books=books).quiet_since == first
+        set_field(books[MC], "C0003", "学校", "河口小学")   # an edit: the steps run again
+        with pytest.raises(AssertionError, match="validated again"):
+            run_pipeline(project, books=books)
+    full = run_pipeline(project, books=books)
+    assert not full.quiet_since and record(books[HUB], "C0003")["学校"] == "河口小学"
 
-    set_field(books[MC], "C0003", "学校", "河口小学")   # an edit: the steps run again
-    with pytest.raises(AssertionError, match="validated again"):
-        run_pipeline(project, books=books)
+
+def test_a_merge_run_is_never_taken_for_a_settled_one(setup: tuple[Project, dict]) -> None:
+    project, books = setup
+    decide_same(books[HUB])
+    merged = run_pipeline(project, books=books)
+    assert "merge" in steps_of(project, "C0007", merged.sync.run_id)
+    follow = run_pipeline(project, books=books)   # carries the merge to the spoke
+    assert not follow.quiet_since and record(books[MC], "C0007") == {}
 
 
 def test_a_run_between_two_quiet_ones_ends_the_skip(setup: tuple[Project, dict]) -> None:
     project, books = setup
-    run_pipeline(project, books=books)
-    run_pipeline(project, books=books)
     assert run_pipeline(project, books=books).quiet_since
     run_pipeline(project, steps=("validate",), books=books)   # another run came between
     assert not run_pipeline(project, books=books).quiet_since

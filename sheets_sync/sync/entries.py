@@ -49,6 +49,12 @@ class RunResult:
     books: list[BookResult] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)   # held back to keep data safe
+
+    @property
+    def ok(self) -> bool:
+        """Everything synced (a dry run: everything would)."""
+        return self.status in {"ok", "dry-run"} and not self.blocked
 
     @property
     def plan_text(self) -> str:
@@ -57,7 +63,7 @@ class RunResult:
     def as_json(self) -> dict[str, Any]:
         return {"run": self.run_id, "status": self.status, "counts": self.counts,
                 "conflicts": self.conflicts, "books": [b.as_json() for b in self.books],
-                "messages": self.messages, "plan": self.plan}
+                "messages": self.messages, "plan": self.plan, "blocked": self.blocked}
 
 
 @dataclass
@@ -98,8 +104,12 @@ def book_entries(project: Project) -> list[_Book]:
     return entries
 
 
-def read_books(project: Project, entries: list[_Book], books: Mapping[str, Book] | None) -> None:
+def read_books(project: Project, entries: list[_Book], books: Mapping[str, Book] | None, *,
+               read: bool = True) -> None:
     """Open and read every entry not read yet; a spoke that cannot be read is skipped.
+
+    With ``read=False`` the books are opened and checked for locks only (a spoke that
+    cannot be read is then found when it is read).
 
     A spoke open in Excel, missing or unreadable is marked inactive with a message (caught
     up next run); the hub's failure is raised.
@@ -107,15 +117,17 @@ def read_books(project: Project, entries: list[_Book], books: Mapping[str, Book]
     specs = {project.hub.name: project.hub.location,
              **{s.book.name: s.book.location for s in project.spokes}}
     for b in entries:
-        if b.book is not None or not b.active:
+        if not b.active or (b.book is not None and (b.grids or not read)):
             continue
         try:
-            b.book = _open(project, b.name, specs[b.name], books)
-            lock_file = lock_of(b.book)
-            if lock_file is not None:
-                raise BookError(f"工作簿 {b.name} 正在被 Excel 或 LibreOffice 打开"
-                                f"(锁文件:{lock_file}),本次跳过它,下次运行时补上。")
-            b.grids = b.book.read()
+            if b.book is None:
+                b.book = _open(project, b.name, specs[b.name], books)
+                lock_file = lock_of(b.book)
+                if lock_file is not None:
+                    raise BookError(f"工作簿 {b.name} 正在被 Excel 或 LibreOffice 打开"
+                                    f"(锁文件:{lock_file}),本次跳过它,下次运行时补上。")
+            if read:
+                b.grids = b.book.read()
         except SheetsSyncError as err:
             if b.role == "hub":
                 raise

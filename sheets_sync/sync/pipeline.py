@@ -73,6 +73,8 @@ class StepOptions:
     previous: Mapping[str, list[list[str]]] | None = None
     today: dt.date | None = None
     weights: Weights | None = None
+    allow_delete: frozenset[str] = frozenset()
+    rebase_from: str | None = None
 
 
 class Stage:
@@ -141,7 +143,7 @@ class PipelineResult:
     def ok(self) -> bool:
         if self.quiet_since:
             return bool(self.cached.get("ok", False))
-        return (self.sync.status in {"ok", "dry-run"} and not self.failed_steps
+        return (self.sync.ok and not self.failed_steps
                 and (self.validation is None or "validate" not in self.steps
                      or self.validation.valid))
 
@@ -218,20 +220,24 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
          opts: StepOptions) -> PipelineResult:
     at = now()
     hub_book = _open_hub(project, books, dry_run)
-    hub_grids = hub_book.read()
+    sync = RunResult(run_id, "dry-run" if dry_run else "ok",
+                     books=[BookResult(project.hub.name, "hub")])
+    out = PipelineResult(sync=sync, steps=steps)
+    entries = book_entries(project) if "sync" in steps and project.forms else []
+    if entries:  # opened (and lock-checked) now; workbook files are read after the quiet check
+        entries[0].book = hub_book
+        read_books(project, entries, books, read=False)
+        sync.books = [b.result for b in entries]
+    alone = _Book(project.hub.name, "hub", (), {}, book=hub_book)
+    quiet = _quiet_key(project, steps, opts, entries or [alone])
+    same = _still_quiet(state, quiet, run_id) if quiet is not None else None
+    if quiet is None or same is None:
+        read_books(project, entries, books)  # the hub's failure is raised, a spoke's said
+        hub_grids = entries[0].grids if entries else (alone.grids or hub_book.read())
+    else:
+        hub_grids = {}
     hub = Stage(project.hub.name, "hub", hub_book, hub_grids)
     stages = [hub]
-    sync = RunResult(run_id, "dry-run" if dry_run else "ok",
-                     books=[BookResult(hub.name, "hub")])
-    out = PipelineResult(sync=sync, steps=steps)
-    entries: list[_Book] = []
-    if "sync" in steps and project.forms:
-        entries = book_entries(project)
-        entries[0].book, entries[0].grids = hub_book, hub_grids
-        read_books(project, entries, books)
-        sync.books = [b.result for b in entries]
-    quiet = _quiet_key(project, steps, opts, entries or [hub])
-    same = _still_quiet(state, quiet, run_id) if quiet is not None else None
     if quiet is not None and same is not None:
         out.quiet_since, out.cached = same
         sync.messages.append(f"与第 {out.quiet_since} 次运行相比,各工作簿都没有变化,"
@@ -249,10 +255,14 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
         from .run import plan_sync
 
         step("同步总表和各分表……")
-        plan = plan_sync(project, state, run_id, at, entries, books)
+        plan = plan_sync(project, state, run_id, at, entries, books,
+                         allow_delete=opts.allow_delete, rebase_from=opts.rebase_from)
         sync.counts, sync.conflicts, sync.plan = plan.counts, plan.conflicts, plan.lines
         sync.books = [b.result for b in entries]
-        sync.messages = list(plan.skipped)
+        sync.messages = [*plan.skipped, *plan.blocked]
+        sync.blocked = list(plan.blocked)
+        if plan.blocked and not dry_run:
+            sync.status = "partial"
         hub.add(plan.batches[hub.name], plan.audit(hub.name))
         out.batches["sync"] = plan.batches[hub.name]
         for b in entries[1:]:
@@ -304,13 +314,23 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                 br.status, br.cells = "planned", st.batch.n_cells()
                 br.tabs = len(st.batch.tabs) + len(st.batch.delete_tabs)
         return out
-    wrote = any(st.batch for st in stages) or bool(decisions) or bool(plan and plan.pending)
+    wrote = (any(st.batch for st in stages) or bool(decisions)
+             or (plan is not None and (bool(plan.pending) or plan.bases_moved())))
     if not wrote:
         if quiet is not None and run_id and sync.status == "ok" and not out.failed_steps:
             summary = {k: v for k, v in out.as_json().items() if k != "sync"}
             _remember_quiet(state, quiet, run_id, run_id, {**summary, "ok": out.ok})
         return out
     _commit(state, run_id, stages, plan, decisions, sync)
+    merged = any(a.step == "merge" for st in stages for a in st.audit)
+    if (quiet is not None and sync.status == "ok" and not sync.blocked and not out.failed_steps
+            and not merged and not decisions):
+        # what this run left is what it would leave again: the next run on exactly these
+        # books (a workbook by its bytes as written now) has nothing to do
+        after = _quiet_key(project, steps, opts, stages)
+        if after is not None:
+            summary = {k: v for k, v in out.as_json().items() if k != "sync"}
+            _remember_quiet(state, after, run_id, run_id, {**summary, "ok": out.ok})
     if (opts.per_school_dir is not None and out.reports is not None
             and "rosters" in out.reports.reports and sync.status != "failed"):
         from ..reports import write_school_books
@@ -328,9 +348,11 @@ def _quiet_key(project: Project, steps: tuple[str, ...], opts: StepOptions,
                books: Sequence[_Book | Stage]) -> tuple[str, str] | None:
     """(flag name, fingerprint of everything a run of ``steps`` depends on), or ``None``.
 
-    The fingerprint covers the release, today's date, the options, the project (books,
-    partitions, program data, templates) and every tab of every book as read. Equal
+    The fingerprint covers the release, today's date, the project (books, partitions,
+    program data, templates) and every book's content: a workbook file by its bytes
+    (:func:`_content`; no need to read it), any other book by every tab as read. Equal
     fingerprints mean equal inputs, so the steps would plan exactly what they planned then.
+    Only the default options of ``run`` qualify (a scheduled job).
     """
     if steps not in QUIET_STEPS or opts != StepOptions():
         return None
@@ -339,23 +361,36 @@ def _quiet_key(project: Project, steps: tuple[str, ...], opts: StepOptions,
     from .. import __version__
 
     h = hashlib.blake2b(digest_size=20)
-
-    def put(text: str) -> None:
-        h.update(text.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-
-    put(__version__)
-    put(dt.date.today().isoformat())
-    put(repr((project.hub, project.spokes, project.forms, project.program,
-              project.conflict_policy, sorted(project.tool_tabs))))
-    put(repr(sorted(project.templates.items())))
+    _put(h, __version__)
+    _put(h, dt.date.today().isoformat())
+    _put(h, repr((project.hub, project.spokes, project.forms, project.program,
+                  project.conflict_policy, sorted(project.tool_tabs))))
+    _put(h, repr(sorted(project.templates.items())))
     for b in books:
-        put(b.name)
-        for tab, grid in b.grids.items():
-            put(tab)
-            for row in grid.rows:
-                put("\x1f".join(row))
+        _put(h, b.name)
+        _put(h, _content(b))
     return "quiet:" + "+".join(steps), h.hexdigest()
+
+
+def _put(h: Any, text: str) -> None:
+    h.update(text.encode("utf-8", "surrogatepass"))
+    h.update(b"\x00")
+
+
+def _content(b: _Book | Stage) -> str:
+    """A book's content key: ``file:<hash of its bytes>``, or the hash of its tabs as read."""
+    path = getattr(b.book, "path", None)
+    if isinstance(path, Path) and path.is_file():
+        return "file:" + hashlib.blake2b(path.read_bytes(), digest_size=20).hexdigest()
+    h = hashlib.blake2b(digest_size=20)
+    grids = b.grids if isinstance(b, Stage) or b.grids or b.book is None else b.book.read()
+    if isinstance(b, _Book) and not b.grids:
+        b.grids = grids
+    for tab, grid in grids.items():
+        _put(h, tab)
+        for row in grid.rows:
+            _put(h, "\x1f".join(row))
+    return "tabs:" + h.hexdigest()
 
 
 def _still_quiet(state: State, quiet: tuple[str, str], run_id: int
@@ -556,7 +591,7 @@ def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | Non
             revived=plan.revived if hub and plan else (),
             status=br.status, cells=br.cells, decisions=decisions if hub else ())
         _crash_point(f"committed:{st.name}")
-    if any(b.status in {"skipped", "failed"} for b in result.books):
+    if any(b.status in {"skipped", "failed"} for b in result.books) or (plan and plan.blocked):
         result.status = "partial"
 
 

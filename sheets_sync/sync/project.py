@@ -35,7 +35,7 @@ CONFLICT_TAB = "同步冲突"
 RECYCLE_TAB = "回收站"
 LOG_TAB = "同步日志"
 
-_TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google"}
+_TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google", "sync"}
 _PROJECT_KEYS = {"name", "forms", "conflict_policy", "templates", "state_dir"}
 _SPOKE_KEYS = {"book", "partition", "forms", "name"}
 _OUTPUT_KEYS = {"conflicts_tab", "recycle_tab", "log_tab"}
@@ -84,6 +84,8 @@ class Project:
     credentials: str | None = None
     google_endpoint: str | None = None  # [google] endpoint: base URL of the Sheets API
     memory_state: bool = False
+    max_delete: int | None = None
+    """``[sync] max_delete``: records one book may lose in one run (default: 5 %, at least 3)."""
     """Keep the run's state in memory only (library calls on one book without a project)."""
     name: str = ""
 
@@ -243,7 +245,15 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
     if endpoint is not None and (problem := endpoint_problem(endpoint)) is not None:
         raise _fail(file, "[google] endpoint", problem)
     state_dir = proj.get("state_dir")
+    sync_raw = data.get("sync", {})
+    if not isinstance(sync_raw, dict) or set(sync_raw) - {"max_delete"}:
+        raise _fail(file, "[sync]", "可用的键:max_delete(一次同步每个工作簿最多允许删除的记录数)。")
+    max_delete = sync_raw.get("max_delete")
+    if max_delete is not None and (not isinstance(max_delete, int) or isinstance(max_delete, bool)
+                                   or max_delete < 0):
+        raise _fail(file, "[sync] max_delete", f"= {max_delete!r} 应为不小于 0 的整数,例如 10。")
     return Project(
+        max_delete=max_delete,
         root=root, hub=hub, spokes=spokes, forms=forms,
         program=program_from_dict(program_raw, file), templates=templates,
         conflict_policy=policy,

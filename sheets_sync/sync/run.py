@@ -14,8 +14,9 @@ hub, runs the later steps over the merged hub, and commits everything at once:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -34,7 +35,7 @@ from .ids import IdAllocator, id_number
 from .merge import MergeResult, Side, merge_form
 from .plan import Context, FormPlan, plan_book_form
 from .project import Project
-from .records import FormTab, find_form_tabs
+from .records import FormTab, Row, find_form_tabs
 from .state import AuditRow, State, Values
 from .tooltabs import (
     CONFLICT_HEADER,
@@ -242,16 +243,71 @@ class SyncPlan:
     tombstones: list[tuple[str, str, str]]
     revived: list[tuple[str, str]]
     skipped: list[str]
+    blocked: list[str] = field(default_factory=list)
+    """What the run did not do to keep data safe (a mass deletion, a blind merge …)."""
+
+    def bases_moved(self) -> bool:
+        """Whether any book's new base differs from the one in state (it must be committed)."""
+        return any(p.base != self.bases.get((fk, book), {})
+                   for book, forms in self.plans.items() for fk, p in forms.items())
 
     def audit(self, book: str) -> list[AuditRow]:
         return [a for p in self.plans.get(book, {}).values() for a in p.audit]
 
 
+DELETE_SHARE = 0.05
+DELETE_MIN = 3
+
+
+def delete_limit(project: Project, held: int) -> int:
+    """How many records one book may lose in one run: ``[sync] max_delete``, else 5 % of
+    what it held (at least 3)."""
+    if project.max_delete is not None:
+        return project.max_delete
+    return max(DELETE_MIN, math.ceil(DELETE_SHARE * held))
+
+
+def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]]
+                   ) -> list[tuple[_Book, FormTab, str, Row, Row]]:
+    """A 编号 on two rows of one book (a pasted row): the row closer to the base keeps it.
+
+    Returns (book, tab, id, kept row, other row); the other row is a new record (it gets a
+    new 编号) and the run says so, so a pasted row never takes another child's identity.
+    """
+    out = []
+    for b in entries:
+        if not b.active:
+            continue
+        for fk, ft in b.tabs.items():
+            base = bases.get((fk, b.name), {})
+            for other in list(ft.repeated):
+                rid = other.id
+                first = ft.rows.get(rid)
+                if first is None:
+                    continue
+                was = base.get(rid, {})
+
+                def score(r: Row, was: Values = was) -> int:
+                    return sum(1 for k, v in r.values.items() if v and was.get(k) == v)
+
+                if was and score(other) > score(first):
+                    ft.rows[rid], other = other, first
+                    ft.repeated[ft.repeated.index(ft.rows[rid])] = other
+                out.append((b, ft, rid, ft.rows[rid], other))
+    return out
+
+
 def plan_sync(project: Project, state: State, run_id: int, at: str, entries: list[_Book],
-              books: Mapping[str, Book] | None = None) -> SyncPlan:
+              books: Mapping[str, Book] | None = None, *,
+              allow_delete: frozenset[str] = frozenset(),
+              rebase_from: str | None = None) -> SyncPlan:
     """The sync step: read the spokes (the hub entry comes read), merge, plan every batch.
 
-    Nothing is written and nothing recorded: the pipeline's commit does both.
+    Nothing is written and nothing recorded: the pipeline's commit does both. A book that
+    lost its form tab, emptied it, or lost more records than :func:`delete_limit` allows
+    (unless named in ``allow_delete``), and a spoke with no base that disagrees with the
+    hub (unless ``rebase_from`` says which side is right: ``"hub"`` or ``"spoke"``), is left
+    out of that form's sync this run, with a message saying what to do (``blocked``).
     """
     read_books(project, entries, books)
     _parse(project, entries)
@@ -259,7 +315,14 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
              if fk in b.forms}
     tombs = {fk: state.tombstones(fk) for fk in project.forms}
+    twice = _same_id_twice(entries, bases)
     highs, pending = _assign_ids(project, state, entries, bases, tombs)
+    blocked: list[str] = []
+    for b, ft, rid, kept, other in twice:
+        blocked.append(f"{b.name}“{ft.tab}”第 {kept.sheet_row} 行和第 {other.sheet_row} 行的"
+                       f"编号都是 {rid}:第 {kept.sheet_row} 行保留 {rid},第 {other.sheet_row} "
+                       f"行当作另一条记录,给了新编号 {other.id}。如果第 {other.sheet_row} 行是"
+                       "复制来的同一个人,请删除它。")
 
     batches = {b.name: WriteBatch() for b in entries if b.active}
     plans: dict[str, dict[str, FormPlan]] = {b.name: {} for b in entries if b.active}
@@ -282,10 +345,25 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         active = [s for s in spokes if s.active]
         hub_ft = hub.tabs[fk]
         spoke_bases = _moved_out(project, fk, hub, active, bases)
-        merged = merge_form(
-            Side(hub.name, hub_ft.current(), bases[(fk, hub.name)]),
-            [Side(s.name, s.tabs[fk].current(), spoke_bases[s.name]) for s in active],
-            policy=project.conflict_policy, tombstones=tombs[fk])
+        sides: dict[str, Side] = {hub.name: Side(hub.name, hub_ft.current(),
+                                                 bases[(fk, hub.name)])}
+        for s in active:
+            sides[s.name] = Side(s.name, s.tabs[fk].current(), spoke_bases[s.name])
+        held_out: set[str] = set()
+        for b in [hub, *active]:
+            why = _guard(project, fk, b, sides[b.name], hub_ft.current(), allow_delete,
+                         rebase_from)
+            if why is None:
+                continue
+            if why.startswith("rebase:"):
+                sides[b.name] = _rebased(sides[b.name], hub_ft.current(), why[7:])
+                continue
+            blocked.append(why)
+            held_out.add(b.name)
+            side = sides[b.name]
+            sides[b.name] = Side(side.name, dict(side.base), dict(side.base))  # no change
+        merged = merge_form(sides[hub.name], [sides[s.name] for s in active],
+                            policy=project.conflict_policy, tombstones=tombs[fk])
         label = {f.key: f.label for f in form.fields}
         for c in merged.conflicts:
             row = [at, str(run_id), form.label, c.record_id, label.get(c.field, c.field), c.kept,
@@ -323,6 +401,8 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         extras = _extras(fk, active, merged, targets)
         carried: set[tuple[str, str]] = set()
         for b in [hub, *active]:
+            if b.name in held_out:  # left as it is; its base stays for the next run
+                continue
             ft = b.tabs[fk]
             if b is hub:
                 want = merged.records
@@ -368,4 +448,50 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         append_rows(hub_batch, hub.grids, project.log_tab, LOG_HEADER, [log], NOTES["log"])
 
     return SyncPlan(entries, batches, plans, bases, counts, conflicts_json, plan_lines, highs,
-                    pending, new_tombs, revived, skipped)
+                    pending, new_tombs, revived, skipped, blocked)
+
+
+def _guard(project: Project, fk: str, b: _Book, side: Side, hub_now: dict[str, Values],
+           allow_delete: frozenset[str], rebase_from: str | None) -> str | None:
+    """Why ``b`` must sit out form ``fk`` this run (a message), ``rebase:…``, or ``None``."""
+    form = project.templates[fk]
+    ft = b.tabs[fk]
+    base, now_ids = side.base, side.current
+    if not base and b.role == "spoke" and now_ids:
+        differ = sum(1 for rid, v in now_ids.items()
+                     if rid in hub_now and any(hub_now[rid].get(k, t) != t for k, t in v.items()))
+        if differ == 0:
+            return None
+        if rebase_from in {"hub", "spoke"}:
+            return "rebase:" + rebase_from
+        return (f"{b.name} 的“{form.label}”没有上次同步的记录(状态文件 state.db 缺失,或它是新加入的"
+                f"分表),而它有 {differ} 条记录与总表不一致:为免盲目合并,本次没有同步它。"
+                "以总表为准请运行 sheets-sync sync --rebase-from hub;以分表为准请运行 "
+                "sheets-sync sync --rebase-from spoke。")
+    if not base or b.name in allow_delete:
+        return None
+    gone = len(set(base) - set(now_ids))
+    fix = (f"如果确实要删除,请运行 sheets-sync sync --allow-delete {b.name};如果是误删,"
+           "请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。")
+    if ft.layout is None:
+        return (f"{b.name} 中找不到“{form.label}”工作表(上次同步时它有 {len(base)} 条记录):"
+                f"为免删除总表中的这些记录,本次没有同步它的“{form.label}”。"
+                "如果工作表被改了名,请改回原名;" + fix)
+    if not now_ids:
+        return (f"{b.name}“{ft.tab}”中的记录全部不见了(上次同步时有 {len(base)} 条):"
+                f"为免误删,本次没有同步它的“{form.label}”。" + fix)
+    limit = delete_limit(project, len(base))
+    if gone > limit:
+        return (f"{b.name}“{ft.tab}”中有 {gone} 条记录不见了(上次同步时有 {len(base)} 条),"
+                f"超过一次最多允许删除的 {limit} 条:为免误删,本次没有同步它的“{form.label}”。"
+                + fix)
+    return None
+
+
+def _rebased(side: Side, hub_now: dict[str, Values], trust: str) -> Side:
+    """A spoke without a base, given one: ``hub`` — the hub's values win; ``spoke`` — its own."""
+    if trust == "hub":
+        return Side(side.name, side.current, {k: dict(v) for k, v in side.current.items()
+                                              if k in hub_now})
+    return Side(side.name, side.current, {k: dict(hub_now[k]) for k in side.current
+                                          if k in hub_now})

@@ -1,0 +1,154 @@
+"""Ordinary mistakes never cost data: the sync's guards (issue 13).
+
+* a spoke that emptied its child tab, deleted the tab, or lost more records than one run
+  may delete is left out of that form's sync, with a message saying what to do; the hub
+  keeps every record and ``--allow-delete BOOK`` lets the deletion through once;
+* a project whose state was lost does not merge blind: a spoke without a base that
+  disagrees with the hub waits for ``--rebase-from hub|spoke``;
+* a row pasted with another child's 编号 never takes that child's identity.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sheets_sync.books.memory import MemoryBook
+from sheets_sync.sync.pipeline import StepOptions, run_pipeline
+from sheets_sync.sync.project import Project, project_from_dict
+from sheets_sync.sync.run import delete_limit
+
+TAB = "留守儿童家庭情况登记表"
+HEAD = ["编号", "姓名", "性别", "县", "学校", "年级"]
+HUB, MC = "总表.xlsx", "满城.xlsx"
+KIDS = [[f"C{i:04d}", name, "女" if i % 2 else "男", "满城", "一小", str(1 + i % 6)]
+        for i, name in enumerate(["王小红", "李明", "赵雪", "钱多多", "孙丽", "周强", "吴昊",
+                                  "郑爽", "冯佳", "陈晨"], start=1)]
+
+
+def make(root: Path, max_delete: int | None = None) -> tuple[Project, dict[str, MemoryBook]]:
+    data: dict = {"project": {"forms": ["child"]}, "hub": {"book": HUB},
+                  "spokes": [{"book": MC, "partition": {"county": "满城"}}]}
+    if max_delete is not None:
+        data["sync"] = {"max_delete": max_delete}
+    project = project_from_dict(data, root)
+    books = {HUB: MemoryBook({TAB: [HEAD, *[list(k) for k in KIDS]]}, name=HUB),
+             MC: MemoryBook({"封面": [["满城县大队"]]}, name=MC)}
+    first = run_pipeline(project, steps=("sync",), books=books).sync
+    assert first.ok and len(ids(books[MC])) == 10
+    return project, books
+
+
+def ids(book: MemoryBook) -> list[str]:
+    tabs = book.read()
+    return [r[0] for r in tabs[TAB].rows[1:] if r and r[0]] if TAB in tabs else []
+
+
+def sync(project: Project, books: dict[str, MemoryBook], **opts: object):  # type: ignore[no-untyped-def]
+    return run_pipeline(project, steps=("sync",), books=books,
+                        options=StepOptions(**opts)).sync  # type: ignore[arg-type]
+
+
+def test_an_emptied_spoke_tab_deletes_nothing(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    books[MC].tab(TAB)[1:] = []
+    result = sync(project, books)
+    assert not result.ok and result.status == "partial"
+    assert result.blocked == [
+        f"{MC}“{TAB}”中的记录全部不见了(上次同步时有 10 条):为免误删,本次没有同步它的“{TAB}”。"
+        f"如果确实要删除,请运行 sheets-sync sync --allow-delete {MC};如果是误删,"
+        "请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。"]
+    assert len(ids(books[HUB])) == 10 and ids(books[MC]) == []   # nothing changed anywhere
+    again = sync(project, books)                                  # and it stays held back
+    assert again.blocked and len(ids(books[HUB])) == 10
+    allowed = sync(project, books, allow_delete=frozenset({MC}))
+    assert allowed.ok and allowed.counts["deleted"] == 10 and ids(books[HUB]) == []
+    recycle = books[HUB].read()["回收站"].rows
+    assert {r[3] for r in recycle[1:]} == {k[0] for k in KIDS}  # every record kept there
+
+
+def test_a_deleted_spoke_tab_deletes_nothing(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    books[MC] = MemoryBook({"封面": [["满城县大队"]]}, name=MC)
+    result = sync(project, books)
+    assert result.blocked == [
+        f"{MC} 中找不到“{TAB}”工作表(上次同步时它有 10 条记录):为免删除总表中的这些记录,"
+        f"本次没有同步它的“{TAB}”。如果工作表被改了名,请改回原名;如果确实要删除,请运行 "
+        f"sheets-sync sync --allow-delete {MC};如果是误删,请在工作簿中撤销(或用 sheets-sync "
+        "restore 恢复)后再同步。"]
+    assert len(ids(books[HUB])) == 10
+
+
+def test_more_deletions_than_allowed_are_held_back(tmp_path: Path) -> None:
+    assert (delete_limit(make_project(tmp_path), 10), delete_limit(make_project(tmp_path), 200)
+            ) == (3, 10)
+    project, books = make(tmp_path)
+    rows = books[MC].tab(TAB)
+    rows[1:] = [r for r in rows[1:] if r[0] not in {"C0001", "C0002", "C0003", "C0004"}]
+    result = sync(project, books)
+    assert result.blocked == [
+        f"{MC}“{TAB}”中有 4 条记录不见了(上次同步时有 10 条),超过一次最多允许删除的 3 条:"
+        f"为免误删,本次没有同步它的“{TAB}”。如果确实要删除,请运行 sheets-sync sync "
+        f"--allow-delete {MC};如果是误删,请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。"]
+    assert len(ids(books[HUB])) == 10
+    # three are within the limit: they go through (to 回收站)
+    rows[1:1] = [list(k) for k in KIDS if k[0] == "C0004"]
+    ok = sync(project, books)
+    assert ok.ok and ok.counts["deleted"] == 3 and len(ids(books[HUB])) == 7
+
+
+def make_project(root: Path) -> Project:
+    return project_from_dict({"project": {"forms": ["child"]}, "hub": {"book": HUB}}, root)
+
+
+def test_max_delete_is_configurable(tmp_path: Path) -> None:
+    project, books = make(tmp_path, max_delete=0)
+    rows = books[MC].tab(TAB)
+    del rows[1]
+    assert sync(project, books).blocked
+    with pytest.raises(Exception, match=r"\[sync\] max_delete"):
+        project_from_dict({"hub": {"book": HUB}, "sync": {"max_delete": "很多"}}, tmp_path)
+
+
+def test_a_lost_state_file_does_not_merge_blind(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    (project.state_path / "state.db").unlink()
+    rows = books[MC].tab(TAB)
+    rows[1][4] = "二小"                       # the spoke's edit since the (lost) base
+    books[HUB].tab(TAB)[2][5] = "6"          # and the hub's, on another child
+    result = sync(project, books)
+    assert result.blocked == [
+        f"{MC} 的“{TAB}”没有上次同步的记录(状态文件 state.db 缺失,或它是新加入的分表),而它有 2 条"
+        "记录与总表不一致:为免盲目合并,本次没有同步它。以总表为准请运行 sheets-sync sync "
+        "--rebase-from hub;以分表为准请运行 sheets-sync sync --rebase-from spoke。"]
+    assert books[HUB].tab(TAB)[1][4] == "一小" and books[MC].tab(TAB)[1][4] == "二小"
+    trusted = sync(project, books, rebase_from="spoke")
+    assert trusted.ok
+    hub = {r[0]: r for r in books[HUB].read()[TAB].rows[1:]}
+    assert hub["C0001"][4] == "二小" and hub["C0002"][5] == "3"   # the spoke's values won
+
+
+def test_rebase_from_the_hub_keeps_the_hubs_values(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    (project.state_path / "state.db").unlink()
+    books[MC].tab(TAB)[1][4] = "二小"
+    assert sync(project, books, rebase_from="hub").ok
+    assert {r[0]: r for r in books[MC].read()[TAB].rows[1:]}["C0001"][4] == "一小"
+
+
+def test_a_pasted_row_never_takes_another_childs_identity(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    rows = books[MC].tab(TAB)
+    copy = list(rows[3])                      # staff copy C0003's row to enter a new child …
+    copy[1], copy[2] = "马小跳", "男"          # … and forget to clear its 编号
+    rows.insert(1, copy)                      # the copy even comes first in the tab
+    result = sync(project, books)
+    assert len(result.blocked) == 1 and "编号都是 C0003" in result.blocked[0]
+    hub = {r[0]: r for r in books[HUB].read()[TAB].rows[1:]}
+    assert hub["C0003"][1] == "赵雪"           # the real C0003 untouched
+    new = [rid for rid, r in hub.items() if r[1] == "马小跳"]
+    assert new == ["C0011"]                   # the pasted child is a new record
+    assert result.blocked[0] == (
+        f"{MC}“{TAB}”第 5 行和第 2 行的编号都是 C0003:第 5 行保留 C0003,第 2 行当作另一条记录,"
+        "给了新编号 C0011。如果第 2 行是复制来的同一个人,请删除它。")
