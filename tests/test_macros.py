@@ -201,6 +201,28 @@ def test_sync_without_a_project_says_where_to_put_the_config(
         "或在“xlwings.conf”表的 SHEETS_SYNC_PROJECT 一行写上它的完整路径。")
 
 
+def test_a_broken_config_is_the_same_error_as_in_the_terminal(
+        commands: dict[str, str], built: Path, tmp_path: Path) -> None:
+    """No silent demo defaults: the button says what ``sheets-sync run`` would say."""
+    from click.testing import CliRunner
+
+    from sheets_sync.cli import cli
+
+    (tmp_path / "sheets_sync_macros.py").write_bytes((built / "sheets_sync_macros.py").read_bytes())
+    (tmp_path / "sheets-sync.toml").write_text('[hub]\nbook = "总表.xlsx"\n[program]\n'
+                                               'start_date = "七月一日"\n', encoding="utf-8")
+    after = run_command(commands["ValidateClicked"], demo_tabs(5), tmp_path)
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        terminal = CliRunner().invoke(cli, ["run"]).output.strip()
+    finally:
+        os.chdir(cwd)
+    problem = "[program] start_date = '七月一日' 不是日期"
+    assert problem in after["alerts"][0]["prompt"] and problem in terminal
+    assert after["alerts"][0]["prompt"].startswith("“校验”没有完成:")
+
+
 def test_dedupe_button_gives_its_decision_column_a_warning_dropdown_and_a_frozen_header(
         commands: dict[str, str], built: Path, tmp_path: Path) -> None:
     from sheets_sync.dedupe.review import DIFFERENT, PENDING, SAME
