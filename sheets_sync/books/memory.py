@@ -56,6 +56,16 @@ class MemoryBook:
         """Every tab in order, as trimmed grids (deep copies)."""
         return {tab: Grid(trim([list(row) for row in rows])) for tab, rows in self._tabs.items()}
 
+    def tabs(self) -> list[str]:
+        """The tab names, in order."""
+        return list(self._tabs)
+
+    def grid(self, name: str) -> Grid:
+        """One tab as a trimmed grid (a copy)."""
+        if name not in self._tabs:
+            raise TabNotFound(self._name, name)
+        return Grid(trim([list(row) for row in self._tabs[name]]))
+
     def tab(self, name: str) -> list[list[str]]:
         """The rows of one tab as stored, untrimmed and live: edit them to play the user.
 

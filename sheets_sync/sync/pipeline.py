@@ -98,9 +98,13 @@ class Stage:
 
     @property
     def grids(self) -> dict[str, Grid]:
+        """The tabs as the steps so far leave them (untouched tabs: the very grids read)."""
         if self._grids is None:
             assert self._mirror is not None
-            self._grids = self._mirror.read()
+            touched = self.batch.touched()
+            tabs = self._mirror.tabs()
+            self._grids = {t: self.before[t] if t in self.before and t not in touched
+                           else self._mirror.grid(t) for t in tabs}
         return self._grids
 
     def add(self, batch: WriteBatch, audit: Sequence[AuditRow] = ()) -> None:
