@@ -327,3 +327,19 @@ def test_a_run_between_two_quiet_ones_ends_the_skip(setup: tuple[Project, dict])
     assert run_pipeline(project, books=books).quiet_since
     run_pipeline(project, steps=("validate",), books=books)   # another run came between
     assert not run_pipeline(project, books=books).quiet_since
+
+
+def test_a_roster_tab_staff_made_is_never_deleted(tmp_path: Path) -> None:
+    """Only roster tabs a run generated are removed when their school leaves 学校."""
+    project = project_from_dict({"hub": {"book": HUB}}, tmp_path)
+    school = [["学校名称", "所属县", "学校编号"], ["一小", "满城", "S0001"], ["二小", "满城", "S0002"]]
+    kids = [HEADER, [OLD.get(h, "") if h != "学校" else "一小" for h in HEADER]]
+    hub = MemoryBook({"学校": school, TAB: kids, "花名册-我们自己的": [["老师的名单"]]}, name=HUB)
+    books = {HUB: hub}
+    run_pipeline(project, steps=("report",), books=books)
+    assert {"花名册-一小", "花名册-二小", "花名册-我们自己的"} <= set(hub.read())
+    rows = hub.tab("学校")
+    del rows[2]                                       # 二小 leaves the program
+    res = run_pipeline(project, steps=("report",), books=books)
+    assert res.reports is not None and res.reports.deleted == ["花名册-二小"]
+    assert "花名册-我们自己的" in hub.read() and "花名册-二小" not in hub.read()

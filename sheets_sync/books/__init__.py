@@ -14,7 +14,7 @@ from .base import Book, TabContent, WriteBatch
 if TYPE_CHECKING:
     import requests
 
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".et", ".ods"})
 
 
 def open_book(

@@ -217,8 +217,13 @@ def stamped(content: TabContent, now: datetime) -> TabContent:
 
 def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetime | None = None,
                prune_rosters: bool = False,
-               previous: Mapping[str, list[list[str]]] | None = None) -> WriteBatch:
+               previous: Mapping[str, list[list[str]]] | None = None,
+               ours: Collection[str] | None = None) -> WriteBatch:
     """The batch that brings ``grids`` up to ``result.tabs``; fills in written/unchanged.
+
+    With ``prune_rosters``, roster tabs of schools no longer in 学校 are deleted — only
+    those in ``ours`` (the tabs an earlier run generated; ``None``: every ``花名册-`` tab).
+    A tab staff made themselves is never deleted, whatever its name.
 
     ``result.overwritten`` gets every non-empty cell the batch replaces with other text;
     given ``previous`` (tab → the rows the last run wrote, from the run's state), only
@@ -242,7 +247,8 @@ def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetim
         batch.replace_tab(tab, stamped(content, now))
     if prune_rosters:
         for tab in grids:
-            if tab.startswith(PREFIX) and tab not in result.tabs:
+            if tab.startswith(PREFIX) and tab not in result.tabs and (
+                    ours is None or tab in ours):
                 result.deleted.append(tab)
                 batch.delete_tab(tab)
     return batch
@@ -252,8 +258,8 @@ def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] |
                  program: Program | None = None, *, only: str | Iterable[str] | None = None,
                  reveal: Mapping[str, Collection[str]] | None = None,
                  report: Report | None = None, now: datetime | None = None,
-                 previous: Mapping[str, list[list[str]]] | None = None
-                 ) -> tuple[ReportsResult, WriteBatch]:
+                 previous: Mapping[str, list[list[str]]] | None = None,
+                 ours: Collection[str] | None = None) -> tuple[ReportsResult, WriteBatch]:
     """The report step: generate the tabs and plan the batch that writes those that changed.
 
     Cells about to be overwritten are in ``result.overwritten`` (only staff edits when
@@ -264,7 +270,7 @@ def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] |
     result = generate_reports(grids, templates, program, only=only, reveal=reveal,
                               report=report)
     batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in result.reports,
-                       previous=previous)
+                       previous=previous, ours=ours)
     return result, batch
 
 

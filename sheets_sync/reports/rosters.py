@@ -26,9 +26,17 @@ _BAD_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
 _DIGITS = re.compile(r"\d+")
 
 
-def roster_tab_name(school: str) -> str:
-    """``花名册-<学校>``, made a valid tab name (≤ 31 characters, no ``[]:*?/\\``)."""
-    return (PREFIX + _BAD_TAB_CHARS.sub("_", school.strip()))[:31]
+def roster_tab_name(school: str, taken: Collection[str] = ()) -> str:
+    """``花名册-<学校>`` made a tab name Excel accepts, unique (ignoring case) among ``taken``.
+
+    The one tab-name rule of every writer (:func:`sheets_sync.books.xlsx.valid_tab_name`):
+    ``[]:*?/\\`` become ``_``, no leading or trailing ``'``, at most 31 characters, and two
+    schools whose names would collide (the cut, ``a/b`` and ``a\\b``, ``ABC`` and ``abc``)
+    get ``(2)``, ``(3)`` … so every school keeps its own roster.
+    """
+    from ..books.xlsx import valid_tab_name
+
+    return valid_tab_name(PREFIX + school.strip(), taken)
 
 
 def _class_key(text: str) -> tuple[int, str]:
@@ -113,7 +121,7 @@ def school_children(forms: Forms) -> tuple[list[tuple[Record, list[Record]]], li
     out: list[tuple[Record, list[Record]]] = []
     index: dict[str, list[Record]] = {}
     for s in schools:
-        key = roster_tab_name(s.t("name"))
+        key = s.t("name").strip()
         if key in seen:
             continue  # a duplicated school row: one roster (the problem is in 校验问题)
         seen.add(key)
@@ -133,4 +141,7 @@ def school_children(forms: Forms) -> tuple[list[tuple[Record, list[Record]]], li
 def rosters(forms: Forms, reveal: Collection[str] = ()) -> dict[str, TabContent]:
     """``花名册-<学校>`` for every school of the 学校 tab."""
     groups, _ = school_children(forms)
-    return {roster_tab_name(s.t("name")): roster(s, kids, forms, reveal) for s, kids in groups}
+    out: dict[str, TabContent] = {}
+    for s, kids in groups:
+        out[roster_tab_name(s.t("name"), out)] = roster(s, kids, forms, reveal)
+    return out

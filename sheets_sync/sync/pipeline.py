@@ -296,7 +296,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                                                        run_id, at, out)
                 stale = any(a.step == "merge" for a in audit)
             elif name == "report":
-                batch, audit = _report_step(project, hub, findings, opts, run_id, at, out)
+                batch, audit = _report_step(project, hub, state, findings, opts, run_id, at, out)
                 stale = False
             else:
                 batch, audit = _pair_step(project, hub, findings, opts, run_id, at, out)
@@ -505,13 +505,18 @@ def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
     return batch, audit, ds.decisions
 
 
-def _report_step(project: Project, hub: Stage, findings: Findings, opts: StepOptions,
-                 run_id: int, at: str, out: PipelineResult) -> tuple[WriteBatch, list[AuditRow]]:
+def _report_step(project: Project, hub: Stage, state: State, findings: Findings,
+                 opts: StepOptions, run_id: int, at: str, out: PipelineResult
+                 ) -> tuple[WriteBatch, list[AuditRow]]:
     from ..reports import plan_reports
 
     result, batch = plan_reports(hub.grids, project.templates, project.program, only=opts.only,
                                  reveal=opts.reveal, report=findings, now=opts.now,
-                                 previous=opts.previous)
+                                 previous=opts.previous,
+                                 # roster tabs an earlier run made (a library call on one
+                                 # book keeps no state: every 花名册- tab counts as ours)
+                                 ours=None if project.memory_state
+                                 else state.generated_tabs(hub.name))
     out.reports = result
     return batch, _tab_audit(hub, batch, run_id, at, "report")
 

@@ -360,6 +360,16 @@ class State:
         rows = self.conn.execute("SELECT form, id_a, id_b, decision FROM dedupe_decisions")
         return {(r[0], r[1], r[2]): r[3] for r in rows}
 
+    def generated_tabs(self, book: str) -> set[str]:
+        """The tabs of ``book`` a report step wrote and did not delete since (from the audit)."""
+        rows = self.conn.execute(
+            "SELECT tab, new FROM audit WHERE book = ? AND step = 'report' AND record_id = '' "
+            "ORDER BY id", (book,)).fetchall()
+        out: set[str] = set()
+        for tab, new in rows:
+            (out.discard if new == "(已删除)" else out.add)(tab)
+        return out
+
     def flag(self, name: str) -> str | None:
         r = self.conn.execute("SELECT value FROM flags WHERE name = ?", (name,)).fetchone()
         return None if r is None else str(r[0])
