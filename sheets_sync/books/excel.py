@@ -30,15 +30,13 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, ZipError
 
 from ..errors import BookError, BookNotFound, BookUnreadable
-from ..table import Grid, trim
+from ..table import Grid, col_letter, trim
 from .base import Dropdown, WriteBatch
 from .cells import rows_text
 from .locks import lock_file_for
@@ -59,6 +57,9 @@ __all__ = ["ExcelBook", "read_workbook", "write_tabs", "write_workbook"]
 
 _T = TypeVar("_T")
 
+if TYPE_CHECKING:  # openpyxl is imported only where a dropdown for the open workbook is made
+    from openpyxl.worksheet.datavalidation import DataValidation
+
 READABLE = frozenset({".xlsx", ".xlsm", ".xls", ".et", ".xlsb", ".ods"})
 WRITABLE = frozenset({".xlsx", ".xlsm"})
 ZIPPED = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})
@@ -76,6 +77,8 @@ def _list_validation(tab: str, dropdown: Dropdown) -> DataValidation:
 
     Warns about other values and lets staff keep them; see :func:`.xlsx.render.check_dropdown`.
     """
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     listed = check_dropdown(tab, dropdown)
     shown = "、".join(dropdown.values)
     validation = DataValidation(
@@ -84,7 +87,7 @@ def _list_validation(tab: str, dropdown: Dropdown) -> DataValidation:
         error=f"这一列应填写:{shown}。请点单元格右侧的箭头从列表中选择。"[:255],
         showInputMessage=True, promptTitle="请从列表中选择", prompt=f"可选:{shown}"[:255],
     )
-    letter = get_column_letter(dropdown.col)
+    letter = col_letter(dropdown.col)
     validation.add(f"{letter}{dropdown.first_row}:{letter}{dropdown.last_row}")
     return validation
 

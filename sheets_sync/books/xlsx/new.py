@@ -20,9 +20,9 @@ from typing import IO
 from xml.sax.saxutils import escape as xml_escape
 
 import xlsxwriter  # type: ignore[import-untyped]
-from openpyxl.utils import get_column_letter
 
 from ...errors import BookError
+from ...table import col_letter
 from ..base import TabContent
 from .graft import ask_recalc, without_formula_results
 from .package import Edit, sheet_entries, workbook_part
@@ -205,7 +205,7 @@ def _write_sheet(
     number: int,
 ) -> None:
     width = max((len(r) for r in rows), default=0)
-    letters = [get_column_letter(j) for j in range(1, width + 1)]
+    letters = [col_letter(j) for j in range(1, width + 1)]
     widths = estimate_widths(rows)
     selected = ' tabSelected="1"' if number == 1 else ""
     pane = (

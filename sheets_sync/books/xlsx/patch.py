@@ -23,7 +23,6 @@ from bisect import bisect_left
 from collections.abc import Mapping
 
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
-from openpyxl.formula.translate import Translator, TranslatorError
 
 from ...errors import BookError, TabNotFound
 from ...table import a1
@@ -260,6 +259,8 @@ class _Rows:
         if not group:  # no other cell uses it: nothing to hand on
             return
         heir = group[0]
+        from openpyxl.formula.translate import Translator, TranslatorError  # rare: imported here
+
         try:
             text = Translator("=" + (formula.text or ""), origin=origin).translate_formula(
                 heir.get("r", ""))
