@@ -152,3 +152,32 @@ def test_a_pasted_row_never_takes_another_childs_identity(tmp_path: Path) -> Non
     assert result.blocked[0] == (
         f"{MC}“{TAB}”第 5 行和第 2 行的编号都是 C0003:第 5 行保留 C0003,第 2 行当作另一条记录,"
         "给了新编号 C0011。如果第 2 行是复制来的同一个人,请删除它。")
+
+
+def test_a_formula_saved_without_its_result_is_no_edit_to_blank(tmp_path: Path) -> None:
+    """openpyxl (and other tools) save formulas without results: they read as blank."""
+    import openpyxl
+
+    from sheets_sync.books.excel import write_workbook
+    from sheets_sync.sync import load_project
+
+    (tmp_path / "sheets-sync.toml").write_text(
+        '[project]\nforms = ["child"]\n[hub]\nbook = "总表.xlsx"\n'
+        '[[spokes]]\nbook = "满城.xlsx"\npartition = {county = "满城"}\n', encoding="utf-8")
+    write_workbook(tmp_path / HUB, {TAB: [HEAD, *[list(k) for k in KIDS[:3]]]})
+    write_workbook(tmp_path / MC, {"封面": [["满城县大队"]]})
+    project = load_project(tmp_path)
+    assert run_pipeline(project, steps=("sync",)).sync.ok
+    wb = openpyxl.load_workbook(tmp_path / MC)
+    ws = wb[TAB]
+    ws["E2"] = '="一" & "小"'                 # C0001's 学校, as a formula with no saved result
+    wb.save(tmp_path / MC)
+    result = run_pipeline(project, steps=("sync",)).sync
+    assert not result.ok and result.counts["updated"] == 0
+    assert result.blocked == [
+        f"{MC}“{TAB}”中有 1 个公式单元格没有保存计算结果(如 E2),读出来是空的:本次把它们当作没有"
+        "修改。请在 Excel 或 WPS 中打开并保存该工作簿,让公式算出结果。"]
+    from sheets_sync.books.excel import ExcelBook
+
+    hub = {r[0]: r for r in ExcelBook(tmp_path / HUB).read()[TAB].rows[1:]}
+    assert hub["C0001"][4] == "一小"          # not blanked

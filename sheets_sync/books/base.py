@@ -211,6 +211,12 @@ def is_writable(book: object) -> bool:
     return bool(getattr(book, "writable", True))
 
 
+def unreadable_of(book: object) -> dict[str, set[Cell]]:
+    """Tab -> cells whose value the book could not give (formulas saved without a result)."""
+    cells = getattr(book, "unreadable_cells", None)
+    return cells() if callable(cells) else {}
+
+
 def lock_of(book: object) -> Path | None:
     """The lock file that says ``book`` is open elsewhere, or ``None``."""
     locked = getattr(book, "locked_by", None)

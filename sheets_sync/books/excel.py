@@ -126,6 +126,17 @@ class ExcelBook:
         """The Excel/LibreOffice lock file of this workbook, if it is open somewhere."""
         return lock_file_for(self.path)
 
+    def unreadable_cells(self) -> dict[str, set[tuple[int, int]]]:
+        """Tab -> (row, col) of formula cells saved without a result (they read as blank)."""
+        if self.path.suffix.lower() not in ZIPPED - {".ods", ".xlsb"}:
+            return {}
+        from .xlsx.formulas import formulas_without_values
+
+        try:
+            return formulas_without_values(self.path)
+        except (NotWritable, OSError, ValueError):
+            return {}
+
     @property
     def writable(self) -> bool:
         """Whether :meth:`apply` can write this file (``.xlsx``/``.xlsm``, not Strict OOXML).

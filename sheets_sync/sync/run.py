@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..books.base import Book, WriteBatch
+from ..books.base import Book, WriteBatch, unreadable_of
 from ..errors import SheetsSyncError
 from ..forms.headers import TOTAL_MARKERS
 from ..forms.normalize import normalize_column
 from ..forms.template import FormTemplate
-from ..table import Grid
+from ..table import Grid, a1
 from .entries import (  # re-exported: the names scripts and tests know from here
     RunResult,
     _Book,
@@ -297,6 +297,39 @@ def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, 
     return out
 
 
+def _keep_unreadable(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]]
+                     ) -> list[str]:
+    """A formula cell saved without its result reads blank: keep its last synced value.
+
+    Such a cell is no edit (nobody cleared it), so it must not blank the same cell in every
+    other book. Returns what to tell the user.
+    """
+    notes: list[str] = []
+    for b in entries:
+        if not b.active or b.book is None:
+            continue
+        unknown = unreadable_of(b.book)
+        if not unknown:
+            continue
+        for fk, ft in b.tabs.items():
+            cells = unknown.get(ft.tab)
+            if not cells or ft.layout is None:
+                continue
+            base = bases.get((fk, b.name), {})
+            kept = []
+            for rid, row in ft.rows.items():
+                for k in ft.fields:
+                    col = ft.layout.columns.get(k)
+                    if col is not None and (row.sheet_row, col) in cells:
+                        row.values[k] = base.get(rid, {}).get(k, row.values[k])
+                        kept.append(a1(row.sheet_row, col))
+            if kept:
+                notes.append(f"{b.name}“{ft.tab}”中有 {len(kept)} 个公式单元格没有保存计算结果"
+                             f"(如 {'、'.join(kept[:3])}),读出来是空的:本次把它们当作没有修改。"
+                             "请在 Excel 或 WPS 中打开并保存该工作簿,让公式算出结果。")
+    return notes
+
+
 def plan_sync(project: Project, state: State, run_id: int, at: str, entries: list[_Book],
               books: Mapping[str, Book] | None = None, *,
               allow_delete: frozenset[str] = frozenset(),
@@ -315,9 +348,10 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
              if fk in b.forms}
     tombs = {fk: state.tombstones(fk) for fk in project.forms}
+    blind = _keep_unreadable(entries, bases)
     twice = _same_id_twice(entries, bases)
     highs, pending = _assign_ids(project, state, entries, bases, tombs)
-    blocked: list[str] = []
+    blocked: list[str] = list(blind)
     for b, ft, rid, kept, other in twice:
         blocked.append(f"{b.name}“{ft.tab}”第 {kept.sheet_row} 行和第 {other.sheet_row} 行的"
                        f"编号都是 {rid}:第 {kept.sheet_row} 行保留 {rid},第 {other.sheet_row} "
