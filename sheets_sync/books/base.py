@@ -201,6 +201,15 @@ class Book(Protocol):
         """Every tab, in the book's order, as text the way the user sees it."""
         ...
 
+    @property
+    def writable(self) -> bool:
+        """Whether the book takes writes at all (a CSV export or an .xls file does not)."""
+        ...
+
+    def locked_by(self) -> Path | None:
+        """The lock file of a program that has the book open (Excel, WPS, LibreOffice)."""
+        ...
+
     def apply(self, batch: WriteBatch) -> None:
         """Apply ``batch`` atomically; an empty batch writes nothing."""
         ...

@@ -45,6 +45,10 @@ class CsvBook:
     def name(self) -> str:
         return self.path.name
 
+    def locked_by(self) -> Path | None:
+        """Never needed: a CSV file is only read."""
+        return None
+
     def read(self) -> dict[str, Grid]:
         try:
             with open(self.path, "rb") as f:

@@ -232,6 +232,12 @@ class GoogleBook:
     def name(self) -> str:
         return self._title or f"gsheet:{self.key}"
 
+    writable = True
+
+    def locked_by(self) -> Path | None:
+        """Never: a Google spreadsheet takes writes while people have it open."""
+        return None
+
     @property
     def url(self) -> str:
         return f"https://docs.google.com/spreadsheets/d/{self.key}/edit"

@@ -49,6 +49,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ..errors import BookError, TabNotFound
@@ -85,6 +86,12 @@ class LiveBook:
     @property
     def name(self) -> str:
         return str(self.xl.name)
+
+    writable = True
+
+    def locked_by(self) -> Path | None:
+        """Never: this is the workbook Excel has open, written through Excel itself."""
+        return None
 
     @property
     def fullname(self) -> str:
