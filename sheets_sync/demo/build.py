@@ -14,19 +14,15 @@ header), the way field workbooks often look; :attr:`DemoResult.header_rows` says
 
 from __future__ import annotations
 
-import os
-import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 import numpy as np
 
 from ..config import Program
 from ..forms.template import FormTemplate, default_templates
-from ..table import a1, col_letter
+from ..table import a1
 from .plant import (
     DupMark,
     Forms,
@@ -260,7 +256,7 @@ def demo_books(seed: int = 2026, program: Program | None = None,
 def build_demo(directory: Path, *, seed: int = 2026, program: Program | None = None
                ) -> DemoResult:
     """Write the demo program into ``directory`` (created if needed); see the module doc."""
-    from ..books.excel import write_workbook
+    from ..books.xlsx.new import write_workbook
 
     program = program or Program()
     directory = Path(directory)
@@ -269,10 +265,11 @@ def build_demo(directory: Path, *, seed: int = 2026, program: Program | None = N
     paths: dict[str, Path] = {}
     for name, tabs in demo.books.items():
         paths[name] = directory / name
-        write_workbook(paths[name], tabs, text_columns=demo.text_columns.get(name))
-    if demo.title:
-        book, tab, _ = demo.title
-        _merge_title(paths[book], tab, len(demo.books[book][tab][1]))
+        titles: dict[str, int] = {}
+        if demo.title and demo.title[0] == name:  # merged over the header, panes below it
+            titles[demo.title[1]] = len(tabs[demo.title[1]][1])
+        write_workbook(paths[name], tabs, text_columns=demo.text_columns.get(name),
+                       titles=titles)
     readme = directory / "README.md"
     readme.write_text(readme_text(demo, program), encoding="utf-8")
     return DemoResult(
@@ -287,38 +284,6 @@ def build_demo(directory: Path, *, seed: int = 2026, program: Program | None = N
         header_rows=demo.header_rows,
         title=demo.title,
     )
-
-
-def _merge_title(path: Path, tab: str, width: int) -> None:
-    """Merge row 1 of ``tab`` across ``width`` columns and freeze panes below row 2.
-
-    ``write_workbook`` has no merge option, and reloading the book with openpyxl costs
-    seconds, so the two small edits are made to the sheet's XML inside the package.
-    """
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-    with zipfile.ZipFile(path) as z:
-        items = [(info, z.read(info.filename)) for info in z.infolist()]
-    parts = {info.filename: data for info, data in items}
-    book = ET.fromstring(parts["xl/workbook.xml"])
-    rid = next(s.get(f"{{{ns['r']}}}id") for s in book.iterfind("m:sheets/m:sheet", ns)
-               if s.get("name") == tab)
-    rels = ET.fromstring(parts["xl/_rels/workbook.xml.rels"])
-    target = next(str(r.get("Target")) for r in rels.iterfind("p:Relationship", ns)
-                  if r.get("Id") == rid)
-    sheet = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    xml = parts[sheet].decode("utf-8")
-    merge = f'<mergeCells count="1"><mergeCell ref="A1:{col_letter(width)}1"/></mergeCells>'
-    xml = xml.replace("</sheetData>", "</sheetData>" + merge, 1)
-    xml = re.sub(r'<pane ySplit="1" topLeftCell="A2"', '<pane ySplit="2" topLeftCell="A3"', xml,
-                 count=1)
-    parts[sheet] = xml.encode("utf-8")
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, _ in items:
-            z.writestr(info, parts[info.filename])
-    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------- README
