@@ -65,7 +65,8 @@ def _run(title: str, action: Callable[[Any], str]) -> None:
 # ------------------------------------------------------------------ project lookup
 
 def _conf(book: Any) -> dict[str, str]:
-    grid = book.read().get(CONF_TAB)
+    one = getattr(book, "read_tab", None)  # the conf tab only, not the whole workbook
+    grid = one(CONF_TAB) if callable(one) else book.read().get(CONF_TAB)
     rows = grid.rows if grid is not None else []
     return {r[0].strip().upper(): (r[1].strip() if len(r) > 1 else "") for r in rows if r and r[0]}
 

@@ -110,6 +110,11 @@ class LiveBook:
             out[sheet.name] = Grid(trim(self._values(sheet)))
         return out
 
+    def read_tab(self, tab: str) -> Grid | None:
+        """One tab only (``None`` when there is none): what a button needs to find its project."""
+        sheet = self._sheet(tab)
+        return None if sheet is None else Grid(trim(self._values(sheet)))
+
     @staticmethod
     def _values(sheet: Any) -> list[list[str]]:
         last = sheet.used_range.last_cell
