@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -54,6 +55,15 @@ def column(ws: Worksheet, label: str) -> str:
     raise AssertionError(label)
 
 
+def column_format(ws: Worksheet, col: str) -> str:
+    """The number format of column ``col`` (a ``<col>`` may span several like columns)."""
+    index = column_index_from_string(col)
+    found = [d.number_format for d in ws.column_dimensions.values()
+             if d.min is not None and d.max is not None and d.min <= index <= d.max]
+    assert len(found) == 1, col
+    return str(found[0])
+
+
 def validation(ws: Worksheet, col: str) -> object:
     found = [dv for dv in ws.data_validations.dataValidation
              if any(str(r).startswith(f"{col}2:") for r in dv.sqref.ranges)]
@@ -80,7 +90,8 @@ def test_headers_are_the_template_labels_frozen_and_required_in_red(built: list[
     assert ws.freeze_panes == "A2"
     name = ws[f"{column(ws, '姓名')}1"]
     ethnicity = ws[f"{column(ws, '民族')}1"]
-    assert name.font.color.rgb == "00C00000" and ethnicity.font.color.rgb == "00000000"
+    # ARGB; XlsxWriter writes the alpha as FF (opaque), as Excel does
+    assert name.font.color.rgb[2:] == "C00000" and ethnicity.font.color.rgb[2:] == "000000"
 
 
 @pytest.mark.parametrize(("label", "fmt"), [
@@ -94,7 +105,7 @@ def test_headers_are_the_template_labels_frozen_and_required_in_red(built: list[
 def test_column_formats(built: list[Path], label: str, fmt: str) -> None:
     ws = load_workbook(built[0])[CHILD]
     col = column(ws, label)
-    assert ws.column_dimensions[col].number_format == fmt
+    assert column_format(ws, col) == fmt
     assert {ws[f"{col}{r}"].number_format for r in range(2, 22)} == {fmt}
 
 
@@ -102,7 +113,8 @@ def test_choice_fields_drop_down_from_named_lists(built: list[Path]) -> None:
     wb = load_workbook(built[0])
     ws = wb[CHILD]
     sex = validation(ws, column(ws, "性别"))
-    assert (sex.type, sex.formula1, sex.errorStyle) == ("list", "选项_child_sex", "stop")
+    # no errorStyle / operator attribute is the schema default: "stop" / "between"
+    assert (sex.type, sex.formula1, sex.errorStyle or "stop") == ("list", "选项_child_sex", "stop")
     ref = wb.defined_names["选项_child_sex"].attr_text
     sheet, cells = ref.split("!")
     lists = wb["下拉选项"]
@@ -139,7 +151,7 @@ def test_dates_numbers_and_ids_are_validated_with_prompts_from_help(built: list[
     ws = load_workbook(built[0])[CHILD]
     birth = validation(ws, column(ws, "出生日期"))
     start = Program().start_date
-    assert (birth.type, birth.operator, birth.formula1, birth.formula2) == (
+    assert (birth.type, birth.operator or "between", birth.formula1, birth.formula2) == (
         "date", "between", str(int(to_excel(dt.date(2005, 1, 1)))), str(int(to_excel(start))))
     assert birth.error == f"请填写 2005-01-01 到 {start.isoformat()} 之间的日期,如 2015-03-08。"
     months = validation(ws, column(ws, "父母外出时长(月)"))
@@ -154,7 +166,8 @@ def test_id_column_is_locked_the_rest_open_and_the_sheet_protected(built: list[P
     ws = load_workbook(built[0])[CHILD]
     assert ws.protection.sheet
     assert ws["A5"].protection.locked and not ws["B5"].protection.locked
-    assert ws.column_dimensions["A"].width == pytest.approx(10 + 2)
+    # 12 characters wide; XlsxWriter stores Excel's width with its cell padding (12.71)
+    assert ws.column_dimensions["A"].width == pytest.approx(10 + 2, abs=1)
 
 
 def test_xlwings_conf_sheet_holds_keys_from_a1_down(built: list[Path]) -> None:
@@ -196,7 +209,7 @@ def test_buttons_are_form_controls_bound_to_their_macros(built: list[Path]) -> N
         b.macro for b in BUTTONS]
     assert vml.count('ObjectType="Button"') == len(BUTTONS)
     assert "sheet.macroEnabled.main+xml" in types
-    assert '<legacyDrawing r:id="rIdVml"/>' in sheet
+    assert re.search(r'<legacyDrawing r:id="rId\d+"/>', sheet)
     assert ["VBA", "btnValidate"] in ole.listdir() and ["PROJECT"] in ole.listdir()
 
 

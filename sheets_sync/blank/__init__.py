@@ -4,13 +4,13 @@
 
 writes one workbook per form plus ``全部表格.xlsm`` with every form, and
 ``sheets_sync_macros.py`` beside them (the Python the buttons call; the workbook's folder
-is on xlwings' PYTHONPATH). See :mod:`.workbook` for what each tab holds, :mod:`.package`
-for the buttons and :mod:`.vba` for the VBA project.
+is on xlwings' PYTHONPATH). The workbook is written by XlsxWriter (:mod:`.workbook`: what
+each tab holds, the buttons as form controls bound to their macros); :mod:`.vba` builds the
+VBA project (``vbaProject.bin``) it is given, from the text in ``macros/``.
 """
 
 from __future__ import annotations
 
-import io
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,8 +19,7 @@ from ..books.xlsx.safety import atomic_save, refuse_if_locked
 from ..config import Program
 from ..errors import SheetsSyncError
 from ..forms.template import FormTemplate
-from .buttons import BUTTONS, Button, macros_dir, run_python_commands
-from .package import project_modules, to_xlsm
+from .buttons import BUTTONS, Button, macros_dir, project_modules, run_python_commands
 from .vba import vba_project
 from .workbook import CONF_TAB, LISTS_TAB, PANEL_TAB, build_workbook
 
@@ -61,12 +60,10 @@ def blank_workbook_bytes(forms: Sequence[FormTemplate], program: Program, *,
                          conf: Mapping[str, str] | None = None,
                          macros: Path | None = None) -> bytes:
     """One ``.xlsm`` (as bytes) holding ``forms``, the buttons and the VBA project."""
-    wb = build_workbook(forms, program, rows=rows, schools=schools, conf=conf)
-    buf = io.BytesIO()
-    wb.save(buf)
+    book = build_workbook(forms, program, rows=rows, schools=schools, conf=conf)
     key = "|".join(f.key for f in forms)
-    vba = vba_project(project_modules(len(wb.worksheets), macros), key=key)
-    return to_xlsm(buf.getvalue(), vba)
+    vba = vba_project(project_modules(len(book.tabs), macros), key=key)
+    return book.to_bytes(vba)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import SheetsSyncError
-from .vba import Module, module_from_file
+from .vba import SHEET_BASE, WORKBOOK_BASE, Module, document_module, module_from_file
 
 MACROS_DIR = "macros"
 _RUN = re.compile(r'^\s*RunPython\s+"([^"]*)"\s*$', re.M)
@@ -88,3 +88,21 @@ def run_python_commands(directory: Path | None = None) -> dict[str, str]:
         mod, fn = python_command(button_module(b, directory))
         out[b.caption] = f"import {mod}; {mod}.{fn}()"
     return out
+
+
+def xlwings_modules() -> list[Module]:
+    """xlwings' standalone VBA (``RunPython`` and its helpers), from the installed package."""
+    import xlwings
+
+    root = Path(xlwings.__file__).parent
+    return [module_from_file(root / "xlwings.bas"),
+            module_from_file(root / "addin" / "Dictionary.cls")]
+
+
+def project_modules(n_sheets: int, macros: Path | None = None) -> list[Module]:
+    """Every module of the workbook's VBA project, in order: ``ThisWorkbook``, the sheets'
+    document modules ``Sheet1``…``Sheet<n_sheets>``, one module per button, xlwings'."""
+    mods = [document_module("ThisWorkbook", WORKBOOK_BASE)]
+    mods += [document_module(f"Sheet{i}", SHEET_BASE) for i in range(1, n_sheets + 1)]
+    mods += [button_module(b, macros) for b in BUTTONS]
+    return mods + xlwings_modules()
