@@ -343,3 +343,29 @@ def test_a_roster_tab_staff_made_is_never_deleted(tmp_path: Path) -> None:
     res = run_pipeline(project, steps=("report",), books=books)
     assert res.reports is not None and res.reports.deleted == ["花名册-二小"]
     assert "花名册-我们自己的" in hub.read() and "花名册-二小" not in hub.read()
+
+
+def test_each_form_tab_is_parsed_once_per_run(setup: tuple[Project, dict],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sync, validation, duplicates and reports share one parse of the tabs no step changed."""
+    import sheets_sync.forms.headers as headers
+
+    project, books = setup
+    set_field(books[MC], "C0003", "备注" if "备注" in HEADER else "兴趣爱好", "下棋")
+    calls: list[str] = []
+    real = headers.tab_data
+
+    def counting(grid: object, layout: headers.TabLayout) -> headers.TabData:
+        calls.append(layout.tab)
+        return real(grid, layout)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(headers, "tab_data", counting)
+    res = run_pipeline(project, books=books)
+    assert res.sync.counts["updated"] == 1 and res.duplicates is not None
+    # the spoke once; the hub once before the sync and once more after it wrote the edit
+    assert calls == [TAB, TAB, TAB]
+    calls.clear()
+    set_field(books[MC], "C0003", "兴趣爱好", "下棋")  # the same text: nothing to write
+    res = run_pipeline(project, steps=("sync", "validate", "dedupe", "report", "pair"),
+                       books=books)
+    assert calls == [TAB, TAB]  # hub and spoke, once each, for every step

@@ -182,3 +182,38 @@ def tab_data(grid: Grid, layout: TabLayout) -> TabData:
     results = column(rc).tolist() if rc else [""] * n
     return TabData(layout=layout, rows=(keep + first).astype(np.int64), columns=columns,
                    results=results)
+
+
+class Parsed:
+    """The form tabs one run has parsed, by the grid they were parsed from.
+
+    The pipeline reads each book once and hands every step the same :class:`Grid` objects
+    for the tabs no step has changed; with one ``Parsed`` for the run, a tab's form and
+    header row (:func:`detect_form`) and its records (:func:`tab_data`) are worked out once
+    and shared by the sync step, the validation and everything that reads the validation
+    (duplicates, reports, pairing). A tab a step changed is a new grid, parsed again.
+    """
+
+    def __init__(self) -> None:
+        self._forms: dict[tuple[str, int], tuple[Grid, TabLayout | None]] = {}
+        self._data: dict[tuple[int, int], tuple[Grid, TabLayout, TabData]] = {}
+        self.parsed = 0   # tabs parsed (the cache's misses), for tests
+
+    def detect(self, tab: str, grid: Grid, templates: dict[str, FormTemplate]
+               ) -> TabLayout | None:
+        hit = self._forms.get((tab, id(grid)))
+        if hit is not None and hit[0] is grid:
+            return hit[1]
+        lay = detect_form(tab, grid, templates)
+        self._forms[(tab, id(grid))] = (grid, lay)
+        return lay
+
+    def data(self, grid: Grid, layout: TabLayout) -> TabData:
+        hit = self._data.get((id(grid), id(layout)))
+        if hit is not None and hit[0] is grid and hit[1] is layout:
+            return hit[2]
+        data = tab_data(grid, layout)
+        self.parsed += 1
+        self._data[(id(grid), id(layout))] = (grid, layout, data)
+        return data
+

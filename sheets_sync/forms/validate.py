@@ -23,7 +23,7 @@ import numpy as np
 
 from ..config import Program
 from ..table import Grid
-from .headers import TabData, TabLayout, detect_form, header_key, is_tool_tab, tab_data
+from .headers import Parsed, TabData, TabLayout, detect_form, header_key, is_tool_tab, tab_data
 from .normalize import ColumnResult, normalize_column
 from .problems import Fix, Problem, ProblemSink, duplicate_groups
 from .rules import RuleContext, apply_rules
@@ -174,15 +174,16 @@ def check_tab(data: TabData, program: Program, refs: dict[str, set[str] | None],
 
 # --------------------------------------------------------------------------- per book
 
-def layouts(grids: dict[str, Grid], templates: dict[str, FormTemplate]
-            ) -> tuple[dict[str, TabLayout], list[str]]:
+def layouts(grids: dict[str, Grid], templates: dict[str, FormTemplate],
+            parsed: Parsed | None = None) -> tuple[dict[str, TabLayout], list[str]]:
     """The form tabs of a book (tab -> layout) and the tabs that are not forms."""
     found: dict[str, TabLayout] = {}
     skipped: list[str] = []
     for name, grid in grids.items():
         if is_tool_tab(name):
             continue
-        lay = detect_form(name, grid, templates)
+        lay = parsed.detect(name, grid, templates) if parsed else detect_form(name, grid,
+                                                                              templates)
         if lay is None:
             skipped.append(name)
         else:
@@ -229,10 +230,15 @@ def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], prog
 
 
 def validate_grids(grids: dict[str, Grid], templates: dict[str, FormTemplate],
-                   program: Program, book: str = "") -> Findings:
-    """Find the form tabs among a book's grids and validate them all."""
-    found, skipped = layouts(grids, templates)
-    datas = [tab_data(grids[name], lay) for name, lay in found.items()]
+                   program: Program, book: str = "", parsed: Parsed | None = None) -> Findings:
+    """Find the form tabs among a book's grids and validate them all.
+
+    ``parsed``: the run's parse of its tabs, shared with the sync step (tabs no step changed
+    are not parsed again).
+    """
+    found, skipped = layouts(grids, templates, parsed)
+    datas = [parsed.data(grids[name], lay) if parsed else tab_data(grids[name], lay)
+             for name, lay in found.items()]
     return validate_tabs(datas, templates, program, book=book, skipped=skipped)
 
 

@@ -47,6 +47,7 @@ from .tooltabs import NOTES, RECYCLE_HEADER, append_rows, recycle_row
 
 if TYPE_CHECKING:
     from ..dedupe import DedupeResult
+    from ..forms.headers import Parsed
     from ..forms.validate import Findings
     from ..pairing import PairingResult
     from ..pairing.solve import Weights
@@ -254,13 +255,17 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                             "--dry-run 只读取、不写入。")
     writable = is_writable(hub_book)
 
+    from ..forms.headers import Parsed
+
+    parsed = Parsed()  # each form tab parsed once, shared by every step (see Parsed)
     plan: SyncPlan | None = None
     if entries:
         from .run import plan_sync
 
         step("同步总表和各分表……")
         plan = plan_sync(project, state, run_id, at, entries, books,
-                         allow_delete=opts.allow_delete, rebase_from=opts.rebase_from)
+                         allow_delete=opts.allow_delete, rebase_from=opts.rebase_from,
+                         parsed=parsed)
         sync.counts, sync.conflicts, sync.plan = plan.counts, plan.conflicts, plan.lines
         sync.books = [b.result for b in entries]
         sync.messages = [*plan.skipped, *plan.blocked]
@@ -286,7 +291,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
               "report": "生成花名册和报表……", "pair": "生成结对建议……"}[name])
         try:
             if findings is None:  # once per run, again only after a fix or a merge
-                findings = _validate(project, hub)
+                findings = _validate(project, hub, parsed)
             if name == "validate":
                 out.validation = findings
                 batch, audit = _findings_step(hub, findings, opts, run_id, at)
@@ -419,10 +424,11 @@ def _remember_quiet(state: State, quiet: tuple[str, str], run_id: int, since: in
                                          "cached": cached}, ensure_ascii=False))
 
 
-def _validate(project: Project, hub: Stage) -> Findings:
+def _validate(project: Project, hub: Stage, parsed: Parsed) -> Findings:
     from ..forms.validate import validate_grids
 
-    return validate_grids(hub.grids, project.templates, project.program, book=hub.name)
+    return validate_grids(hub.grids, project.templates, project.program, book=hub.name,
+                          parsed=parsed)
 
 
 def _record_id(grid: Grid, id_col: int | None, row: int, fallback: str) -> str:

@@ -12,7 +12,14 @@ import json
 from dataclasses import dataclass, field
 
 from ..errors import SheetsSyncError
-from ..forms.headers import TabLayout, detect_form, find_layout, is_tool_tab, tab_data
+from ..forms.headers import (
+    Parsed,
+    TabLayout,
+    detect_form,
+    find_layout,
+    is_tool_tab,
+    tab_data,
+)
 from ..forms.template import FormTemplate
 from ..table import Grid
 
@@ -71,13 +78,17 @@ class DuplicateFormTab(SheetsSyncError):
 
 def find_form_tabs(book: str, grids: dict[str, Grid], forms: list[FormTemplate],
                    templates: dict[str, FormTemplate],
-                   skip: frozenset[str] = frozenset()) -> dict[str, FormTab]:
-    """Each wanted form's tab in ``grids`` (a placeholder when the book has none)."""
+                   skip: frozenset[str] = frozenset(),
+                   parsed: Parsed | None = None) -> dict[str, FormTab]:
+    """Each wanted form's tab in ``grids`` (a placeholder when the book has none).
+
+    ``parsed``: the run's parse of its tabs (:class:`~sheets_sync.forms.headers.Parsed`).
+    """
     found: dict[str, list[tuple[str, TabLayout]]] = {}
     for tab, grid in grids.items():
         if tab in skip or is_tool_tab(tab):
             continue
-        lay = detect_form(tab, grid, templates)
+        lay = parsed.detect(tab, grid, templates) if parsed else detect_form(tab, grid, templates)
         if lay is not None:
             found.setdefault(lay.form.key, []).append((tab, lay))
     out: dict[str, FormTab] = {}
@@ -87,14 +98,15 @@ def find_form_tabs(book: str, grids: dict[str, Grid], forms: list[FormTemplate],
             raise DuplicateFormTab(book, form, [t for t, _ in hits])
         if hits:
             tab, lay = hits[0]
-            out[form.key] = parse_tab(book, tab, grids[tab], lay)
+            out[form.key] = parse_tab(book, tab, grids[tab], lay, parsed)
         else:
             out[form.key] = FormTab(book=book, form=form, tab=form.label, layout=None,
                                     fields=[], id_col=None, last_row=0)
     return out
 
 
-def parse_tab(book: str, tab: str, grid: Grid, layout: TabLayout | None = None) -> FormTab:
+def parse_tab(book: str, tab: str, grid: Grid, layout: TabLayout | None = None,
+              parsed: Parsed | None = None) -> FormTab:
     """The records of one form tab: rows with an id by id, rows without in ``fresh``."""
     if layout is None:
         raise ValueError("parse_tab needs a layout (see find_layout)")
@@ -104,7 +116,7 @@ def parse_tab(book: str, tab: str, grid: Grid, layout: TabLayout | None = None) 
         raise ValueError(f"form {form.key} has no record_id field")
     id_col = layout.columns.get(id_field.key)
     fields = [k for k in layout.columns if k != id_field.key]
-    data = tab_data(grid, layout)
+    data = parsed.data(grid, layout) if parsed else tab_data(grid, layout)
     last = max(grid.n_rows, layout.header_row)
     ft = FormTab(book=book, form=form, tab=tab, layout=layout, fields=fields, id_col=id_col,
                  last_row=last)

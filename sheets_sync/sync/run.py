@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..books.base import Book, WriteBatch, unreadable_of
 from ..errors import SheetsSyncError
-from ..forms.headers import TOTAL_MARKERS
+from ..forms.headers import TOTAL_MARKERS, Parsed
 from ..forms.normalize import normalize_column
 from ..forms.template import FormTemplate
 from ..table import Grid, a1
@@ -65,7 +65,7 @@ def _slots(ft: FormTab, grid: Grid | None) -> list[int] | None:
     return list(range(top + 1, ft.last_row))
 
 
-def _parse(project: Project, entries: list[_Book]) -> None:
+def _parse(project: Project, entries: list[_Book], parsed: Parsed | None = None) -> None:
     """Find each read book's form tabs (a 合计 row that new rows went below is no record)."""
     for b in entries:
         if not b.active:
@@ -73,7 +73,7 @@ def _parse(project: Project, entries: list[_Book]) -> None:
         try:
             forms = [project.templates[k] for k in b.forms]
             b.tabs = find_form_tabs(b.name, b.grids, forms, project.templates,
-                                    skip=project.tool_tabs)
+                                    skip=project.tool_tabs, parsed=parsed)
         except SheetsSyncError as err:
             if b.role == "hub":
                 raise
@@ -333,7 +333,7 @@ def _keep_unreadable(entries: list[_Book], bases: dict[tuple[str, str], dict[str
 def plan_sync(project: Project, state: State, run_id: int, at: str, entries: list[_Book],
               books: Mapping[str, Book] | None = None, *,
               allow_delete: frozenset[str] = frozenset(),
-              rebase_from: str | None = None) -> SyncPlan:
+              rebase_from: str | None = None, parsed: Parsed | None = None) -> SyncPlan:
     """The sync step: read the spokes (the hub entry comes read), merge, plan every batch.
 
     Nothing is written and nothing recorded: the pipeline's commit does both. A book that
@@ -343,7 +343,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     out of that form's sync this run, with a message saying what to do (``blocked``).
     """
     read_books(project, entries, books)
-    _parse(project, entries)
+    _parse(project, entries, parsed)
     hub = entries[0]
     bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
              if fk in b.forms}
