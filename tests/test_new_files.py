@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from sheets_sync.blank import build_blank_workbooks
 from sheets_sync.books.base import TabContent
-from sheets_sync.books.excel import write_tabs
+from sheets_sync.books.excel import write_tabs, write_workbook
 from sheets_sync.config import Program
+from sheets_sync.demo.build import build_demo
 from sheets_sync.forms.template import default_templates
 from sheets_sync.reports.render import write_school_books
 
@@ -54,3 +60,68 @@ def test_school_books_with_names_excel_cannot_hold_are_all_written(tmp_path: Pat
     names = [load_workbook(p).sheetnames[0] for p in paths]
     assert len({n.casefold() for n in names}) == 3
     assert all("'" not in n[0] + n[-1] and "/" not in n for n in names)
+
+
+# ------------------------------------------------------------------ one writer: XlsxWriter
+
+def application(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        app = z.read("docProps/app.xml").decode()
+    found = re.search(r"<Application>([^<]*)</Application>", app)
+    assert found is not None and "<AppVersion>12.0000</AppVersion>" in app, path.name
+    return found.group(1)
+
+
+def test_every_new_file_is_written_by_xlsxwriter(tmp_path: Path) -> None:
+    """openpyxl says "Microsoft Excel Compatible / Openpyxl …"; XlsxWriter "Microsoft Excel"."""
+    grids = tmp_path / "grids.xlsx"
+    write_workbook(grids, {"表": [["a"]]})
+    tabs = tmp_path / "tabs.xlsx"
+    write_tabs(tabs, {"表": TabContent(rows=[["a"]])})
+    blank = build_blank_workbooks(tmp_path / "blank", default_templates(), Program(),
+                                  forms=["school"], rows=2)[0]
+    demo = build_demo(tmp_path / "demo")
+    for path in [grids, tabs, blank, demo.hub, *demo.counties]:
+        assert application(path) == "Microsoft Excel", path.name
+
+
+def test_write_workbook_keeps_formula_looking_titles_counties_and_names_as_text(
+        tmp_path: Path) -> None:
+    path = tmp_path / "县.xlsx"
+    rows = [[DDE], ["县", "项目"], [DDE, '=HYPERLINK("http://x","项目")'], ["+1", "@SUM(A1)"]]
+    write_workbook(path, {"表": rows}, titles={"表": 2})
+    ws = load_workbook(path)["表"]
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A1:B1"]
+    assert ws.freeze_panes == "A3"
+    cells = [ws.cell(r, c) for r in range(1, 5) for c in (1, 2) if (r, c) != (1, 2)]
+    assert [c.value for c in cells] == [v for row in rows for v in row]
+    assert {c.data_type for c in cells} == {"s"}
+    with zipfile.ZipFile(path) as z:
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_csv(path: Path, tmp_path: Path) -> list[list[str]]:
+    """The first tab of ``path`` as LibreOffice reads it (headless, UTF-8 CSV)."""
+    assert SOFFICE is not None
+    out = tmp_path / "csv"
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                    "--headless", "--norestore", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(out),
+                    str(path)], check=True, capture_output=True, timeout=300,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    with open(out / (path.stem + ".csv"), encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_opens_the_new_files_with_their_text(tmp_path: Path) -> None:
+    program = Program(name=DDE, counties=(DDE, "顺平"))
+    blank = build_blank_workbooks(tmp_path / "blank", default_templates(), program,
+                                  forms=["school"], rows=2)[0]
+    assert libreoffice_csv(blank, tmp_path)[0][1] == DDE   # 控制面板 B1: the program name
+    path = tmp_path / "县.xlsx"
+    write_workbook(path, {"表": [[DDE], ["县", "项目"], [DDE, "=1+1"]]}, titles={"表": 2})
+    assert libreoffice_csv(path, tmp_path) == [[DDE, ""], ["县", "项目"], [DDE, "=1+1"]]
