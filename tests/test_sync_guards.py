@@ -181,3 +181,23 @@ def test_a_formula_saved_without_its_result_is_no_edit_to_blank(tmp_path: Path) 
 
     hub = {r[0]: r for r in ExcelBook(tmp_path / HUB).read()[TAB].rows[1:]}
     assert hub["C0001"][4] == "一小"          # not blanked
+
+
+def test_a_renamed_spoke_header_is_said_not_left_to_drift(tmp_path: Path) -> None:
+    """监护人电话 → 家长电话 in a spoke: that column would stop syncing in silence."""
+    head = [*HEAD, "监护人电话"]
+    data = {"project": {"forms": ["child"]}, "hub": {"book": HUB},
+            "spokes": [{"book": MC, "partition": {"county": "满城"}}]}
+    project = project_from_dict(data, tmp_path)
+    kids = [[*k, f"1390000{i:04d}"] for i, k in enumerate(KIDS[:3])]
+    books = {HUB: MemoryBook({TAB: [head, *kids]}, name=HUB),
+             MC: MemoryBook({"封面": [["满城县大队"]]}, name=MC)}
+    assert run_pipeline(project, steps=("sync",), books=books).sync.ok
+    rows = books[MC].tab(TAB)
+    rows[0][rows[0].index("监护人电话")] = "家长电话"
+    result = sync(project, books)
+    assert not result.ok
+    assert result.blocked == [
+        f"{MC}“{TAB}”找不到“监护人电话”列(上次同步时还有),这一列的修改不会同步:"
+        "表头“家长电话”不是这个表单的字段;请把表头改回“监护人电话”"
+        "(也可写作“监护人手机”“监护人联系方式”)后重新同步。"]

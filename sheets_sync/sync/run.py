@@ -384,6 +384,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         for s in active:
             sides[s.name] = Side(s.name, s.tabs[fk].current(), spoke_bases[s.name])
         held_out: set[str] = set()
+        blocked += _lost_columns(form, [hub, *active], bases, fk)
         for b in [hub, *active]:
             why = _guard(project, fk, b, sides[b.name], hub_ft.current(), allow_delete,
                          rebase_from)
@@ -483,6 +484,33 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
 
     return SyncPlan(entries, batches, plans, bases, counts, conflicts_json, plan_lines, highs,
                     pending, new_tombs, revived, skipped, blocked)
+
+
+def _lost_columns(form: FormTemplate, books: list[_Book],
+                  bases: dict[tuple[str, str], dict[str, Values]], fk: str) -> list[str]:
+    """A synced column a book had at its last sync and has no more (renamed or deleted).
+
+    Its cells would silently stop syncing; the run says which column, and which header in
+    that tab no form knows (the likely new name), and how to put it back.
+    """
+    out = []
+    for b in books:
+        ft = b.tabs[fk]
+        base = bases.get((fk, b.name), {})
+        if ft.layout is None or not base:
+            continue
+        had = {k for v in base.values() for k, t in v.items() if t}
+        gone = [f for f in form.fields if f.key in had and f.key not in ft.layout.columns]
+        if not gone:
+            continue
+        unknown = [ft.layout.headers[c] for c in ft.layout.unknown if ft.layout.headers.get(c)]
+        hint = (f"表头“{'”“'.join(unknown[:3])}”不是这个表单的字段;" if unknown else "")
+        names = "”“".join(f.label for f in gone)
+        out.append(f"{b.name}“{ft.tab}”找不到“{names}”列(上次同步时还有),这一列的修改不会同步:"
+                   f"{hint}请把表头改回“{gone[0].label}”"
+                   + (f"(也可写作“{'”“'.join(gone[0].aliases[:2])}”)" if gone[0].aliases else "")
+                   + "后重新同步。")
+    return out
 
 
 def _guard(project: Project, fk: str, b: _Book, side: Side, hub_now: dict[str, Values],
