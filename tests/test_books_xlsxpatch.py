@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -24,7 +25,8 @@ from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
 
 from sheets_sync.books.base import TabContent, WriteBatch
-from sheets_sync.books.excel import ExcelBook, write_workbook
+from sheets_sync.books.excel import ExcelBook
+from sheets_sync.books.excel import write_workbook as new_workbook
 from sheets_sync.books.xlsx import package
 from sheets_sync.books.xlsx.package import Edit
 from sheets_sync.errors import BookError, TabNotFound, WorkbookLocked
@@ -35,6 +37,30 @@ from tests.test_books_excel import rich_workbook as excel_rich_workbook
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET1 = "xl/worksheets/sheet1.xml"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def excel_like(path: Path) -> Path:
+    """The workbook as Excel saves it: ``calcPr`` without ``fullCalcOnLoad``.
+
+    The tool's own new files (XlsxWriter) already ask for recalculation on open; the
+    workbooks staff bring do not, and the patcher must then ask for it itself.
+    """
+    rewrite_zip(path, {"xl/workbook.xml": lambda b: b.replace(b' fullCalcOnLoad="1"', b"")})
+    return path
+
+
+def write_workbook(path: Path, *args: Any, **kwargs: Any) -> None:
+    new_workbook(path, *args, **kwargs)
+    excel_like(path)
+
+
+@pytest.fixture
+def tmp_workbook(tmp_path: Path) -> Path:
+    """conftest's small workbook, as Excel would have saved it."""
+    from tests.conftest import SAMPLE_TABS
+
+    write_workbook(tmp_path / "book.xlsx", SAMPLE_TABS)
+    return tmp_path / "book.xlsx"
 
 
 def patch(book: ExcelBook, batch: WriteBatch) -> None:
@@ -112,7 +138,7 @@ def test_tricky_text_becomes_inline_string_cells_and_nothing_else_changes(
     assert set(after) == set(before)
     # formulas that use the written cells have stale results: recalculate on open
     assert b"fullCalcOnLoad" not in before["xl/workbook.xml"][0]
-    assert b'<calcPr fullCalcOnLoad="1"/></workbook>' in after["xl/workbook.xml"][0]
+    assert re.search(rb'<calcPr[^>]* fullCalcOnLoad="1"', after["xl/workbook.xml"][0])
     xml = after[SHEET1][0].decode()
     assert "<f>" not in xml
     assert '<c r="B3" t="inlineStr"><is><t xml:space="preserve">=HYPERLINK("http://x","y")</t>' in xml
@@ -152,10 +178,14 @@ def test_style_of_an_overwritten_cell_is_kept_and_new_cells_take_the_column_styl
         tmp_path: Path) -> None:
     path = tmp_path / "b.xlsx"
     write_workbook(path, {"表": [["编号", "电话"], ["1", "2"]]}, text_columns={"表": [2]})
+    before = parts(path)[SHEET1][0].decode()
+    header = re.search(r'<c r="A1" s="(\d+)"', before)
+    column = re.search(r'<col min="(\d+)" max="(\d+)"[^>]* style="(\d+)"', before)
+    assert header and column and int(column[1]) <= 2 <= int(column[2])
     patch(ExcelBook(path), batch_of("表", {(1, 1): "新表头", (5, 2): "0311", (5, 1): "x"}))
     xml = parts(path)[SHEET1][0].decode()
-    assert '<c r="A1" s="1" t="inlineStr">' in xml  # bold header style kept
-    assert '<c r="B5" s="2" t="inlineStr">' in xml  # the column's Text format
+    assert f'<c r="A1" s="{header[1]}" t="inlineStr">' in xml  # bold header style kept
+    assert f'<c r="B5" s="{column[3]}" t="inlineStr">' in xml  # the column's Text format
     assert '<c r="A5" t="inlineStr">' in xml
     ws = openpyxl.load_workbook(path)["表"]
     assert ws["A1"].font.b and ws["B5"].number_format == "@"
@@ -242,6 +272,7 @@ def test_the_vba_project_is_kept_byte_for_byte(tmp_path: Path) -> None:
     path = tmp_path / "宏.xlsm"
     vba = bytes(range(256)) * 40
     make_xlsm(path, vba)
+    excel_like(path)
     before = parts(path)
     book = ExcelBook(path)
     patch(book, batch_of("表", {(3, 1): "c"}))
