@@ -182,7 +182,7 @@ def _project(obj: Context) -> Any:
     return load_project(obj.config)
 
 
-def _print_sync(result: Any, *, dry_run: bool) -> None:
+def _print_sync(result: Any, *, dry_run: bool, templates: Any = None) -> None:
     if dry_run:
         click.echo(result.plan_text)
     from .sync.pipeline import status_zh
@@ -198,6 +198,18 @@ def _print_sync(result: Any, *, dry_run: bool) -> None:
         extra += f"({b.message})" if b.message else ""
         click.echo(f"  {b.name}[{'总表' if b.role == 'hub' else '分表'}]:{status_zh(b.status)}"
                    f",{b.cells} 个单元格{extra}")
+    if result.conflicts:
+        from .output import masked_json
+
+        shown = masked_json({"conflicts": result.conflicts},
+                            templates.values() if templates else [])["conflicts"]
+        for c in shown[:20]:
+            who = f"{c['id']}({c['name']})" if c.get("name") else c["id"]
+            click.echo(f"  冲突:{c['form']} {who} “{c['field']}”:保留 {c['kept_book']} 的"
+                       f"“{c['kept']}”,未采用 {c['lost_book']} 的“{c['lost']}”"
+                       "(两个值都记在“同步冲突”表中,请核对后改正)")
+        if len(shown) > 20:
+            click.echo(f"  ……另有 {len(shown) - 20} 处冲突,见“同步冲突”表")
     for m in result.messages:
         click.echo(f"  {m}")
 
@@ -283,7 +295,7 @@ def sync(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ..
         click.echo(json.dumps(masked_json(result.as_json(), project.templates.values()),
                               ensure_ascii=False, indent=1))
     else:
-        _print_sync(result, dry_run=dry_run)
+        _print_sync(result, dry_run=dry_run, templates=project.templates)
     sys.exit(0 if result.ok else 1)
 
 
@@ -316,7 +328,7 @@ def run(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...
         click.echo(json.dumps(masked_json(result.as_json(), project.templates.values()),
                               ensure_ascii=False, indent=1))
     else:
-        _print_sync(result.sync, dry_run=dry_run)
+        _print_sync(result.sync, dry_run=dry_run, templates=project.templates)
         data = result.cached if result.quiet_since else result.as_json()
         since = f"(第 {result.quiet_since} 次运行的结果)" if result.quiet_since else ""
         if data.get("validate"):

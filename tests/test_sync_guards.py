@@ -201,3 +201,34 @@ def test_a_renamed_spoke_header_is_said_not_left_to_drift(tmp_path: Path) -> Non
         f"{MC}“{TAB}”找不到“监护人电话”列(上次同步时还有),这一列的修改不会同步:"
         "表头“家长电话”不是这个表单的字段;请把表头改回“监护人电话”"
         "(也可写作“监护人手机”“监护人联系方式”)后重新同步。"]
+
+
+def test_a_conflict_is_named_in_the_terminal_masked_where_sensitive(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from sheets_sync.books.base import WriteBatch
+    from sheets_sync.books.excel import ExcelBook, write_workbook
+    from sheets_sync.cli import cli
+
+    head = [*HEAD, "监护人电话"]
+    (tmp_path / "sheets-sync.toml").write_text(
+        '[project]\nforms = ["child"]\n[hub]\nbook = "总表.xlsx"\n'
+        '[[spokes]]\nbook = "满城.xlsx"\npartition = {county = "满城"}\n', encoding="utf-8")
+    write_workbook(tmp_path / HUB, {TAB: [head, *[[*k, "13900001111"] for k in KIDS[:2]]]})
+    write_workbook(tmp_path / MC, {"封面": [["满城县大队"]]})
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
+    for name, school, phone in ((HUB, "二小", "13900002222"), (MC, "三小", "13900003333")):
+        book = ExcelBook(tmp_path / name)
+        rows = book.read()[TAB].rows
+        row = next(i for i, r in enumerate(rows, start=1) if "C0001" in r)
+        batch = WriteBatch()
+        batch.set_cell(TAB, row, rows[0].index("学校") + 1, school)
+        batch.set_cell(TAB, row, rows[0].index("监护人电话") + 1, phone)
+        book.apply(batch)
+    out = CliRunner().invoke(cli, ["sync"]).output
+    assert (f"  冲突:{TAB} C0001(王小红) “学校”:保留 {HUB} 的“二小”,未采用 {MC} 的“三小”"
+            "(两个值都记在“同步冲突”表中,请核对后改正)") in out
+    assert f"“监护人电话”:保留 {HUB} 的“139****2222”,未采用 {MC} 的“139****3333”" in out
+    assert "13900002222" not in out and "13900003333" not in out

@@ -403,9 +403,10 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         for c in merged.conflicts:
             row = [at, str(run_id), form.label, c.record_id, label.get(c.field, c.field), c.kept,
                    c.kept_book, c.lost, c.lost_book, c.ancestor or "", "两边都改了这个单元格"]
-            conflicts_json.append(dict(zip(["time", "run", "form", "id", "field", "kept",
-                                            "kept_book", "lost", "lost_book", "base"],
-                                           row[:10], strict=True)))
+            conflicts_json.append({
+                **dict(zip(["time", "run", "form", "id", "field", "kept", "kept_book", "lost",
+                            "lost_book", "base"], row[:10], strict=True)),
+                "name": merged.records.get(c.record_id, {}).get("name", "")})
             if tuple(row[2:9]) not in existing_conflicts:
                 conflict_rows.append(row)
         for n in merged.notes:
