@@ -333,6 +333,8 @@ def run(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...
         since = f"(第 {result.quiet_since} 次运行的结果)" if result.quiet_since else ""
         if data.get("validate"):
             click.echo("校验:" + summary_line(data["validate"]) + since)
+        for summary in (data.get("validate_spokes") or {}).values():
+            click.echo("校验:" + summary_line(summary) + since)
         if data.get("dedupe") is not None:
             click.echo(f"查重:疑似重复 {data['dedupe']['pairs']} 对待处理{since}")
         if data.get("report") is not None:

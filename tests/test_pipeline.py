@@ -369,3 +369,15 @@ def test_each_form_tab_is_parsed_once_per_run(setup: tuple[Project, dict],
     res = run_pipeline(project, steps=("sync", "validate", "dedupe", "report", "pair"),
                        books=books)
     assert calls == [TAB, TAB]  # hub and spoke, once each, for every step
+
+
+def test_run_validates_every_book_it_syncs(setup: tuple[Project, dict]) -> None:
+    project, books = setup
+    set_field(books[MC], "C0003", "父亲电话", "1380000")      # typed in the field
+    res = run_pipeline(project, books=books)
+    spoke = res.spoke_validations[MC]
+    assert any(p.code.startswith("phone") for p in spoke.problems)
+    assert not res.ok
+    problems = books[MC].read()["校验问题"].rows
+    assert any("父亲电话" in " ".join(r) for r in problems[1:])  # in the spoke's own tab
+    assert res.as_json()["validate_spokes"][MC]["errors"] == len(spoke.errors)

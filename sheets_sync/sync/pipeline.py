@@ -127,6 +127,8 @@ class PipelineResult:
     sync: RunResult
     steps: tuple[str, ...] = ()
     validation: Findings | None = None
+    spoke_validations: dict[str, Findings] = field(default_factory=dict)
+    """The validation of each spoke the run synced (its findings went into its own tabs)."""
     duplicates: DedupeResult | None = None
     reports: ReportsResult | None = None
     pairing: PairingResult | None = None
@@ -150,13 +152,15 @@ class PipelineResult:
             return bool(self.cached.get("ok", False))
         return (self.sync.ok and not self.failed_steps
                 and (self.validation is None or "validate" not in self.steps
-                     or self.validation.valid))
+                     or self.validation.valid)
+                and all(f.valid for f in self.spoke_validations.values()))
 
     def as_json(self) -> dict[str, Any]:
         if self.quiet_since:
             return {**self.cached, "sync": self.sync.as_json(), "quiet_since": self.quiet_since}
         return {"sync": self.sync.as_json(), "steps": list(self.steps),
                 "validate": self.validation.summary() if self.validation else None,
+                "validate_spokes": {n: f.summary() for n, f in self.spoke_validations.items()},
                 "dedupe": ({"pairs": len(self.duplicates.pairs)}
                            if self.duplicates is not None else None),
                 "report": self.reports.summary() if self.reports else None,
@@ -256,6 +260,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     writable = is_writable(hub_book)
 
     from ..forms.headers import Parsed
+    from ..forms.validate import validate_grids
 
     parsed = Parsed()  # each form tab parsed once, shared by every step (see Parsed)
     plan: SyncPlan | None = None
@@ -296,6 +301,13 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                 out.validation = findings
                 batch, audit = _findings_step(hub, findings, opts, run_id, at)
                 stale = opts.fix and bool(findings.fixes)
+                for st in stages[1:]:  # every book the run syncs: findings in its own tabs
+                    if st.active and st.book is not None and is_writable(st.book):
+                        found = validate_grids(st.grids, project.templates, project.program,
+                                               book=st.name, parsed=parsed)
+                        out.spoke_validations[st.name] = found
+                        sb, sa = _findings_step(st, found, StepOptions(), run_id, at)
+                        st.add(sb, sa)
             elif name == "dedupe":
                 batch, audit, decisions = _dedupe_step(project, hub, state, findings, opts,
                                                        run_id, at, out)
