@@ -52,3 +52,27 @@ def test_config_mistakes_name_the_key(tmp_path: Path, data: dict[str, Any], mess
         project_from_dict(data, tmp_path)
     assert str(err.value).startswith(message)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("spokes", "outputs", "message"), [
+    pytest.param([{"book": "满城.xlsx", "partition": {"county": "保定"}}], {},
+                 "sheets-sync.toml: [[spokes]] 第 1 项 partition 的县“保定”不是本项目的县(满城、顺平、"
+                 "清苑):请改成其中之一,或在 [program] counties 中加上它。", id="not-a-county"),
+    pytest.param([{"book": "满城.xlsx"}], {},
+                 "sheets-sync.toml: [[spokes]] 第 1 项 partition 缺失或为空:分表只放一部分记录,"
+                 '请写明是哪一部分,例如 partition = {county = "满城"}。', id="no-partition"),
+    pytest.param([{"book": "满城.xlsx", "partition": {"county": "满城"}},
+                  {"book": "满城2.xlsx", "partition": {"county": "满城县"}}], {},
+                 "sheets-sync.toml: [[spokes]] 第 2 项 partition 与“满城.xlsx”相同:两个分表会拿到"
+                 "同样的记录,请给每个分表写不同的 partition。", id="same-partition"),
+    pytest.param([], {"conflicts_tab": "留守儿童家庭情况登记表"},
+                 "sheets-sync.toml: [outputs] conflicts_tab = '留守儿童家庭情况登记表' 是表单"
+                 "“留守儿童家庭情况登记表”的工作表名:工具表不能和表单同名(否则表单会被当作工具表改写),"
+                 "请换一个名字。", id="tool-tab-is-a-form"),
+])
+def test_config_is_checked_against_the_program(tmp_path: Path, spokes: list[dict[str, Any]],
+                                               outputs: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        project_from_dict({"hub": {"book": "总表.xlsx"}, "spokes": spokes, "outputs": outputs},
+                          tmp_path)
+    assert str(e.value) == message

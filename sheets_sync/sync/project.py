@@ -154,6 +154,29 @@ def _partition(file: str, key: str, raw: Any) -> dict[str, str]:
     return {str(k): v.strip() for k, v in raw.items()}
 
 
+def _check_partitions(file: str, spokes: list[Spoke], program: Program) -> None:
+    """Each spoke holds a part nobody else holds, named in the program's own words."""
+    counties = {c: c for c in program.counties}
+    for canonical, synonyms in program.county_choices():
+        counties.update(dict.fromkeys(synonyms, canonical))
+    seen: dict[tuple[tuple[str, str], ...], str] = {}
+    for i, s in enumerate(spokes):
+        where = f"[[spokes]] 第 {i + 1} 项 partition"
+        if not s.partition:
+            raise _fail(file, where, "缺失或为空:分表只放一部分记录,请写明是哪一部分,"
+                        '例如 partition = {county = "满城"}。')
+        county = s.partition.get("county")
+        if county is not None and county not in counties:
+            raise _fail(file, where, f"的县“{county}”不是本项目的县(" + "、".join(program.counties)
+                        + "):请改成其中之一,或在 [program] counties 中加上它。")
+        key = tuple(sorted((k, counties.get(v, v) if k == "county" else v)
+                           for k, v in s.partition.items()))
+        if key in seen:
+            raise _fail(file, where, f"与“{seen[key]}”相同:两个分表会拿到同样的记录,"
+                        "请给每个分表写不同的 partition。")
+        seen[key] = s.book.name
+
+
 def _field_key(form: FormTemplate, name: str) -> str | None:
     for f in form.fields:
         if name == f.key or name in f.headers:
@@ -234,9 +257,18 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
             raise _fail(file, "[[spokes]] book", f"“{s.book.name}”出现了两次(或与总表相同),"
                         "每个工作簿只能写一次。")
         seen.add(s.book.location)
+    program = program_from_dict(program_raw, file)
+    _check_partitions(file, spokes, program)
     outputs = data.get("outputs", {})
     if not isinstance(outputs, dict) or set(outputs) - _OUTPUT_KEYS:
         raise _fail(file, "[outputs]", "可用的键:" + "、".join(sorted(_OUTPUT_KEYS)) + "。")
+    form_tabs = {name: t.label for t in templates.values() for name in t.tab_names}
+    for key, value in outputs.items():
+        if str(value) in form_tabs:
+            form = form_tabs[str(value)]
+            raise _fail(file, f"[outputs] {key}", f"= {str(value)!r} 是表单“{form}”"
+                        "的工作表名:工具表不能和表单同名(否则表单会被当作工具表改写),"
+                        "请换一个名字。")
     google = data.get("google", {})
     if not isinstance(google, dict) or set(google) - {"credentials", "endpoint"}:
         raise _fail(file, "[google]", "可用的键:credentials、endpoint。")
@@ -255,7 +287,7 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
     return Project(
         max_delete=max_delete,
         root=root, hub=hub, spokes=spokes, forms=forms,
-        program=program_from_dict(program_raw, file), templates=templates,
+        program=program, templates=templates,
         conflict_policy=policy,
         conflict_tab=str(outputs.get("conflicts_tab", CONFLICT_TAB)),
         recycle_tab=str(outputs.get("recycle_tab", RECYCLE_TAB)),
