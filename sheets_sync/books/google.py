@@ -30,12 +30,14 @@ object (as httpx takes a transport) and ``endpoint=`` the base URL of a Sheets A
 
 from __future__ import annotations
 
+import errno
 import re
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from google.auth.exceptions import RefreshError, TransportError
@@ -173,6 +175,39 @@ def _range_chunks(sheets: Sequence[SheetInfo]) -> Iterable[list[SheetInfo]]:
 
 
 # -- the book ----------------------------------------------------------------------------
+
+
+class NoNetwork(BookError):
+    """The Sheets API cannot be reached at all: said at once, never retried for minutes."""
+
+    def __init__(self, endpoint: str, why: str) -> None:
+        host = urlsplit(endpoint).hostname or endpoint
+        super().__init__(f"连不上 {host}:{why}。请检查这台电脑的网络连接(或代理设置)后重新运行;"
+                         "这不是 Google 的配额问题,数据没有改动。")
+
+
+def _no_network(err: BaseException) -> str:
+    """Why a connection could not even start (``""``: it started and then broke)."""
+    seen: set[int] = set()
+    e: BaseException | None = err
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        name = type(e).__name__
+        if isinstance(e, socket.gaierror) or name == "NameResolutionError":
+            return "找不到这个网址(域名解析失败,可能没有联网)"
+        if isinstance(e, ConnectionRefusedError):
+            return "对方拒绝连接(地址或端口不对,或服务没有运行)"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "网络不通(没有到达对方的路由)"
+        for arg in getattr(e, "args", ()):
+            if isinstance(arg, BaseException) and id(arg) not in seen:
+                inner = _no_network(arg)
+                if inner:
+                    return inner
+        reason = getattr(e, "reason", None)
+        e = e.__cause__ or e.__context__ or (reason if isinstance(reason, BaseException)
+                                             else None)
+    return ""
 
 
 class GoogleBook:
@@ -348,6 +383,9 @@ class GoogleBook:
             raise Transient("等待 Google 回应超时") from err
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 TransportError) as err:
+            offline = _no_network(err)
+            if offline:  # no DNS, no route, nobody listening: waiting will not help
+                raise NoNetwork(self.endpoint, offline) from err
             raise Transient("网络连接中断") from err
         status = resp.status_code
         if 200 <= status < 300:
