@@ -382,6 +382,35 @@ def restore(obj: Context, run_id: int, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("record_ids", metavar="编号...", nargs=-1, required=True)
+@json_option
+@click.pass_obj
+@handle_errors
+def undelete(obj: Context, record_ids: tuple[str, ...], as_json: bool) -> None:
+    """把同步删除的记录从“回收站”放回总表(每个单元格都按删除前的备份)。
+
+    下次同步时,记录会回到所属的分表。按“是同一人”合并掉的记录请用 restore 撤销那次运行。
+    和其他命令一样可以用 restore 撤销。
+
+    示例:
+
+        sheets-sync undelete C0042 C0043
+    """
+    from .sync.pipeline import StepOptions, run_pipeline
+
+    project = _project(obj)
+    result = run_pipeline(project, steps=("undelete",),
+                          options=StepOptions(undelete=record_ids))
+    result.raise_failed()
+    if as_json:
+        click.echo(json.dumps({"run": result.sync.run_id, "messages": result.messages},
+                              ensure_ascii=False, indent=1))
+        return
+    for m in result.messages:
+        click.echo(m)
+
+
+@cli.command()
 @click.argument("record_id", metavar="[ID]", required=False)
 @click.option("--limit", default=200, show_default=True, help="最多显示这么多条修改。")
 @click.option("--reveal", "reveal", multiple=True, metavar="字段",

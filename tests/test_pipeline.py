@@ -381,3 +381,26 @@ def test_run_validates_every_book_it_syncs(setup: tuple[Project, dict]) -> None:
     problems = books[MC].read()["校验问题"].rows
     assert any("父亲电话" in " ".join(r) for r in problems[1:])  # in the spoke's own tab
     assert res.as_json()["validate_spokes"][MC]["errors"] == len(spoke.errors)
+
+
+def test_undelete_puts_a_deleted_record_back_with_every_value(
+        setup: tuple[Project, dict]) -> None:
+    project, books = setup
+    before = record(books[HUB], "C0003")
+    rows = books[MC].tab(TAB)
+    rows[:] = [r for r in rows if "C0003" not in r]
+    run_pipeline(project, books=books)
+    assert record(books[HUB], "C0003") == {}
+    res = run_pipeline(project, steps=("undelete",), books=books,
+                       options=StepOptions(undelete=("C0003",)))
+    assert record(books[HUB], "C0003") == before
+    assert res.messages and "已把 C0003 放回" in res.messages[0]
+    assert "undelete" in steps_of(project, "C0003", res.sync.run_id)
+    run_pipeline(project, books=books)           # the next sync takes it back to its spoke
+    assert record(books[MC], "C0003")["姓名"] == before["姓名"]
+    with pytest.raises(SheetsSyncError, match="已经在"):
+        run_pipeline(project, steps=("undelete",), books=books,
+                     options=StepOptions(undelete=("C0003",))).raise_failed()
+    with pytest.raises(SheetsSyncError, match="没有找到总表中被删除的 C0099"):
+        run_pipeline(project, steps=("undelete",), books=books,
+                     options=StepOptions(undelete=("C0099",))).raise_failed()

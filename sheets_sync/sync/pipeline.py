@@ -54,11 +54,12 @@ if TYPE_CHECKING:
     from ..reports import ReportsResult
     from .run import SyncPlan
 
-STEPS = ("sync", "validate", "dedupe", "report", "pair")
+STEPS = ("sync", "validate", "dedupe", "report", "pair", "undelete")
 RUN_STEPS = ("sync", "validate", "dedupe", "report")
 """What ``sheets-sync run`` (and a scheduled job) does."""
 RESTORE_FLAG = "restore_incomplete"
-STEP_ZH = {"sync": "同步", "validate": "校验", "dedupe": "查重", "report": "报表", "pair": "结对"}
+STEP_ZH = {"sync": "同步", "validate": "校验", "dedupe": "查重", "report": "报表", "pair": "结对",
+           "undelete": "恢复记录"}
 
 
 @dataclass
@@ -76,6 +77,7 @@ class StepOptions:
     weights: Weights | None = None
     allow_delete: frozenset[str] = frozenset()
     rebase_from: str | None = None
+    undelete: tuple[str, ...] = ()
 
 
 class Stage:
@@ -293,7 +295,8 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     decisions: list[Any] = []
     for name in later:
         step({"validate": "校验总表……", "dedupe": "查找重复记录……",
-              "report": "生成花名册和报表……", "pair": "生成结对建议……"}[name])
+              "report": "生成花名册和报表……", "pair": "生成结对建议……",
+              "undelete": "从回收站放回记录……"}[name])
         try:
             if findings is None:  # once per run, again only after a fix or a merge
                 findings = _validate(project, hub, parsed)
@@ -315,6 +318,9 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
             elif name == "report":
                 batch, audit = _report_step(project, hub, state, findings, opts, run_id, at, out)
                 stale = False
+            elif name == "undelete":
+                batch, audit = _undelete_step(hub, state, findings, opts, run_id, at, out)
+                stale = True
             else:
                 batch, audit = _pair_step(project, hub, findings, opts, run_id, at, out)
                 stale = bool(batch.cells)
@@ -563,6 +569,59 @@ def _pair_step(project: Project, hub: Stage, findings: Findings, opts: StepOptio
                                       grids[tab].cell(r, c) if tab in grids else "", text,
                                       "结对建议(接受)", "pair"))
     audit += _tab_audit(hub, batch, run_id, at, "pair")
+    return batch, audit
+
+
+def _undelete_step(hub: Stage, state: State, findings: Findings, opts: StepOptions,
+                   run_id: int, at: str, out: PipelineResult
+                   ) -> tuple[WriteBatch, list[AuditRow]]:
+    """Put records a sync deleted back into the hub, every cell as it was (from the backup
+    the deleting run took); the next sync carries them back to their spoke."""
+    batch = WriteBatch()
+    audit: list[AuditRow] = []
+    grids = hub.grids
+    next_row: dict[str, int] = {}
+    for rid in opts.undelete:
+        gone = state.deleted_in(hub.name, rid)
+        if gone is None:
+            raise SheetsSyncError(f"没有找到总表中被删除的 {rid}:它不在“回收站”里,"
+                                  f"或不是同步删除的。可用 sheets-sync history {rid} "
+                                  "查看它的记录。")
+        deleted_run, tab, step = gone
+        if step == "merge":
+            raise SheetsSyncError(f"{rid} 是按“是同一人”合并掉的,不能单独放回:请用 sheets-sync "
+                                  f"restore {deleted_run} 撤销那次合并,并在“疑似重复”中改选"
+                                  "“不是同一人”。")
+        tr = findings.tabs.get(tab)
+        backup = next((b for b in state.backups(deleted_run) if b.book == hub.name
+                       and b.tab == tab), None)
+        if tr is None or backup is None or "id" not in tr.layout.columns:
+            raise SheetsSyncError(f"找不到 {rid} 删除前的备份(第 {deleted_run} 次运行):"
+                                  f"可用 sheets-sync restore {deleted_run} 恢复那次运行。")
+        lay = tr.layout
+        id_col = lay.columns["id"]
+        grid = grids[tab]
+        if any(grid.cell(r, id_col).strip() == rid for r in range(lay.header_row + 1,
+                                                                  grid.n_rows + 1)):
+            raise SheetsSyncError(f"{rid} 已经在“{tab}”中,不需要放回。")
+        old = backup.rows
+        row = next((r for r in old[lay.header_row:] if len(r) >= id_col
+                    and r[id_col - 1].strip() == rid), None)
+        if row is None:
+            raise SheetsSyncError(f"第 {deleted_run} 次运行前的“{tab}”备份中没有 {rid}。")
+        old_head = old[lay.header_row - 1] if len(old) >= lay.header_row else []
+        col_of = {h: c for c, h in lay.headers.items()}
+        target = next_row.get(tab, grid.n_rows + 1)
+        next_row[tab] = target + 1
+        for j, text in enumerate(row, start=1):
+            header = old_head[j - 1] if j <= len(old_head) else ""
+            col = col_of.get(header, j)
+            if text:
+                batch.set_cell(tab, target, col, text)
+                audit.append(AuditRow(run_id, at, hub.name, tab, rid, header or str(j), "",
+                                      text, f"从第 {deleted_run} 次运行前的备份放回", "undelete"))
+        out.messages.append(f"已把 {rid} 放回“{tab}”第 {target} 行(第 {deleted_run} 次运行删除的);"
+                            "下次同步时它会回到所属的分表。")
     return batch, audit
 
 

@@ -360,6 +360,14 @@ class State:
         rows = self.conn.execute("SELECT form, id_a, id_b, decision FROM dedupe_decisions")
         return {(r[0], r[1], r[2]): r[3] for r in rows}
 
+    def deleted_in(self, book: str, record_id: str) -> tuple[int, str, str] | None:
+        """(run, tab, step) of the last run that cleared ``record_id`` from ``book``."""
+        r = self.conn.execute(
+            "SELECT run_id, tab, step FROM audit WHERE book = ? AND record_id = ? AND new = '' "
+            "AND step IN ('delete', 'merge') ORDER BY id DESC LIMIT 1",
+            (book, record_id)).fetchone()
+        return None if r is None else (int(r[0]), str(r[1]), str(r[2]))
+
     def generated_tabs(self, book: str) -> set[str]:
         """The tabs of ``book`` a report step wrote and did not delete since (from the audit)."""
         rows = self.conn.execute(
