@@ -232,3 +232,18 @@ def test_a_conflict_is_named_in_the_terminal_masked_where_sensitive(
             "(两个值都记在“同步冲突”表中,请核对后改正)") in out
     assert f"“监护人电话”:保留 {HUB} 的“139****2222”,未采用 {MC} 的“139****3333”" in out
     assert "13900002222" not in out and "13900003333" not in out
+
+
+def test_a_typed_over_id_is_put_back_not_deleted_and_re_added(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    rows = books[MC].tab(TAB)
+    row = next(i for i, r in enumerate(rows) if r and r[0] == "C0003")
+    rows[row][0] = "C003"                         # C0003 → C003, as in the issue
+    result = sync(project, books)
+    assert result.counts["deleted"] == 0 and result.counts["new_ids"] == 0
+    assert result.blocked == [
+        f"{MC}“{TAB}”第 {row + 1} 行的编号从 C0003 改成了 C003:编号由工具分配,不能修改,"
+        "已改回 C0003。如果这一行是另一个孩子,请清空它的编号,同步时会分配新编号。"]
+    assert books[MC].tab(TAB)[row][0] == "C0003"
+    assert sorted(ids(books[HUB])) == [k[0] for k in KIDS]
+    assert sync(project, books).ok                # and it has settled

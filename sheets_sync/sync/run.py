@@ -297,6 +297,44 @@ def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, 
     return out
 
 
+def _renamed_ids(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]],
+                 tombs: dict[str, set[str]]) -> list[str]:
+    """A 编号 typed over (C0012 → C012): put the real one back instead of a delete + an add.
+
+    A row whose 编号 no book has ever held, in a book that no longer holds a record whose
+    synced values are exactly this row's, is that record with a mistyped 编号.
+    """
+    known: dict[str, set[str]] = {}
+    for (fk, _), base in bases.items():
+        known.setdefault(fk, set()).update(base)
+    notes: list[str] = []
+    for b in entries:
+        if not b.active:
+            continue
+        for fk, ft in b.tabs.items():
+            base = bases.get((fk, b.name), {})
+            missing = {rid: v for rid, v in base.items() if rid not in ft.rows}
+            if not missing:
+                continue
+            for rid, row in list(ft.rows.items()):
+                if rid in known.get(fk, set()) or rid in tombs.get(fk, set()):
+                    continue
+                same = [old for old, v in missing.items()
+                        if v and all(row.values.get(k, "") == t for k, t in v.items())]
+                if len(same) != 1:
+                    continue
+                old = same[0]
+                del missing[old]
+                del ft.rows[rid]
+                row.id = old
+                ft.rows[old] = row
+                b.needs_id.setdefault(fk, set()).add(old)  # the 编号 cell is written back
+                notes.append(f"{b.name}“{ft.tab}”第 {row.sheet_row} 行的编号从 {old} 改成了 {rid}:"
+                             f"编号由工具分配,不能修改,已改回 {old}。如果这一行是另一个孩子,"
+                             "请清空它的编号,同步时会分配新编号。")
+    return notes
+
+
 def _keep_unreadable(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]]
                      ) -> list[str]:
     """A formula cell saved without its result reads blank: keep its last synced value.
@@ -350,8 +388,9 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     tombs = {fk: state.tombstones(fk) for fk in project.forms}
     blind = _keep_unreadable(entries, bases)
     twice = _same_id_twice(entries, bases)
+    renamed = _renamed_ids(entries, bases, tombs)
     highs, pending = _assign_ids(project, state, entries, bases, tombs)
-    blocked: list[str] = list(blind)
+    blocked: list[str] = [*blind, *renamed]
     for b, ft, rid, kept, other in twice:
         blocked.append(f"{b.name}“{ft.tab}”第 {kept.sheet_row} 行和第 {other.sheet_row} 行的"
                        f"编号都是 {rid}:第 {kept.sheet_row} 行保留 {rid},第 {other.sheet_row} "
