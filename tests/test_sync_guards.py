@@ -247,3 +247,12 @@ def test_a_typed_over_id_is_put_back_not_deleted_and_re_added(tmp_path: Path) ->
     assert books[MC].tab(TAB)[row][0] == "C0003"
     assert sorted(ids(books[HUB])) == [k[0] for k in KIDS]
     assert sync(project, books).ok                # and it has settled
+
+
+def test_a_header_row_pasted_mid_sheet_is_no_record(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    rows = books[MC].tab(TAB)
+    rows.insert(4, list(rows[0]))                # the header again, pasted with a block
+    result = sync(project, books)
+    assert result.ok and result.counts["new_ids"] == 0 and result.counts["appended"] == 0
+    assert "编号" not in ids(books[HUB])

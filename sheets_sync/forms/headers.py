@@ -156,13 +156,19 @@ class TabData:
 def tab_data(grid: Grid, layout: TabLayout) -> TabData:
     """Cut the records out of a grid: rows under the header, blank rows and a total row skipped.
 
+    A copy of the header row further down (pasted with a block of rows) is no record either.
     Column-wise on the grid's column arrays: no Python work per cell.
     """
     first = layout.header_row + 1
     cols = grid.column_arrays(first)
     n_body = len(cols[0]) if cols else 0
     if n_body:
-        keep = np.nonzero(np.logical_or.reduce([c != "" for c in cols]))[0]
+        filled = np.logical_or.reduce([c != "" for c in cols])
+        mapped = [(col, layout.headers.get(col, "")) for col in layout.columns.values()
+                  if col <= len(cols) and layout.headers.get(col, "")]
+        if len(mapped) >= 2:
+            filled &= ~np.logical_and.reduce([cols[col - 1] == text for col, text in mapped])
+        keep = np.nonzero(filled)[0]
     else:
         keep = np.zeros(0, dtype=np.int64)
     if len(keep) and any(str(c[keep[-1]]).strip() in TOTAL_MARKERS for c in cols[:3]):
