@@ -256,3 +256,17 @@ def test_a_header_row_pasted_mid_sheet_is_no_record(tmp_path: Path) -> None:
     result = sync(project, books)
     assert result.ok and result.counts["new_ids"] == 0 and result.counts["appended"] == 0
     assert "编号" not in ids(books[HUB])
+
+
+def test_a_partition_that_matches_nothing_is_said(tmp_path: Path) -> None:
+    """{school = "龙泉镇中心小学"} with no such school: the spoke would get nothing, silently."""
+    data = {"project": {"forms": ["child"]}, "hub": {"book": HUB},
+            "spokes": [{"book": MC, "partition": {"school": "龙泉镇中心小学"}}]}
+    project = project_from_dict(data, tmp_path)
+    books = {HUB: MemoryBook({TAB: [HEAD, *[list(k) for k in KIDS]]}, name=HUB),
+             MC: MemoryBook({"封面": [["满城县大队"]]}, name=MC)}
+    result = sync(project, books)
+    assert not result.ok
+    assert result.blocked == [
+        f"分表 {MC} 的 partition(school = 龙泉镇中心小学)没有对上总表中的任何记录:它什么也拿不到。"
+        "请检查 sheets-sync.toml 里的写法是否与总表一致(县名、学校名要和表中的写法相同)。"]

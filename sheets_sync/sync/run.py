@@ -391,6 +391,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     renamed = _renamed_ids(entries, bases, tombs)
     highs, pending = _assign_ids(project, state, entries, bases, tombs)
     blocked: list[str] = [*blind, *renamed]
+    claimed: dict[str, int] = {}
     for b, ft, rid, kept, other in twice:
         blocked.append(f"{b.name}“{ft.tab}”第 {kept.sheet_row} 行和第 {other.sheet_row} 行的"
                        f"编号都是 {rid}:第 {kept.sheet_row} 行保留 {rid},第 {other.sheet_row} "
@@ -471,6 +472,10 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                                                 holder.name if holder else "", where, cells))
             counts["deleted"] += 1
         targets = _placement(project, fk, merged, spokes, bases)
+        if merged.records:
+            for s in spokes:
+                claimed[s.name] = claimed.get(s.name, 0) + sum(
+                    1 for t in targets.values() if s.name in t)
         hub_cols = ([k for k, _ in sorted(hub_ft.layout.columns.items(), key=lambda kv: kv[1])]
                     if hub_ft.layout else [f.key for f in form.fields])
         extras = _extras(fk, active, merged, targets)
@@ -506,6 +511,13 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                 recycle_rows.append(recycle_row(at, run_id, form.label, rid, dest, source, "",
                                                 left.items()))
 
+    spokes_of = {s.book.name: s for s in project.spokes}
+    for name, held in claimed.items():  # a county is checked against the program at load
+        if held == 0 and name in spokes_of and set(spokes_of[name].partition) - {"county"}:
+            part = "、".join(f"{k} = {v}" for k, v in spokes_of[name].partition.items())
+            blocked.append(f"分表 {name} 的 partition({part})没有对上总表中的任何记录:"
+                           "它什么也拿不到。请检查 sheets-sync.toml 里的写法是否与总表一致"
+                           "(县名、学校名要和表中的写法相同)。")
     hub_batch = batches[hub.name]
     append_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICT_HEADER, conflict_rows,
                 NOTES["conflicts"])
