@@ -8,7 +8,7 @@ text into typed values happens once, in :mod:`sheets_sync.forms.normalize`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -145,6 +145,19 @@ class Grid:
 
     def __repr__(self) -> str:
         return f"Grid({self.n_rows} rows × {self.n_cols} columns)"
+
+
+def put_cells(rows: list[Row], cells: Mapping[tuple[int, int], str]) -> list[Row]:
+    """``rows`` (changed in place, and returned) with ``cells`` — (row, col) 1-based → text —
+    set, growing the rows and the row list as needed."""
+    for (r, c), text in cells.items():
+        while len(rows) < r:
+            rows.append([])
+        row = rows[r - 1]
+        if len(row) < c:
+            row.extend([""] * (c - len(row)))
+        row[c - 1] = text
+    return rows
 
 
 def trim(rows: list[Row]) -> list[Row]:

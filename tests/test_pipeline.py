@@ -24,15 +24,9 @@ from sheets_sync.sync.pipeline import RUN_STEPS, StepOptions, run_pipeline
 from sheets_sync.sync.project import Project, project_from_dict
 from sheets_sync.sync.restore import history, restore
 from sheets_sync.sync.state import SCHEMA_VERSION, State
-from tests.test_dedupe_matching import KID, TAB
+from tests.test_dedupe_matching import TAB
+from tests.test_dedupe_review import HEADER, NEW, OLD, OTHER  # the planted duplicate
 
-HEADER = [*KID, "班级", "兴趣爱好"]
-OLD = {**KID, "编号": "C0001", "班级": "", "兴趣爱好": "画画"}
-NEW = {**KID, "编号": "C0007", "身份证号": "", "出生日期": "2015年3月8日", "班级": "2班",
-       "兴趣爱好": "跳舞", "母亲电话": ""}
-OTHER = {**KID, "编号": "C0003", "姓名": "李佳怡", "性别": "女", "出生日期": "2016-05-01",
-         "身份证号": "", "父亲姓名": "李强", "父亲电话": "13800000011", "母亲姓名": "周丽",
-         "母亲电话": "13900000012", "监护人姓名": "周福", "监护人电话": "13700000013"}
 HUB, MC = "总表.xlsx", "满城.xlsx"
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ..table import Grid
+from ..table import Grid, put_cells
 
 Cell = tuple[int, int]
 """(row, col), both 1-based."""
@@ -175,14 +175,7 @@ class WriteBatch:
 
 def _with_cells(content: TabContent, cells: dict[Cell, str]) -> TabContent:
     """``content`` with ``cells`` (1-based) set to text (a formula or number there is dropped)."""
-    rows = [list(r) for r in content.rows]
-    for (r, c), text in cells.items():
-        while len(rows) < r:
-            rows.append([])
-        row = rows[r - 1]
-        if len(row) < c:
-            row.extend([""] * (c - len(row)))
-        row[c - 1] = text
+    rows = put_cells([list(r) for r in content.rows], cells)
     formulas = {k: v for k, v in content.formulas.items() if k not in cells}
     numbers = {k: v for k, v in content.numbers.items() if k not in cells}
     return replace(content, rows=rows, formulas=formulas, numbers=numbers)

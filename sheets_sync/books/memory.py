@@ -18,7 +18,7 @@ import copy
 from pathlib import Path
 
 from ..errors import TabNotFound
-from ..table import Grid, trim
+from ..table import Grid, put_cells, trim
 from .base import Dropdown, TabContent, WriteBatch
 
 __all__ = ["MemoryBook"]
@@ -91,14 +91,8 @@ class MemoryBook:
         tabs = {tab: [list(row) for row in rows] for tab, rows in self._tabs.items()}
         dropdowns = dict(self._dropdowns)
         for tab, cells in batch.cells.items():
-            rows = tabs[tab] if cells else []
-            for (r, c), text in cells.items():
-                while len(rows) < r:
-                    rows.append([])
-                row = rows[r - 1]
-                if len(row) < c:
-                    row.extend([""] * (c - len(row)))
-                row[c - 1] = text
+            if cells:
+                put_cells(tabs[tab], cells)
         for tab, content in batch.tabs.items():
             tabs[tab] = _render(content)
             dropdowns[tab] = content.dropdowns()
@@ -113,12 +107,6 @@ class MemoryBook:
 
 def _render(content: TabContent) -> list[list[str]]:
     """A tool-owned tab's rows with its formulas in place, as Excel shows them (formula text)."""
-    rows = [list(row) for row in content.rows]
-    for (r, c), formula in content.formulas.items():
-        while len(rows) < r:
-            rows.append([])
-        row = rows[r - 1]
-        if len(row) < c:
-            row.extend([""] * (c - len(row)))
-        row[c - 1] = formula if formula.startswith("=") else "=" + formula
-    return rows
+    return put_cells([list(row) for row in content.rows],
+                     {cell: f if f.startswith("=") else "=" + f
+                      for cell, f in content.formulas.items()})
