@@ -519,10 +519,8 @@ def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
                             f"合并到 {r.merged_into}", hub.name, f"{r.tab} 第 {r.row} 行",
                             [(h, raw) for h, raw, _ in r.cells.values() if h != "校验结果"])
                 for r in ds.recycled]
-        after = MemoryBook({t: g.rows for t, g in grids.items()})
-        after.apply(batch)
-        tool = WriteBatch()
-        append_rows(tool, after.read(), project.recycle_tab, RECYCLE_HEADER, rows,
+        tool = WriteBatch()  # the merge batch leaves 回收站 as it was: append below its rows
+        append_rows(tool, grids, project.recycle_tab, RECYCLE_HEADER, rows,
                     NOTES["recycle"])
         batch.then(tool)
     out.duplicates = ds.result
@@ -669,38 +667,14 @@ def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | Non
         hub = st.role == "hub"
         bases = ({fk: (plan.bases[(fk, st.name)], p.base)
                   for fk, p in plan.plans.get(st.name, {}).items()} if plan else {})
-        sync_audit = {id(a) for a in plan.audit(st.name)} if plan else set()
-        audit = [a if id(a) not in sync_audit else _sync_step(a, plan) for a in st.audit]
         state.commit_book(
-            run_id, st.name, bases, audit,
+            run_id, st.name, bases, st.audit,
             tombstones=plan.tombstones if hub and plan else (),
             revived=plan.revived if hub and plan else (),
             status=br.status, cells=br.cells, decisions=decisions if hub else ())
         _crash_point(f"committed:{st.name}")
     if any(b.status in {"skipped", "failed"} for b in result.books) or (plan and plan.blocked):
         result.status = "partial"
-
-
-def _sync_step(a: AuditRow, plan: SyncPlan | None) -> AuditRow:
-    """Name the sync's own steps: a cell cleared by a deletion or a move, a conflict."""
-    if a.new == "" and a.source.startswith("删除"):
-        step = "delete"
-    elif a.new == "" and a.source.startswith("移到"):
-        step = "move"
-    elif plan is not None and (a.record_id, a.field) in _conflicted(plan):
-        step = "conflict"
-    else:
-        return a
-    return AuditRow(a.run_id, a.at, a.book, a.tab, a.record_id, a.field, a.old, a.new,
-                    a.source, step)
-
-
-def _conflicted(plan: SyncPlan) -> set[tuple[str, str]]:
-    cached = getattr(plan, "_conflicted", None)
-    if cached is None:
-        cached = {(c["id"], c["field"]) for c in plan.conflicts}
-        plan._conflicted = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def tick_line(result: PipelineResult) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -252,11 +252,28 @@ class SyncPlan:
                    for book, forms in self.plans.items() for fk, p in forms.items())
 
     def audit(self, book: str) -> list[AuditRow]:
-        return [a for p in self.plans.get(book, {}).values() for a in p.audit]
+        """``book``'s audit rows, each naming its step: sync, conflict, delete or move."""
+        conflicted = {(c["id"], c["field"]) for c in self.conflicts}
+        return [_named(a, conflicted) for p in self.plans.get(book, {}).values()
+                for a in p.audit]
 
 
 DELETE_SHARE = 0.05
 DELETE_MIN = 3
+
+
+def _named(a: AuditRow, conflicted: set[tuple[str, str]]) -> AuditRow:
+    """An audit row of the sync with its step: a cell cleared by a deletion or a move, a cell
+    two books wrote (a conflict), else an edit that flowed (``sync``)."""
+    if a.new == "" and a.source.startswith("删除"):
+        step = "delete"
+    elif a.new == "" and a.source.startswith("移到"):
+        step = "move"
+    elif (a.record_id, a.field) in conflicted:
+        step = "conflict"
+    else:
+        return a
+    return replace(a, step=step)
 
 
 def delete_limit(project: Project, held: int) -> int:
@@ -290,10 +307,12 @@ def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, 
                 def score(r: Row, was: Values = was) -> int:
                     return sum(1 for k, v in r.values.items() if v and was.get(k) == v)
 
-                if was and score(other) > score(first):
-                    ft.rows[rid], other = other, first
-                    ft.repeated[ft.repeated.index(ft.rows[rid])] = other
-                out.append((b, ft, rid, ft.rows[rid], other))
+                kept = first
+                if was and score(other) > score(first):  # the later row is the record
+                    kept, other = other, first
+                    ft.rows[rid] = kept
+                    ft.repeated[ft.repeated.index(kept)] = other
+                out.append((b, ft, rid, kept, other))
     return out
 
 
@@ -426,12 +445,12 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         held_out: set[str] = set()
         blocked += _lost_columns(form, [hub, *active], bases, fk)
         for b in [hub, *active]:
-            why = _guard(project, fk, b, sides[b.name], hub_ft.current(), allow_delete,
-                         rebase_from)
-            if why is None:
+            held = _guard(project, fk, b, sides[b.name], hub_ft.current(), allow_delete)
+            if held is None:
                 continue
-            if why.startswith("rebase:"):
-                sides[b.name] = _rebased(sides[b.name], hub_ft.current(), why[7:])
+            kind, why = held
+            if kind == "no-base" and rebase_from in {"hub", "spoke"}:
+                sides[b.name] = _rebased(sides[b.name], hub_ft.current(), str(rebase_from))
                 continue
             blocked.append(why)
             held_out.add(b.name)
@@ -512,8 +531,8 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                                                 left.items()))
 
     spokes_of = {s.book.name: s for s in project.spokes}
-    for name, held in claimed.items():  # a county is checked against the program at load
-        if held == 0 and name in spokes_of and set(spokes_of[name].partition) - {"county"}:
+    for name, got in claimed.items():  # a county is checked against the program at load
+        if got == 0 and name in spokes_of and set(spokes_of[name].partition) - {"county"}:
             part = "、".join(f"{k} = {v}" for k, v in spokes_of[name].partition.items())
             blocked.append(f"分表 {name} 的 partition({part})没有对上总表中的任何记录:"
                            "它什么也拿不到。请检查 sheets-sync.toml 里的写法是否与总表一致"
@@ -566,8 +585,9 @@ def _lost_columns(form: FormTemplate, books: list[_Book],
 
 
 def _guard(project: Project, fk: str, b: _Book, side: Side, hub_now: dict[str, Values],
-           allow_delete: frozenset[str], rebase_from: str | None) -> str | None:
-    """Why ``b`` must sit out form ``fk`` this run (a message), ``rebase:…``, or ``None``."""
+           allow_delete: frozenset[str]) -> tuple[str, str] | None:
+    """Why ``b`` must sit out form ``fk`` this run: (``"no-base"`` — a base is missing and
+    ``--rebase-from`` can say which side is right — or ``"deleted"``, the message)."""
     form = project.templates[fk]
     ft = b.tabs[fk]
     base, now_ids = side.base, side.current
@@ -576,11 +596,10 @@ def _guard(project: Project, fk: str, b: _Book, side: Side, hub_now: dict[str, V
                      if rid in hub_now and any(hub_now[rid].get(k, t) != t for k, t in v.items()))
         if differ == 0:
             return None
-        if rebase_from in {"hub", "spoke"}:
-            return "rebase:" + rebase_from
-        return (f"{b.name} 的“{form.label}”没有上次同步的记录(状态文件 state.db 缺失,或它是新加入的"
-                f"分表),而它有 {differ} 条记录与总表不一致:为免盲目合并,本次没有同步它。"
-                "以总表为准请运行 sheets-sync sync --rebase-from hub;以分表为准请运行 "
+        return ("no-base", f"{b.name} 的“{form.label}”没有上次同步的记录(状态文件 state.db "
+                f"缺失,或它是新加入的分表),而它有 {differ} 条记录与总表不一致:"
+                "为免盲目合并,本次没有同步它。以总表为准请运行 sheets-sync sync --rebase-from hub;"
+                "以分表为准请运行 "
                 "sheets-sync sync --rebase-from spoke。")
     if not base or b.name in allow_delete:
         return None
@@ -588,16 +607,18 @@ def _guard(project: Project, fk: str, b: _Book, side: Side, hub_now: dict[str, V
     fix = (f"如果确实要删除,请运行 sheets-sync sync --allow-delete {b.name};如果是误删,"
            "请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。")
     if ft.layout is None:
-        return (f"{b.name} 中找不到“{form.label}”工作表(上次同步时它有 {len(base)} 条记录):"
-                f"为免删除总表中的这些记录,本次没有同步它的“{form.label}”。"
+        return ("deleted", f"{b.name} 中找不到“{form.label}”工作表"
+                f"(上次同步时它有 {len(base)} 条记录):为免删除总表中的这些记录,"
+                f"本次没有同步它的“{form.label}”。"
                 "如果工作表被改了名,请改回原名;" + fix)
     if not now_ids:
-        return (f"{b.name}“{ft.tab}”中的记录全部不见了(上次同步时有 {len(base)} 条):"
-                f"为免误删,本次没有同步它的“{form.label}”。" + fix)
+        return ("deleted", f"{b.name}“{ft.tab}”中的记录全部不见了"
+                f"(上次同步时有 {len(base)} 条):为免误删,本次没有同步它的“{form.label}”。" + fix)
     limit = delete_limit(project, len(base))
     if gone > limit:
-        return (f"{b.name}“{ft.tab}”中有 {gone} 条记录不见了(上次同步时有 {len(base)} 条),"
-                f"超过一次最多允许删除的 {limit} 条:为免误删,本次没有同步它的“{form.label}”。"
+        return ("deleted", f"{b.name}“{ft.tab}”中有 {gone} 条记录不见了"
+                f"(上次同步时有 {len(base)} 条),超过一次最多允许删除的 {limit} 条:"
+                f"为免误删,本次没有同步它的“{form.label}”。"
                 + fix)
     return None
 
