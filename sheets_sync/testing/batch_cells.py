@@ -72,7 +72,9 @@ def update_cells(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     if not mask:
         raise RequestFailed("At least one field must be updated, but 'fields' is empty.")
     rows = req.get("rows") or []
-    if "start" in req:
+    if req.get("start") is None and req.get("range") is None:
+        raise RequestFailed("Either 'start' or 'range' must be set.")
+    if req.get("start") is not None:
         start = req["start"]
         sheet = ctx.sheet(start.get("sheetId"))
         r0, c0 = int(start.get("rowIndex", 0)), int(start.get("columnIndex", 0))

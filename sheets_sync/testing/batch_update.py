@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import batch_cells, batch_objects, batch_sheets, errors
+from . import batch_cells, batch_objects, batch_sheets, errors, schema
 from .batch_base import HANDLERS, Context, RequestFailed
 from .sheetops import shift_dimension
 from .state import Spreadsheet, Store
@@ -27,23 +27,33 @@ def apply(store: Store, book: Spreadsheet, body: dict[str, Any]) -> tuple[Spread
     replies = []
     for i, request in enumerate(requests):
         kinds = [k for k in request if request[k] is not None]
-        if len(kinds) != 1:
-            raise errors.bad_request(f"Invalid requests[{i}]: exactly one kind of request "
-                                     f"must be set, got {len(kinds)}.")
+        if not kinds:
+            raise errors.bad_request(f"Invalid requests[{i}]: No request set.")
+        if len(kinds) != 1:  # the schema check answers this first, as Google does
+            raise errors.bad_request(f"Invalid value at 'requests[{i}]' (oneof), oneof field "
+                                     f"'kind' is already set. Cannot set '{kinds[1]}'")
         kind = kinds[0]
-        handler = HANDLERS.get(kind)
+        handler = HANDLERS.get(kind) or HANDLERS.get(schema.camel(kind))
         if handler is None:
             raise errors.bad_request(
                 f"Invalid JSON payload received. Unknown name \"{kind}\" at 'requests[{i}]': "
                 "Cannot find field."
             )
+        kind = schema.camel(kind)
+        given = schema.json_names(request[kinds[0]] or {})
+        problem = schema.mask_problem(kind, given)
         try:
-            replies.append(handler(ctx, request[kind] or {}))
-            ctx.book.check_size()
-        except (RequestFailed, ValueError) as e:
+            if problem is not None:
+                raise RequestFailed(problem)
+            replies.append(handler(ctx, given))
+        except RequestFailed as e:
             raise errors.bad_request(f"Invalid requests[{i}].{kind}: {e}") from None
         except errors.ApiError as e:
             raise errors.ApiError(e.code, f"Invalid requests[{i}].{kind}: {e.message}") from None
+        try:
+            ctx.book.check_size()
+        except ValueError as e:  # only Google's limit messages
+            raise errors.bad_request(f"Invalid requests[{i}].{kind}: {e}") from None
     ctx.book.touch()
     return ctx.book, replies
 

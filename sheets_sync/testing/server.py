@@ -16,6 +16,7 @@ import re
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +27,7 @@ import gspread
 from google.auth.credentials import Credentials
 from google.auth.transport.requests import AuthorizedSession
 
-from . import batch_update, drive, errors, resource, values
+from . import batch_update, drive, errors, resource, schema, values
 from .a1 import Box
 from .faults import Faults
 from .grid import read
@@ -35,6 +36,18 @@ from .state import Cell, Sheet, Spreadsheet, Store, new_sheet_props
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 _SHEETS = re.compile(r"^/v4/spreadsheets/(?P<key>[^/:]+)(?P<rest>.*)$")
 _DRIVE = re.compile(r"^/drive/v3/files(?:/(?P<key>[^/]+)(?P<rest>/[a-z]+)?)?$")
+MAX_BODY = 10 * 1024 * 1024  # bytes: Google's limit on a request body (10485760)
+MAX_URL = 16_384  # characters of path and query Google's front end accepts
+_URL_TOO_LONG = (
+    "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 414 (Request-URI "
+    "Too Large)!!1</title>\n  <p><b>414.</b> <ins>That\u2019s an error.</ins>\n  <p>The "
+    "requested URL is too large to process.  <ins>That\u2019s all we know.</ins>\n"
+)
+_BAD_REQUEST = (
+    "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 400 (Bad "
+    "Request)!!1</title>\n  <p><b>400.</b> <ins>That\u2019s an error.</ins>\n  <p>Your client "
+    "has issued a malformed or illegal request.  <ins>That\u2019s all we know.</ins>\n"
+)
 
 
 @dataclass(frozen=True)
@@ -155,14 +168,22 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the request log is ``FakeSheets.requests``."""
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        reply = self.server.fake._handle(self.command, self.path, dict(self.headers), body)
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not text.isdigit():  # Google's front end answers this itself, in HTML
+            self.close_connection = True
+            reply: _Reply | None = _Reply(400, _BAD_REQUEST.encode(), "text/html; charset=UTF-8")
+        else:
+            length = int(text)
+            body = self.rfile.read(length) if length else b""
+            reply = self.server.fake._handle(self.command, self.path, dict(self.headers), body)
         if reply is None:
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
+        self._send(reply)
+
+    def _send(self, reply: _Reply) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -195,10 +216,13 @@ class FakeSheets:
 
     def __init__(self, *, seed: int = 0, user_email: str = "sheets-sync-test@example.iam"
                  ".gserviceaccount.com", require_auth: bool = True, port: int = 0,
-                 on_request: Callable[[RequestRecord], None] | None = None) -> None:
+                 on_request: Callable[[RequestRecord], None] | None = None,
+                 schema_check: bool = True) -> None:
         self.store = Store(seed=seed, user_email=user_email)
         self.faults = Faults()
         self.require_auth = require_auth
+        self.schema_check = schema_check
+        self.crashes: list[str] = []
         self.port = port
         self.on_request = on_request
         self._log: list[RequestRecord] = []
@@ -336,9 +360,29 @@ class FakeSheets:
 
     def _handle(self, method: str, raw_path: str, headers: dict[str, str],
                 body: bytes) -> _Reply | None:
+        """The answer to one request (``None``: a drop fault). Never raises: a handler
+        that fails answers Google's 500, and the traceback goes to :attr:`crashes`."""
+        try:
+            return self._answer(method, raw_path, headers, body)
+        except Exception:
+            self.crashes.append(traceback.format_exc())
+            path = urlsplit(raw_path).path
+            reply = self._error(errors.ApiError(500), path)
+            record = RequestRecord(method, path, {}, len(body), reply.status, "crash")
+            with self._log_lock:
+                self._log.append(record)
+            return reply
+
+    def _answer(self, method: str, raw_path: str, headers: dict[str, str],
+                body: bytes) -> _Reply | None:
         split = urlsplit(raw_path)
         path = split.path
         query = parse_qs(split.query, keep_blank_values=True)
+        if len(raw_path) > MAX_URL:  # Google's front end refuses it, in HTML
+            reply414 = _Reply(414, _URL_TOO_LONG.encode(), "text/html; charset=UTF-8")
+            with self._log_lock:
+                self._log.append(RequestRecord(method, path, query, len(body), 414))
+            return reply414
         decision = self.faults.decide(method, path)
         if decision.delay:
             time.sleep(decision.delay)
@@ -374,10 +418,17 @@ class FakeSheets:
     def _dispatch(self, method: str, path: str, query: dict[str, list[str]],
                   headers: dict[str, str], body: bytes) -> _Reply:
         try:
+            if len(body) > MAX_BODY:
+                raise errors.bad_request(
+                    f"Request payload size exceeds the limit: {MAX_BODY} bytes.")
             auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
             if self.require_auth and not auth.startswith("Bearer "):
                 raise errors.ApiError(401)
             payload = _decode(body)
+            if self.schema_check and path.startswith("/v4/"):
+                schema.check(api_method(method, path), query, payload)
+                payload = schema.json_names(payload)
+                query = {schema.camel(k): v for k, v in query.items()}
             with self.store.lock:
                 return self._route(method, path, query, payload)
         except errors.ApiError as e:

@@ -9,7 +9,7 @@ from . import errors
 from .a1 import Box, column_letters, format_box
 from .grid import check_inside, read, resolve, value_range
 from .render import raw_value, user_entered
-from .state import Sheet, Spreadsheet
+from .state import MAX_CELL_CHARS, Sheet, Spreadsheet
 
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 RENDER_OPTIONS = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
@@ -111,6 +111,8 @@ def write(book: Spreadsheet, range_text: str, body: dict[str, Any], input_option
             if value is None:
                 continue
             r, c = box.row0 + i, box.col0 + j
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise errors.bad_request(prefix + errors.CELL_TOO_LONG)
             if isinstance(value, (dict, list)):
                 raise errors.bad_request(
                     prefix + "Invalid values[{}][{}]: {}".format(i, j, "struct_value" if isinstance(
