@@ -7,7 +7,9 @@ For each size: records are made by :mod:`sheets_sync.dedupe.gen` (its docstring 
 corruption model and the hard negatives), then :func:`find_duplicates` runs on them as
 one child tab (validation included). Reported: pairwise precision, recall and F1 against
 the generator's truth, family look-alikes linked (twins, siblings, cousins: must be 0),
-candidate pairs, time. The scale run (``--scale N``) runs in a child process so its
+namesakes (strangers of one name, school and birth year; ``--namesakes`` plants more, in
+a second run of each size) and how many of them were linked (must be 0), candidate pairs,
+time. The scale run (``--scale N``) runs in a child process so its
 peak memory (max RSS, generation included) is measured on its own.
 
 ``--febrl DIR`` (default ``../shared/linkage-data``) also runs FEBRL 3 (dedupe), FEBRL 4
@@ -16,7 +18,8 @@ splink 5 on DuckDB with settings in the style of its own examples (training as i
 show: prior from deterministic rules, u by random sampling, m by EM), and recordlinkage
 with its documented FEBRL recipe (block, compare, sum of agreements > 3). recordlinkage
 needs pandas < 3, so it runs in its own venv created under ``~/.cache/sheets-sync-bench``.
-Pairwise precision / recall / F1 against the files' truth, and seconds.
+Pairwise precision / recall / F1 against the files' truth, and seconds
+(``--engines ours`` measures ours alone, without installing the peers).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "linkage-data"
 TAB = "留守儿童家庭情况登记表"
 
 
-def run_chinese(n: int, seed: int = 7) -> dict[str, Any]:
+def run_chinese(n: int, seed: int = 7, namesakes: float = 0.0) -> dict[str, Any]:
     from sheets_sync.config import Program
     from sheets_sync.dedupe.gen import generate
     from sheets_sync.dedupe.matching import find_duplicates
@@ -47,7 +50,7 @@ def run_chinese(n: int, seed: int = 7) -> dict[str, Any]:
     from sheets_sync.table import Grid
 
     t0 = time.perf_counter()
-    gen = generate(n, seed=seed)
+    gen = generate(n, seed=seed, namesakes=namesakes)
     t_gen = time.perf_counter() - t0
     templates, program = default_templates(), Program()
     t0 = time.perf_counter()
@@ -62,14 +65,16 @@ def run_chinese(n: int, seed: int = 7) -> dict[str, Any]:
     return {"records": len(gen.rows) - 1, "true_pairs": len(true), "found": len(pred),
             "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
             "family_linked": len(pred & gen.family_pairs()),
+            "namesakes": len(gen.namesake_pairs()),
+            "namesakes_linked": len(pred & gen.namesake_pairs()),
             "candidates": res.n_candidates, "seconds": round(t_run, 2),
             "generate_seconds": round(t_gen, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def run_child(n: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True,
-                         text=True, check=True)
+def run_child(n: int, namesakes: float = 0.0) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", str(n), "--namesakes",
+                          str(namesakes)], capture_output=True, text=True, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -242,19 +247,24 @@ def prf(pred: set[tuple[int, int]], true: set[tuple[int, int]]) -> tuple[float, 
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def run_febrl(d: Path) -> None:
+ENGINES = ("ours", "splink", "recordlinkage")
+
+
+def run_febrl(d: Path, engines: tuple[str, ...] = ENGINES) -> None:
     print("\nLabelled English sets: precision / recall / F1 / seconds")
     print("set | engine | precision | recall | f1 | seconds")
     for name, (df, src, true) in load_sets(d).items():
         rows: list[tuple[str, set[tuple[int, int]], float]] = []
-        t0 = time.perf_counter()
-        rows.append(("ours", run_ours(name, df, src), time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        sp = run_splink(name, df, src)
-        secs = time.perf_counter() - t0
-        rows.append(("splink", set(sp), secs))
-        rl, secs = run_recordlinkage(name, df, src)
-        rows.append(("recordlinkage", rl, secs))
+        if "ours" in engines:
+            t0 = time.perf_counter()
+            rows.append(("ours", run_ours(name, df, src), time.perf_counter() - t0))
+        if "splink" in engines:
+            t0 = time.perf_counter()
+            sp = run_splink(name, df, src)
+            rows.append(("splink", set(sp), time.perf_counter() - t0))
+        if "recordlinkage" in engines:
+            rl, secs = run_recordlinkage(name, df, src)
+            rows.append(("recordlinkage", rl, secs))
         for engine, pred, secs in rows:
             p, r, f = prf(pred, true)
             print(f"{name} | {engine} | {p:.4f} | {r:.4f} | {f:.4f} | {secs:.2f}", flush=True)
@@ -268,27 +278,34 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--febrl", type=Path, nargs="?", const=DATA, default=None,
                     help="also compare with splink and recordlinkage on the labelled sets")
     ap.add_argument("--no-chinese", action="store_true")
+    ap.add_argument("--namesakes", type=float, default=0.05,
+                    help="also run each size with this share of planted namesakes (0: not)")
+    ap.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
+                    help="engines compared on the labelled sets (default: all three)")
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(run_chinese(args.child)))
+        print(json.dumps(run_chinese(args.child, namesakes=args.namesakes)))
         return
     if args.febrl is None and not args.no_chinese:
         args.febrl = DATA
     if not args.no_chinese:
         run_chinese_table(args)
     if args.febrl is not None:
-        run_febrl(args.febrl)
+        run_febrl(args.febrl, tuple(args.engines))
 
 
 def run_chinese_table(args: argparse.Namespace) -> None:
-    cols = ("records", "true_pairs", "found", "precision", "recall", "f1", "family_linked",
-            "candidates", "seconds", "peak_rss_mb")
+    cols = ("namesake_rate", "records", "true_pairs", "found", "precision", "recall", "f1",
+            "family_linked", "namesakes", "namesakes_linked", "candidates", "seconds",
+            "peak_rss_mb")
     print("Chinese generator (sheets_sync.dedupe.gen), find_duplicates incl. validation")
     print(" | ".join(cols))
     sizes = [*args.sizes, *([args.scale] if args.scale else [])]
+    rates = [0.0, *([args.namesakes] if args.namesakes else [])]
     for n in sizes:
-        r = run_child(n)
-        print(" | ".join(str(r[c]) for c in cols))
+        for rate in rates:
+            r = {"namesake_rate": rate, **run_child(n, rate)}
+            print(" | ".join(str(r[c]) for c in cols), flush=True)
 
 
 if __name__ == "__main__":

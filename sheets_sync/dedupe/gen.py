@@ -21,7 +21,11 @@ Hard negatives (must never be linked):
   before, so never less than a year apart; a twin shares the previous child's date;
 * cousins (10 % of families are paired): the same grandparent guardian, name and phone,
   half with the same surname, different parents;
-* namesakes: common names recur across families, some born the same day.
+* namesakes: common names recur across families, some born the same day; with
+  ``namesakes`` > 0 also children named exactly as a child of another family at their
+  school, born the same year (another day), with their own guardian and phones and
+  (85 %) their own ID; half of them registered with the guardian only (no parents'
+  names or phones), so nothing but the name, school, year and sex is in common.
 
 Corruption model of a duplicate (``dup_rate`` of children get one, 10 % of those two):
 
@@ -87,6 +91,15 @@ class Generated:
     def family_pairs(self) -> set[tuple[int, int]]:
         """Pairs of records of one family (or cousins) that are different people."""
         return _pairs_by(self.family) - self.true_pairs()
+
+    def namesake_pairs(self) -> set[tuple[int, int]]:
+        """Pairs of records of different families with one name (as written, spaces
+        dropped), one school and one birth year: what a common name makes of strangers."""
+        name, school, born = (HEADER.index(h) for h in ("姓名", "学校", "出生日期"))
+        keys = ["".join(r[name].split()) + "|" + r[school] + "|" + r[born][:4]
+                for r in self.rows[1:]]
+        _, label = np.unique(np.asarray(keys), return_inverse=True)
+        return {(a, b) for a, b in _pairs_by(label) if self.family[a] != self.family[b]}
 
 
 def _pairs_by(label: np.ndarray) -> set[tuple[int, int]]:
@@ -214,8 +227,14 @@ def _traditional(s: str) -> str:
     return str(_s2t().convert(s))
 
 
-def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7) -> Generated:
-    """About ``n`` records (originals and duplicates), shuffled, with the truth."""
+def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7,
+             namesakes: float = 0.0) -> Generated:
+    """About ``n`` records (originals and duplicates), shuffled, with the truth.
+
+    ``namesakes``: the share of families whose first child is named exactly as a child of
+    another family at the same school, born the same year on another day (0: none, and
+    the records are those of earlier releases).
+    """
     g = _Gen(seed)
     rng = g.rng
     recs: list[dict[str, str]] = []
@@ -225,6 +244,7 @@ def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7) -> Generat
     n_orig = int(n / (1 + dup_rate * 1.1))
     fam_no = 0
     prev_guardian: tuple[str, str] | None = None
+    seen: dict[str, list[tuple[str, dt.date]]] = {}          # school -> (name, born)
     while len(recs) < n_orig:
         fam_no += 1
         county, region = COUNTIES[int(rng.integers(0, 3))]
@@ -250,6 +270,17 @@ def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7) -> Generat
         k = max(k, 2) if twins else k
         gen_char = g.pick(GIVEN, g.gw) if rng.random() < 0.4 else ""
         born0 = dt.date(2010, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 10)))
+        target: tuple[str, dt.date] | None = None
+        pool = seen.get(school, [])
+        if namesakes and label == fam_no and pool and rng.random() < namesakes:
+            target = pool[int(rng.integers(0, len(pool)))]
+            sur = target[0][0]
+            father = sur + g.given()
+            born0 = target[1]
+            while born0 == target[1]:
+                born0 = dt.date(target[1].year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
+            if rng.random() < 0.5:                 # registered with the guardian only
+                father = mother = fphone = mphone = ""
         names: set[str] = set()
         born = born0
         for c in range(k):
@@ -259,6 +290,8 @@ def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7) -> Generat
             if c == 1 and twins and rng.random() < 0.5:
                 first = first or recs[-1]["姓名"][len(sur)]
             name = sur + (g.pick(COMMON)[1:] if rng.random() < 0.03 else g.given(first))
+            if c == 0 and target is not None:
+                name = target[0]
             while _like_sibling(name, names):
                 name = sur + g.given()
             names.add(name)
@@ -270,6 +303,7 @@ def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7) -> Generat
                          "学校": school, "年级": str(grade), "父亲姓名": father,
                          "父亲电话": fphone, "母亲姓名": mother, "母亲电话": mphone,
                          "监护人姓名": gname, "与儿童关系": rel, "监护人电话": gphone})
+            seen.setdefault(school, []).append((name, born))
             person.append(len(person))
             family.append(label)
             kinds.append("original")

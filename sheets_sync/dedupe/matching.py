@@ -2,7 +2,7 @@
 
 validate → features (:mod:`.features`) → candidate pairs (:mod:`.candidates`) → scores
 (:mod:`.scoring`) → pairs at or above the threshold, with Chinese reasons
-(:mod:`.reasons`), grouped into clusters (connected components).
+(:mod:`.reasons`), grouped into clusters (connected components, :mod:`.clusters`).
 Records are compared within one form (children with children, volunteers with
 volunteers), across all tabs of that form in the book.
 """
@@ -19,9 +19,10 @@ from ..forms.template import FormTemplate
 from ..forms.validate import Report, validate_grids
 from ..table import Grid
 from .candidates import candidate_pairs
+from .clusters import Conflict, Groups
 from .features import Features, Vocab, concat, tab_features
 from .reasons import reasons
-from .scoring import DEFAULT_THRESHOLD, score_pairs
+from .scoring import DEFAULT_THRESHOLD, Scored, score_pairs
 
 FORMS = ("child", "volunteer")
 """Forms whose records describe people and are checked for duplicates."""
@@ -44,6 +45,10 @@ class RecordRef:
         return self.id or f"{self.tab}!{self.row}"
 
 
+Node = tuple[str, str]
+"""A record in :class:`~.clusters.Groups`: (form, :attr:`RecordRef.key`)."""
+
+
 @dataclass
 class Pair:
     a: RecordRef
@@ -53,10 +58,22 @@ class Pair:
     group: int = 0
     ia: int = -1           # record indexes into DedupeResult.features
     ib: int = -1
+    form: str = ""
+    note: str = ""
+    """Why the pair may not be merged (a 不是同一人 it would override); also its first reason."""
+
+    @property
+    def node_a(self) -> Node:
+        return (self.form, self.a.key)
+
+    @property
+    def node_b(self) -> Node:
+        return (self.form, self.b.key)
 
     def as_json(self) -> dict[str, Any]:
-        return {"a": self.a.as_json(), "b": self.b.as_json(), "score": self.score,
-                "reasons": self.reasons}
+        out = {"a": self.a.as_json(), "b": self.b.as_json(), "score": self.score,
+               "reasons": self.reasons}
+        return {**out, "note": self.note} if self.note else out
 
 
 @dataclass
@@ -78,29 +95,49 @@ class DedupeResult:
     features: Features | None = field(default=None, repr=False)
     n_records: int = 0
     n_candidates: int = 0
+    messages: list[str] = field(default_factory=list)
+    """For the run's summary (Chinese): links not merged because of a 不是同一人."""
 
     def as_json(self) -> dict[str, Any]:
         return {"pairs": [p.as_json() for p in self.pairs],
                 "clusters": [c.as_json() for c in self.clusters]}
 
 
-def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Connected-component label per node (union–find over the pairs)."""
-    parent = np.arange(n)
+def group_pairs(pairs: list[Pair], groups: Groups[Node]
+                ) -> tuple[list[Pair], list[Cluster], list[tuple[Pair, Conflict[Node]]]]:
+    """Number the pairs' clusters, best pairs joined first, never across a 不是同一人.
 
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return np.array([find(x) for x in range(n)])
+    Returns the pairs ordered by cluster (a cluster's number follows its first record in
+    the book), best first within one; then the pairs ``groups`` refused to join (group 0),
+    best first; the clusters; and each refused pair with its conflict.
+    """
+    order = sorted(pairs, key=lambda p: (-p.score, p.a.tab, p.a.row, p.b.tab, p.b.row))
+    joined: list[Pair] = []
+    refused: list[tuple[Pair, Conflict[Node]]] = []
+    for p in order:
+        c = groups.join(p.node_a, p.node_b)
+        if c is None:
+            joined.append(p)
+        else:
+            refused.append((p, c))
+    by_root: dict[Node, list[Pair]] = {}
+    for p in joined:
+        by_root.setdefault(groups.find(p.node_a), []).append(p)
+    ordered = sorted(by_root.values(),
+                     key=lambda ps: min((r.tab, r.row) for p in ps for r in (p.a, p.b)))
+    out: list[Pair] = []
+    clusters: list[Cluster] = []
+    for g, members in enumerate(ordered, start=1):
+        recs: dict[tuple[str, int], RecordRef] = {}
+        for p in members:
+            p.group = g
+            recs.update({(r.tab, r.row): r for r in (p.a, p.b)})
+        clusters.append(Cluster([recs[k] for k in sorted(recs)], min(p.score for p in members)))
+        out += members
+    for p, _ in refused:
+        p.group = 0
+        out.append(p)
+    return out, clusters, refused
 
 
 def features_of(report: Report, tab: str | None, program: Program) -> Features | None:
@@ -111,6 +148,29 @@ def features_of(report: Report, tab: str | None, program: Program) -> Features |
     return concat(parts) if parts else None
 
 
+def _pairs(f: Features, s: Scored, keep: np.ndarray) -> list[Pair]:
+    def ref(k: int) -> RecordRef:
+        return RecordRef(str(f.tab[k]), int(f.row[k]), str(f.rid[k]).strip())
+
+    out: list[Pair] = []
+    for k in keep.tolist():
+        a, b = int(s.i[k]), int(s.j[k])
+        if (str(f.tab[a]), int(f.row[a])) > (str(f.tab[b]), int(f.row[b])):
+            a, b = b, a
+        lv = {c: int(v[k]) for c, v in s.levels.items()}
+        out.append(Pair(ref(a), ref(b), round(float(s.prob[k]), 3), reasons(f, a, b, lv),
+                        0, a, b, str(f.form[a])))
+    return out
+
+
+def score_records(f: Features, idx: list[tuple[int, int]]) -> list[Pair]:
+    """The given pairs of records (indexes into ``f``) as scored pairs, whatever their score."""
+    if not idx:
+        return []
+    s = score_pairs(f, np.asarray(idx, dtype=np.int64).reshape(-1, 2))
+    return _pairs(f, s, np.arange(len(idx)))
+
+
 def match(f: Features, threshold: float = DEFAULT_THRESHOLD) -> DedupeResult:
     """Score the candidate pairs of ``f`` and keep those at or above ``threshold``."""
     cand = candidate_pairs(f)
@@ -119,36 +179,10 @@ def match(f: Features, threshold: float = DEFAULT_THRESHOLD) -> DedupeResult:
         return res
     s = score_pairs(f, cand)
     keep = np.flatnonzero(s.prob >= threshold)
-    i, j = s.i[keep], s.j[keep]
     if not len(keep):
         return res
-    nodes, inv = np.unique(np.concatenate([i, j]), return_inverse=True)
-    comp = _components(len(nodes), inv[:len(i)], inv[len(i):])
-    label = dict(zip(nodes.tolist(), comp.tolist(), strict=True))
-
-    def ref(k: int) -> RecordRef:
-        return RecordRef(str(f.tab[k]), int(f.row[k]), str(f.rid[k]).strip())
-
-    by_group: dict[int, list[int]] = {}
-    for n_, k in enumerate(keep.tolist()):
-        by_group.setdefault(label[int(s.i[k])], []).append(n_)
-    groups = sorted(by_group.values(), key=lambda ms: min(
-        (str(f.tab[s.i[keep[m]]]), int(f.row[s.i[keep[m]]])) for m in ms))
-    for g, members in enumerate(groups, start=1):
-        recs: set[int] = set()
-        probs: list[float] = []
-        for m in sorted(members, key=lambda m: -float(s.prob[keep[m]])):
-            k = int(keep[m])
-            a, b = int(s.i[k]), int(s.j[k])
-            if (str(f.tab[a]), int(f.row[a])) > (str(f.tab[b]), int(f.row[b])):
-                a, b = b, a
-            lv = {c: int(v[k]) for c, v in s.levels.items()}
-            p = round(float(s.prob[k]), 3)
-            res.pairs.append(Pair(ref(a), ref(b), p, reasons(f, a, b, lv), g, a, b))
-            recs.update((a, b))
-            probs.append(p)
-        ordered = sorted(recs, key=lambda x: (str(f.tab[x]), int(f.row[x])))
-        res.clusters.append(Cluster([ref(x) for x in ordered], min(probs)))
+    pairs = _pairs(f, s, keep)
+    res.pairs, res.clusters, _ = group_pairs(pairs, Groups())
     return res
 
 

@@ -17,7 +17,7 @@ from ..forms.template import FormTemplate
 from ..privacy import mask
 from ..table import Grid
 from .matching import Pair
-from .store import DECISIONS, DIFFERENT, MERGED, PENDING, SAME
+from .store import DECISIONS, DIFFERENT, MERGED, PENDING, SAME, pair_key
 
 REVIEW_TAB = "疑似重复"
 DECISION_HEADER = "处理结果"
@@ -27,6 +27,9 @@ SHOWN_FIELDS = ("name", "sex", "birth_date", "id_number", "school", "grade", "gu
 """Fields shown side by side, when the form has them."""
 
 LEAD = ["组号", "相似度", DECISION_HEADER, "原因", "表A", "行A", "编号A", "表B", "行B", "编号B"]
+
+NOT_MERGED = "此项不能自动合并,请人工确认"
+"""Ends the note on a pair whose merge would override a 不是同一人."""
 
 NOTE = ("每行是一对疑似重复的记录。请在“处理结果”列选择:是同一人(下次运行时合并,"
         "保留较早的编号,另一条移入“回收站”)/ 不是同一人(以后不再提示)/ 待定。")
@@ -88,6 +91,27 @@ def merged_rows(grid: Grid | None) -> list[list[str]]:
     if j is None:
         return []
     return [list(r) for r in grid.rows[1:] if len(r) > j and parse_decision(r[j]) == MERGED]
+
+
+def carried_rows(grid: Grid | None, notes: dict[tuple[str, str], str]) -> list[list[str]]:
+    """Rows of an existing review tab for pairs in ``notes`` (keyed by :func:`pair_key`)
+    that this run cannot show afresh (a record is merged away), with the note renewed."""
+    if grid is None or grid.n_rows < 2 or not notes:
+        return []
+    idx = _header_index(grid)
+    ja, jb, jr = idx.get("编号A"), idx.get("编号B"), idx.get("原因")
+    if ja is None or jb is None or jr is None:
+        return []
+    out: list[list[str]] = []
+    for r in grid.rows[1:]:
+        row = list(r) + [""] * max(0, max(ja, jb, jr) + 1 - len(r))
+        note = notes.get(pair_key(row[ja].strip(), row[jb].strip()))
+        if note is None:
+            continue
+        kept = [x for x in row[jr].split(";") if x and not x.endswith(NOT_MERGED)]
+        row[jr] = ";".join([note, *kept])
+        out.append(row)
+    return out
 
 
 def shown_fields(templates: dict[str, FormTemplate], forms: set[str]

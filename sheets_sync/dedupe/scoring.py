@@ -12,9 +12,12 @@ Hard negatives (twins, siblings, cousins) share a family and often a birth date;
 tells them apart is the ID and the given name. Level ``VETO`` (-1) rejects a pair
 outright: two different valid IDs, or names that neither sound, a look-alike character
 (:mod:`.confusions`) nor a swap explain; so does a name that is not the same together
-with another sex or a birth date that is not the same or near, and two records whose
-father and mother are both named and both different (cousins of one name). The same
-valid ID overrides a veto.
+with another sex or a birth date that is not the same or near, two records whose
+father and mother are both named and both different (cousins of one name), and namesakes
+of another family: the guardians are named and differ, the phones differ, and no ID,
+birth date, phone or family name is the same (two 王浩然 of one school and one year, born
+on other days, with other guardians: a common name says little, see :func:`name_u`).
+The same valid ID overrides a veto.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ VETO = -1
 DUP_RATE = 0.1
 ESTIMATE_FROM = 20_000
 DEFAULT_THRESHOLD = 0.5
+ANCHORS = ("id", "birth", "phone", "guardian", "father", "mother", "student_no", "email")
+"""Comparisons whose agreement ties two records to one child or one family."""
 
 Levels = Callable[[Features, np.ndarray, np.ndarray], np.ndarray]
 
@@ -101,14 +106,35 @@ def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, m, day
 
 
+def _typo(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
+    """Could ``b`` be ``a`` mistyped (``width`` digits): one digit wrong, or two swapped?"""
+    da = np.stack([a // 10 ** k % 10 for k in range(width)], axis=1)
+    db = np.stack([b // 10 ** k % 10 for k in range(width)], axis=1)
+    diff = da != db
+    one = diff.sum(axis=1) == 1
+    swapped = np.zeros(len(a), dtype=bool)
+    for k in range(width - 1):
+        two = diff[:, k] & diff[:, k + 1] & (diff.sum(axis=1) == 2)
+        swapped |= two & (da[:, k] == db[:, k + 1]) & (da[:, k + 1] == db[:, k])
+    return one | swapped
+
+
 def birth_levels(f: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """1 same day, 2 near (≤ 3 days, month/day swapped, one field off), 3 same year, 4 other."""
+    """1 same day, 2 near (≤ 3 days, month/day swapped, one field mistyped), 3 same year,
+    4 other.
+
+    A field is mistyped when one of its digits is wrong or two are swapped (2015-03-08 /
+    2015-03-18, 2015 / 2016): two children of one year often share a month or a day
+    (2015-03-08 / 2015-03-21), so another field off is only "same year".
+    """
     a, b = f.birth[i], f.birth[j]
     both = (a >= 0) & (b >= 0)
     ya, ma, da = _ymd(np.where(both, a, 0))
     yb, mb, db = _ymd(np.where(both, b, 0))
-    one_off = ((ya == yb).astype(int) + (ma == mb) + (da == db)) == 2
-    near = (np.abs(a - b) <= 3) | ((ya == yb) & (ma == db) & (da == mb)) | one_off
+    sy, sm, sd = ya == yb, ma == mb, da == db
+    one_off = ((sm & sd & _typo(ya, yb, 4)) | (sy & sd & _typo(ma, mb, 2))
+               | (sy & sm & _typo(da, db, 2)))
+    near = (np.abs(a - b) <= 3) | (sy & (ma == db) & (da == mb)) | one_off
     lv = np.where(a == b, 1, np.where(near, 2, np.where(ya == yb, 3, 4)))
     return np.where(both, lv, 0)
 
@@ -217,6 +243,12 @@ def score_pairs(f: Features, pairs: np.ndarray, comps: tuple[Comparison, ...] = 
     veto |= (name_lv >= 2) & ((sex_lv == 2) | (birth_lv >= 3))
     # cousins of one name: both parents named, both different
     veto |= (levels["father"] == 2) & (levels["mother"] == 2)
+    # namesakes of another family: the guardians differ, no phone is shared and nothing
+    # else ties the two to one child or one family (a common name, school and year do not)
+    anchor = np.zeros(len(i), dtype=bool)
+    for key in ANCHORS:
+        anchor |= levels[key] == 1
+    veto |= ~anchor & (levels["guardian"] == 2) & (levels["phone"] == 2)
     veto &= levels["id"] != 1
     weight += np.log2(DUP_RATE / max(f.n, 2))
     prob = np.where(veto, 0.0, 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60))))

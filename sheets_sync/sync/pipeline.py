@@ -524,6 +524,7 @@ def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
                     NOTES["recycle"])
         batch.then(tool)
     out.duplicates = ds.result
+    out.messages += ds.result.messages
     return batch, audit, ds.decisions
 
 
