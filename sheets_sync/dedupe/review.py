@@ -4,7 +4,11 @@ Columns: 组号 (pairs of one cluster share it), 相似度, 处理结果 (是同
 待定, filled in by staff), 原因, then each record's place (表, 行, 编号) and its main fields
 side by side (A then B; sensitive fields masked with :func:`sheets_sync.privacy.mask`),
 and 需人工选择: after a merge, the fields where both records had different values.
-:func:`read_decisions` reads the 处理结果 column back on the next run.
+:func:`read_decisions` reads the 处理结果 column back on the next run. A pair that would
+join two records decided 不是同一人 (through a third) has no 组号 and its 原因 starts with
+a note naming the chain (``C0005 与 C0001 是同一人,C0001 与 C0012 已被判定为不是同一人,
+此项不能自动合并,请人工确认``); :func:`carried_rows` keeps such a row when one of its
+records is already merged away.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ NOT_MERGED = "此项不能自动合并,请人工确认"
 """Ends the note on a pair whose merge would override a 不是同一人."""
 
 NOTE = ("每行是一对疑似重复的记录。请在“处理结果”列选择:是同一人(下次运行时合并,"
-        "保留较早的编号,另一条移入“回收站”)/ 不是同一人(以后不再提示)/ 待定。")
+        "保留较早的编号,另一条移入“回收站”)/ 不是同一人(以后不再提示,也不会因为别的行的"
+        "“是同一人”被并成一人)/ 待定。")
 
 _SYNONYMS = {"是": SAME, "同一人": SAME, "是同一个人": SAME, "合并": SAME, "重复": SAME,
              "否": DIFFERENT, "不是": DIFFERENT, "不是同一个人": DIFFERENT, "不同": DIFFERENT,
