@@ -335,6 +335,9 @@ def run(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...
             click.echo("校验:" + summary_line(data["validate"]) + since)
         for summary in (data.get("validate_spokes") or {}).values():
             click.echo("校验:" + summary_line(summary) + since)
+        books = [data.get("validate") or {}, *(data.get("validate_spokes") or {}).values()]
+        for notice in dict.fromkeys(n for s in books for n in s.get("notices", [])):
+            click.echo(notice)  # said once, however many books it concerns
         if data.get("dedupe") is not None:
             click.echo(f"查重:疑似重复 {data['dedupe']['pairs']} 对待处理{since}")
         if data.get("report") is not None:

@@ -1,8 +1,13 @@
 """Program data and project configuration.
 
 Program data (counties, dates, the invoice threshold …) is configuration, never code:
-it comes from the ``[program]`` table of ``sheets-sync.toml``, with demo defaults taken
-from the program plan (three counties 满城, 顺平, 清苑; a summer programme).
+it comes from the ``[program]`` table of ``sheets-sync.toml``. Only what the program plan
+itself says has a default (its name, the three counties 满城, 顺平, 清苑, the head
+brigade 总队, and that every expense needs an invoice: "所用资金应开具发票证明", so
+``invoice_threshold`` is 0). The program's dates and the volunteers' minimum age have no
+default: a rule that needs one is not applied, and validation says so once
+(:mod:`sheets_sync.forms.program_data`); the period may also be read from the book (the
+``学校`` tab's 进驻 dates).
 
 .. code-block:: toml
 
@@ -12,6 +17,7 @@ from the program plan (three counties 满城, 顺平, 清苑; a summer programme
     start_date = "2026-07-01"
     end_date = "2026-08-31"
     invoice_threshold = "100"     # under this amount a receipt (收据) suffices
+    volunteer_min_age = 18
 """
 
 from __future__ import annotations
@@ -32,16 +38,23 @@ COUNTY_SUFFIXES = ("县", "区", "市", "大队", "县大队", "队")
 
 @dataclass(frozen=True)
 class Program:
-    """The program's own data, used by templates through ``$program.<key>``."""
+    """The program's own data, used by templates through ``$program.<key>``.
+
+    ``start_date``, ``end_date`` and ``volunteer_min_age`` are ``None`` when not configured
+    (a rule that needs them is then not applied). ``period_from`` names where the period
+    came from when it was not configured but read from the book (``“学校”表的进驻日期``);
+    it is empty for a configured period.
+    """
 
     name: str = "让你不再孤单——一对一帮助计划"
     counties: tuple[str, ...] = ("满城", "顺平", "清苑")
-    start_date: dt.date = dt.date(2026, 7, 1)
-    end_date: dt.date = dt.date(2026, 8, 31)
-    invoice_threshold: Decimal = Decimal("100")
-    volunteer_min_age: int = 18
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    invoice_threshold: Decimal = Decimal("0")
+    volunteer_min_age: int | None = None
     head_brigade: str = "总队"
     extra: dict[str, Any] = field(default_factory=dict)
+    period_from: str = ""
 
     def county_choices(self) -> list[tuple[str, list[str]]]:
         """Each county with its synonyms (满城 ← 满城县, 满城区, 满城市, 满城大队)."""
@@ -52,7 +65,10 @@ class Program:
         return [*self.county_choices(), (self.head_brigade, ["总部", "总队部"])]
 
     def lookup(self, key: str) -> Any:
-        """Value of ``$program.<key>`` for templates; ``KeyError`` if unknown."""
+        """Value of ``$program.<key>`` for templates (``None``: not configured).
+
+        ``KeyError`` for a key that is neither known nor in ``extra``.
+        """
         if key == "counties":
             return self.county_choices()
         if key == "brigades":
@@ -61,9 +77,24 @@ class Program:
             return getattr(self, key)
         return self.extra[key]
 
+    def known(self, key: str) -> bool:
+        """Whether ``$program.<key>`` has a value (configured, or read from the book)."""
+        try:
+            return self.lookup(key) is not None
+        except KeyError:
+            return False
+
 
 PROGRAM_KEYS = frozenset({"counties", "brigades", "start_date", "end_date",
                           "invoice_threshold", "volunteer_min_age", "name"})
+
+PROGRAM_SETTING = {
+    "start_date": 'start_date = "2026-07-01"',
+    "end_date": 'end_date = "2026-08-31"',
+    "invoice_threshold": 'invoice_threshold = "100"',
+    "volunteer_min_age": "volunteer_min_age = 18",
+}
+"""How each ``[program]`` value is written in sheets-sync.toml (for messages naming the fix)."""
 
 
 def _date(file: str, key: str, value: Any) -> dt.date:
@@ -90,18 +121,20 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
         raise ConfigError(
             f'{file}: [program] counties 应为县名列表,例如 counties = ["满城", "顺平", "清苑"]。'
         )
-    start = _date(file, "start_date", data.get("start_date", defaults.start_date))
-    end = _date(file, "end_date", data.get("end_date", defaults.end_date))
-    if end < start:
+    start = _date(file, "start_date", data["start_date"]) if "start_date" in data else None
+    end = _date(file, "end_date", data["end_date"]) if "end_date" in data else None
+    if start is not None and end is not None and end < start:
         raise ConfigError(f"{file}: [program] end_date {end} 早于 start_date {start},请检查日期。")
     try:
         threshold = Decimal(str(data.get("invoice_threshold", defaults.invoice_threshold)))
+        if not threshold.is_finite() or threshold < 0:
+            raise InvalidOperation
     except InvalidOperation:
         raise ConfigError(
             f"{file}: [program] invoice_threshold 应为金额,例如 invoice_threshold = \"100\"。"
         ) from None
-    age = data.get("volunteer_min_age", defaults.volunteer_min_age)
-    if not isinstance(age, int):
+    age = data.get("volunteer_min_age")
+    if age is not None and (not isinstance(age, int) or isinstance(age, bool)):
         raise ConfigError(f"{file}: [program] volunteer_min_age 应为整数,例如 18。")
     return Program(
         name=str(data.get("name", defaults.name)),

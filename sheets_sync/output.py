@@ -111,6 +111,8 @@ def print_report(report: Report, limit: int | None = None) -> None:
         click.echo(f"……另有 {rest} 个问题,完整列表见工作簿中的“校验问题”工作表,或加 --json。")
     for ref in report.skipped_refs:
         click.echo(f"(未检查 {ref}:工作簿中没有对应的表)")
+    for notice in report.notices:
+        click.echo(notice)
     click.echo(summary_line(report))
 
 

@@ -18,7 +18,9 @@ from sheets_sync.demo.synth import (
     MOBILE_PREFIXES,
     REGION_CODES,
     VOLUNTEER_REGIONS,
+    demo_program,
     name_pools,
+    region_at,
 )
 from sheets_sync.forms.ids import is_valid_id
 from sheets_sync.forms.template import default_templates
@@ -136,7 +138,9 @@ def test_every_unplanted_child_id_is_valid_and_agrees_with_the_row(
     bad = planted_cells(demo)
     odd = {(o.tab, o.row, o.column) for o in demo.odd_valid if o.book == HUB_NAME}
     kids = records(grids[HUB_NAME]["留守儿童家庭情况登记表"])
-    codes = {REGION_CODES[c] for c in ("满城", "顺平", "清苑")}
+    # the county's code in the birth year (满城县 130621 before 满城区 130607 in 2015)
+    codes = {region_at(REGION_CODES[c], y) for c in ("满城", "顺平", "清苑")
+             for y in range(2005, 2027)}
     checked = 0
     for row, r in enumerate(kids, start=2):
         where = ("留守儿童家庭情况登记表", row)
@@ -159,7 +163,7 @@ def test_volunteers_are_students_of_18_to_24_with_valid_ids_and_unique_numbers(
         demo: DemoResult, grids: dict[str, dict[str, Grid]]) -> None:
     bad = planted_cells(demo)
     vols = records(grids[HUB_NAME]["志愿者报名表"])
-    start = Program().start_date
+    start = demo_program().start_date
     for row, v in enumerate(vols, start=2):
         phone = v["手机号"].replace(" ", "")
         assert re.fullmatch(r"1\d{10}", phone) and phone[:3] in MOBILE_PREFIXES
@@ -190,7 +194,7 @@ def test_generated_labels_are_template_labels_and_required_fields_are_filled(
 
 def test_children_dates_fall_in_the_program_and_ages_fit_the_grade(
         demo: DemoResult, grids: dict[str, dict[str, Grid]]) -> None:
-    program = Program()
+    program = demo_program()
     exps = records(grids[HUB_NAME]["支出明细"])
     bad = planted_cells(demo)
     for row, e in enumerate(exps, start=2):
@@ -262,7 +266,7 @@ def test_planted_rows_are_in_the_hub_and_in_their_county_book(demo: DemoResult) 
 
 def test_validator_reports_exactly_the_planted_problems(
         demo: DemoResult, grids: dict[str, dict[str, Grid]]) -> None:
-    program, templates = Program(), default_templates()
+    program, templates = demo_program(), default_templates()
     for book, tabs in grids.items():
         report = validate_grids(tabs, templates, program, book=book)
         found = {(p.tab, p.row, p.code) for p in report.problems}
@@ -351,7 +355,7 @@ def test_a_custom_program_gets_its_own_counties_and_dates() -> None:
     schools = demo.books[HUB_NAME]["学校"]
     assert {r[2] for r in schools[1:]} <= {"易县", "唐县", "易县县", "唐县县"}
     report = validate_grids({t: Grid.from_rows(r) for t, r in demo.books[HUB_NAME].items()},
-                            default_templates(), program)
+                            default_templates(), demo_program(program))
     found = {(p.tab, p.row, p.code) for p in report.problems}
     assert found == {(p.tab, p.row, p.code) for p in demo.planted if p.book == HUB_NAME}
 
@@ -377,11 +381,11 @@ def test_children_frame_is_deterministic_and_passes_validation() -> None:
     assert not a.equals(children_frame(3000, seed=10))
     from sheets_sync.demo.synth import make_schools
 
-    schools = make_schools(np.random.default_rng(9), Program())
+    schools = make_schools(np.random.default_rng(9), demo_program())
     school_tab = [["学校名称", "县"], *([s["学校名称"], s["县"]] for s in schools)]
     rows = [list(a.columns), *a.to_numpy().tolist()]
     report = validate_grids({"学校": Grid.from_rows(school_tab),
                              "留守儿童家庭情况登记表": Grid.from_rows(rows)},
-                            default_templates(), Program())
+                            default_templates(), demo_program())
     assert [p.message for p in report.problems] == []
 

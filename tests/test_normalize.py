@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sheets_sync.config import Program
 from sheets_sync.errors import ConfigError
 from sheets_sync.forms.cellrules import _Rules
-from sheets_sync.forms.ids import PROVINCE_CODES, make_id
+from sheets_sync.forms.ids import make_id
 from sheets_sync.forms.normalize import (
     MSG_ID_NUMBER,
     MSG_PHONE,
@@ -30,8 +30,11 @@ from sheets_sync.forms.normalize import (
     to_halfwidth,
 )
 from sheets_sync.forms.template import Choice, Field
+from tests.regions import region_and_birth
 
-PROGRAM = Program()
+# a configured program (the defaults without [program] are in test_program_defaults.py)
+PROGRAM = Program(start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 8, 31),
+                  invoice_threshold=Decimal("100"), volunteer_min_age=18)
 ID = make_id("130607", dt.date(2015, 3, 8), 12, "男")
 ID_X = next(i for i in (make_id("130607", dt.date(2015, 3, 8), s, "男") for s in range(500))
             if i.endswith("X"))
@@ -231,8 +234,8 @@ REJECTED = [
     pytest.param("cn_id", ID[:10] + "13" + ID[12:], "id.birth_date", id="id-birth-month-13"),
     pytest.param("cn_id", make_id("130607", dt.date(2999, 1, 1), 3, "女"), "id.birth_date",
                  id="id-birth-in-future"),
-    pytest.param("cn_id", "130607700101123", "id.old15", id="id-old-15"),
-    pytest.param("cn_id", "130607701301123", "id.birth_date", id="id-old-15-bad-date"),
+    pytest.param("cn_id", "110105700101123", "id.old15", id="id-old-15"),
+    pytest.param("cn_id", "110105701301123", "id.birth_date", id="id-old-15-bad-date"),
     pytest.param("cn_id", "1.30602E+17", "id.stored_as_number", id="id-scientific"),
     pytest.param("cn_id", "1.30602199001011E+17", "id.stored_as_number",
                  id="id-scientific-long"),
@@ -313,7 +316,7 @@ MESSAGES = [
     pytest.param("choice", "未知", "只能填写:男、女。", id="msg-choice"),
     pytest.param("bool_zh", "不知道", "只能填写:是、否。", id="msg-bool"),
     pytest.param("multi_choice", "语文、钢琴",
-                 "“钢琴”不是可选项。只能填写:语文、数学、英语、音乐,多项之间用“、”分隔。",
+                 "“钢琴”不在可选项中。可选:语文、数学、英语、音乐,多项之间用“、”分隔。",
                  id="msg-multi-names-the-bad-part"),
     pytest.param("grade", "初三", "年级应为 1–6 的数字,如 3 或“三年级”。", id="msg-grade"),
     pytest.param("integer", "241", "不能大于 240。", id="msg-integer-max"),
@@ -325,10 +328,10 @@ MESSAGES = [
     pytest.param("cn_id", ID[:17], "身份证号应为 18 位(最后一位可为 X),这里是 17 位。"
                  "请核对证件重新输入。", id="msg-id-format"),
     pytest.param("cn_id", "1.30602E+17", MSG_ID_NUMBER, id="msg-id-stored-as-number"),
-    pytest.param("cn_id", "130607700101123",
+    pytest.param("cn_id", "110105700101123",
                  "这是 15 位的旧身份证号,请改填 18 位号码:在第 6 位数字后插入“19”,末尾加上校验位"
-                 f"“{make_id('130607', dt.date(1970, 1, 1), 61, '男')[-1]}”(即 130607********123"
-                 f"{make_id('130607', dt.date(1970, 1, 1), 61, '男')[-1]})。",
+                 f"“{make_id('110105', dt.date(1970, 1, 1), 61, '男')[-1]}”(即 110105********123"
+                 f"{make_id('110105', dt.date(1970, 1, 1), 61, '男')[-1]})。",
                  id="msg-id-old15-says-how-masked"),
     pytest.param("name_zh", "zhang san", "姓名只能写汉字(少数民族姓名可用间隔号“·”):"
                  "请只写中文姓名,不要写拼音、数字或备注。", id="msg-name"),
@@ -347,10 +350,10 @@ def test_stored_as_number_message_says_how_to_fix_the_column() -> None:
 
 
 def test_old_id_is_a_warning_with_the_18_digit_value() -> None:
-    text, value, issue, _ = one("cn_id", "130607700101123")
+    text, value, issue, _ = one("cn_id", "110105700101123")
     assert issue is not None and issue.severity == "warning"
-    assert text == "130607700101123"
-    assert value == make_id("130607", dt.date(1970, 1, 1), 61, "男")
+    assert text == "110105700101123"
+    assert value == make_id("110105", dt.date(1970, 1, 1), 61, "男")
 
 
 # --------------------------------------------------------------------------- safe fixes
@@ -381,7 +384,7 @@ SAFE = [
     pytest.param("name_zh", "阿依古丽•买买提", False, id="unsafe-name-dot"),
     pytest.param("multi_choice", "数学,语文", False, id="unsafe-multi-reordered"),
     pytest.param("date", "2013-02-30", False, id="invalid-is-never-safe"),
-    pytest.param("cn_id", "130607700101123", False, id="warning-is-never-safe"),
+    pytest.param("cn_id", "110105700101123", False, id="warning-is-never-safe"),
 ]
 
 
@@ -514,10 +517,8 @@ def test_parse_date_and_money() -> None:
 # --------------------------------------------------------------------------- properties
 
 FULL = {ord(c): ord(c) + 0xFEE0 for c in "0123456789X"}
-regions = st.sampled_from(sorted(PROVINCE_CODES)).flatmap(
-    lambda p: st.from_regex(rf"{p}[0-9]{{4}}", fullmatch=True))
-synthetic_ids = st.builds(make_id, regions,
-                          st.dates(dt.date(1900, 1, 1), dt.date(2024, 12, 31)),
+synthetic_ids = st.builds(lambda rb, seq, sex: make_id(rb[0], rb[1], seq, sex),
+                          region_and_birth(dt.date(2024, 12, 31)),
                           st.integers(0, 499), st.sampled_from(["男", "女"]))
 
 
@@ -538,7 +539,7 @@ def test_full_width_ids_normalise_as_a_safe_fix(number: str) -> None:
 
 POOL = {
     "cn_id": [ID, ID_X, ID_X.lower(), WRONG_CHECK, "99" + ID[2:], ID[:10] + "13" + ID[12:],
-              "130602199001011000", " " + ID, ID[:17], "130607700101123", "", "1.30602E+17"],
+              "130602199001011000", " " + ID, ID[:17], "110105700101123", "", "1.30602E+17"],
     "cn_phone": ["13812345678", "138-1234-5678", "12812345678", "1381234567", "0312-5551234",
                  "", " 13812345678", "１３８１２３４５６７８", "5551234"],
     "name_zh": ["张三", "张", "张 三", "zhang", "阿依·买买提", "", " 李四", "\U00020000三"],

@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from sheets_sync.forms.template import FormTemplate, load_templates
 
 frictionless = pytest.importorskip("frictionless")
 
-PROGRAM = Program()
+PROGRAM = Program(start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 8, 31),
+                  invoice_threshold=Decimal("100"), volunteer_min_age=18)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,10 @@ from sheets_sync.forms.ids import id_checksum
 from sheets_sync.forms.template import FormTemplate, load_templates
 from sheets_sync.forms.validate import validate_grids
 from sheets_sync.table import Grid
+
+# a configured program: the rules below read well when the program says its period etc.
+CONFIGURED = Program(start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 8, 31),
+                     invoice_threshold=Decimal("100"), volunteer_min_age=18)
 
 # Every form of /work/shared/FORMS.md: (label, id prefix, every field label FORMS.md names).
 FORMS: dict[str, tuple[str, str | None, list[str]]] = {
@@ -396,7 +402,7 @@ def _grid(t: FormTemplate, rows: list[dict[str, str]]) -> Grid:
 
 
 def _synthetic_id(birth: str, seq: str) -> str:
-    first17 = "130607" + birth + seq
+    first17 = "110105" + birth + seq  # 朝阳区: a region code for every birth year
     return first17 + id_checksum(first17)
 
 
@@ -416,7 +422,7 @@ RULE_CASES = [
                  id="expense-before-program-and-zero"),
     pytest.param("volunteer", [{**VOLUNTEER, "编号": "V1",
                                 "身份证号": _synthetic_id("20090101", "001")}],
-                 [(2, "id_number", "身份证号 “130607200901010015” 表示到活动开始日 "
+                 [(2, "id_number", "身份证号 “110105200901010011” 表示到活动开始日 "
                    "2026-07-01 时只有 17 岁;志愿者须年满 18 周岁,请核对。")],
                  id="volunteer-under-18"),
     pytest.param("volunteer", [{**VOLUNTEER, "编号": "V1", "性别": "女",
@@ -458,7 +464,7 @@ def test_rules_read_well_through_the_validator(templates: dict[str, FormTemplate
     t = templates[form]
     grids = {t.label: _grid(t, rows),
              "预算": _grid(templates["budget"], [{"类别": "交通", "预算金额": "1000"}])}
-    report = validate_grids(grids, templates, Program())
+    report = validate_grids(grids, templates, CONFIGURED)
     assert [(p.row, p.field, p.detail) for p in report.problems] == expected
 
 

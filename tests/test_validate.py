@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -14,7 +16,9 @@ from sheets_sync.table import Grid
 
 from .samples import CHILD, CHILD_ID, SCHOOL, grid
 
-PROGRAM = Program()
+# a configured program (what validate does without [program] is in test_program_defaults.py)
+PROGRAM = Program(start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 8, 31),
+                  invoice_threshold=Decimal("100"), volunteer_min_age=18)
 TEMPLATES = default_templates()
 
 def check(child_rows: list[dict[str, str]], **tabs: Grid) -> Report:
@@ -184,7 +188,7 @@ def test_other_forms(tab: str, records: list[dict[str, str]], code: str) -> None
         p.message for p in report.problems]
 
 
-def test_expense_under_threshold_needs_no_invoice() -> None:
+def test_expense_under_a_configured_threshold_needs_no_invoice() -> None:
     tabs = {"预算": grid({"类别": "交通", "预算金额": "5000"}),
             "支出明细": grid({"编号": "E1", "日期": "2026-07-10", "类别": "交通", "金额": "¥30",
                            "支出理由": "车票", "发票号": "", "经办人": "李四"})}
@@ -192,7 +196,7 @@ def test_expense_under_threshold_needs_no_invoice() -> None:
 
 
 def test_program_data_comes_from_config() -> None:
-    program = Program(counties=("满城", "顺平", "清苑", "唐县"))
+    program = dataclasses.replace(PROGRAM, counties=("满城", "顺平", "清苑", "唐县"))
     rec = {**CHILD, "县": "唐县"}
     grids = {"学校": grid(SCHOOL), "儿童登记表": grid(rec)}
     assert validate_grids(grids, TEMPLATES, program).problems == []

@@ -36,6 +36,7 @@ from .plant import (
 from .synth import (
     Record,
     demo_children,
+    demo_program,
     faker_for,
     make_applications,
     make_budget,
@@ -183,7 +184,7 @@ def _tab(form: str, templates: dict[str, FormTemplate]) -> str:
 def demo_books(seed: int = 2026, program: Program | None = None,
                templates: dict[str, FormTemplate] | None = None) -> DemoBooks:
     """The whole demo as grids of text, deterministic for ``seed``."""
-    program = program or Program()
+    program = demo_program(program)
     templates = templates if templates is not None else default_templates()
     forms, marks, odd, dups = generate(seed, program)
     labels = {f: _labels(f, templates, forms[f]) for f in FORM_ORDER}
@@ -258,7 +259,7 @@ def build_demo(directory: Path, *, seed: int = 2026, program: Program | None = N
     """Write the demo program into ``directory`` (created if needed); see the module doc."""
     from ..books.xlsx.new import write_workbook
 
-    program = program or Program()
+    program = demo_program(program)
     directory = Path(directory)
     demo = demo_books(seed, program)
     directory.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Program
-from .synth import Names, Record, id_check_char, make_cn_id
+from ..forms.ids import region_exists
+from .synth import Names, Record, end_of, id_check_char, make_cn_id, start_of
 
 Forms = dict[str, list[Record]]
 
@@ -241,7 +242,7 @@ def plant_problems(forms: Forms, pick: Picker, program: Program) -> list[Mark]:
     r["年级"] = "7"
     mark("child", r, "年级", "grade.invalid", "小学没有 7 年级")
     r = kid(lambda r: r["年级"] == "3")
-    born = _years_before(program.start_date, 14) - dt.timedelta(days=40)
+    born = _years_before(start_of(program), 14) - dt.timedelta(days=40)
     r["出生日期"] = born.isoformat()
     _reid(r, born, taken)
     mark("child", r, "年级", "grade.age", "三年级儿童已 14 岁,年龄与年级不符", "warning")
@@ -260,13 +261,13 @@ def plant_problems(forms: Forms, pick: Picker, program: Program) -> list[Mark]:
 
     vols = forms["volunteer"]
     r = pick(vols, lambda r: r["录取状态"] == "录取")
-    born = _years_before(program.start_date, 17) - dt.timedelta(days=100)
+    born = _years_before(start_of(program), 17) - dt.timedelta(days=100)
     r["身份证号"] = make_cn_id(r["身份证号"][:6], born, int(r["身份证号"][14:17]),
                             r["性别"].startswith("男"))
     r["年级"] = "大一"
     mark("volunteer", r, "身份证号", "age.min", "志愿者活动开始时未满 18 岁")
     # an old 15-digit ID means 19YY: on a child it would also contradict 出生日期
-    r = pick(vols)
+    r = pick(vols, lambda r: region_exists(r["身份证号"][:6], 1900 + int(r["身份证号"][8:10])))
     r["身份证号"] = r["身份证号"][:6] + r["身份证号"][8:17]
     mark("volunteer", r, "身份证号", "id.old15", "15 位旧身份证号", "warning")
     a = pick(vols)
@@ -289,10 +290,10 @@ def plant_problems(forms: Forms, pick: Picker, program: Program) -> list[Mark]:
     r["支出理由"] = ""
     mark("expense", r, "支出理由", "required", "没写支出理由")
     r = exp()
-    r["日期"] = (program.start_date - dt.timedelta(days=12)).isoformat()
+    r["日期"] = (start_of(program) - dt.timedelta(days=12)).isoformat()
     mark("expense", r, "日期", "date.min", "日期早于项目开始")
     r = exp()
-    r["日期"] = (program.end_date + dt.timedelta(days=3)).isoformat()
+    r["日期"] = (end_of(program) + dt.timedelta(days=3)).isoformat()
     mark("expense", r, "日期", "date.max", "日期晚于项目结束")
     a = exp(lambda r: r["发票号"] != "")
     b = pick(exps, lambda r: r["发票号"] != "" and r["_county"] == a["_county"]

@@ -28,13 +28,14 @@ from ..config import CONFIG_NAME, Program
 from ..errors import SheetsSyncError
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report
-from ..sync.init import TEMPLATE
+from ..sync.init import PROGRAM_LINES, TEMPLATE
 from ..sync.pipeline import StepOptions, run_pipeline
 from ..sync.project import load_project
 from ..sync.run import RunResult, sync_project
 from ..sync.slices import validate_book
 from ..table import Grid
 from .build import HUB_NAME, DemoResult, build_demo
+from .synth import demo_program
 
 CHILD_TAB = "留守儿童家庭情况登记表"
 DEMO_MARK = "demo"
@@ -171,10 +172,20 @@ def _stage_edits(run: DemoRun) -> None:
     ed.save()
 
 
-def write_config(directory: Path) -> Path:
-    """The demo project's sheets-sync.toml (the commented template `init` writes)."""
+def write_config(directory: Path, program: Program | None = None) -> Path:
+    """The demo project's sheets-sync.toml: the commented template `init` writes, with the
+    demo program's dates, invoice threshold and volunteer age written in (not commented)."""
+    p = demo_program(program)
+    text = TEMPLATE
+    for line, value in ((PROGRAM_LINES["start_date"], f'start_date = "{p.start_date}"'),
+                        (PROGRAM_LINES["end_date"], f'end_date = "{p.end_date}"'),
+                        (PROGRAM_LINES["invoice_threshold"],
+                         f'invoice_threshold = "{p.invoice_threshold}"'),
+                        (PROGRAM_LINES["volunteer_min_age"],
+                         f"volunteer_min_age = {p.volunteer_min_age}")):
+        text = text.replace(line, value)
     path = directory / CONFIG_NAME
-    path.write_text(TEMPLATE, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -192,7 +203,7 @@ def check_folder(directory: Path, *, force: bool = False, program: Program | Non
     ``force``. Any other non-empty folder: with ``force`` the demo writes beside what is
     there, unless one of :func:`demo_files` is there already (never overwritten).
     """
-    program = program or Program()
+    program = demo_program(program)
     if not directory.exists():
         return
     if not directory.is_dir():
@@ -222,7 +233,7 @@ def run_demo(directory: Path, *, seed: int = 2026,
 
     Refuses a folder that is not empty unless ``force`` (see :func:`check_folder`).
     """
-    program = program or Program()
+    program = demo_program(program)
     templates = templates if templates is not None else default_templates()
     directory = Path(directory)
     check_folder(directory, force=force, program=program)
@@ -230,7 +241,7 @@ def run_demo(directory: Path, *, seed: int = 2026,
     (directory / ".sheets-sync" / DEMO_MARK).write_text(
         "此文件夹由 sheets-sync demo 生成,数据都是虚构的。\n", encoding="utf-8")
     result = build_demo(directory, seed=seed, program=program)
-    write_config(directory)
+    write_config(directory, program)
     (directory / ".sheets-sync").mkdir(exist_ok=True)
     for stale in (directory / ".sheets-sync").glob("state.db*"):
         stale.unlink()  # a demo re-built in the same folder starts a new history

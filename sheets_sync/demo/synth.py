@@ -16,9 +16,11 @@ a staff member would type. Keys starting with ``_`` are bookkeeping for the demo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 import numpy as np
@@ -27,6 +29,7 @@ from faker import Faker
 from faker.providers.person.zh_CN import Provider as _ZhPerson
 
 from ..config import Program
+from ..forms.ids import region_exists
 
 Record = dict[str, str]
 
@@ -35,6 +38,9 @@ REGION_CODES = {"满城": "130607", "顺平": "130636", "清苑": "130608"}
 #: Other Baoding county codes, given in order to counties a custom program names.
 SPARE_REGION_CODES = ("130609", "130623", "130626", "130627", "130628", "130629", "130631",
                       "130632", "130633", "130634", "130635", "130637", "130638")
+#: The code a county had before its current one (满城县 130621 until 满城区 130607, 2015):
+#: someone born before the current code existed has the former one.
+FORMER_REGION_CODES = {"130607": "130621", "130608": "130622", "130609": "130625"}
 #: Where volunteers come from: a handful of province/city district codes.
 VOLUNTEER_REGIONS = ("110105", "120101", "130102", "130602", "140105", "210102", "320102",
                      "370102", "410105", "510104")
@@ -85,8 +91,44 @@ def id_check_char(body17: str) -> str:
     return _ID_CHECK[sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS, strict=True)) % 11]
 
 
+DEMO_START = dt.date(2026, 7, 1)
+DEMO_END = dt.date(2026, 8, 31)
+
+
+def demo_program(program: Program | None = None) -> Program:
+    """The demo's program, explicit: ``program`` with the demo's values where it has none.
+
+    A summer 2026-07-01 … 2026-08-31, a receipt rule under 100 元 and volunteers of 18 and
+    over, so every planted problem has a rule to find it (and the demo's config says so).
+    """
+    p = program or Program()
+    return dataclasses.replace(
+        p, start_date=p.start_date or DEMO_START, end_date=p.end_date or DEMO_END,
+        invoice_threshold=p.invoice_threshold or Decimal("100"),
+        volunteer_min_age=p.volunteer_min_age or 18, period_from="")
+
+
+def start_of(program: Program) -> dt.date:
+    """The program's first day (the demo's when it has none)."""
+    return program.start_date or DEMO_START
+
+
+def end_of(program: Program) -> dt.date:
+    """The program's last day (the demo's when it has none)."""
+    return program.end_date or DEMO_END
+
+
+def region_at(region6: str, year: int) -> str:
+    """The region code of someone born in ``year``: the former code before the current existed."""
+    if region6 in FORMER_REGION_CODES and not region_exists(region6, year):
+        return FORMER_REGION_CODES[region6]
+    return region6
+
+
 def make_cn_id(region6: str, birth: dt.date, seq: int, male: bool) -> str:
-    """A valid 18-digit ID: region, birth date, a sequence number whose parity is the sex."""
+    """A valid 18-digit ID: region (as it was in the birth year), birth date, a sequence
+    number whose parity is the sex."""
+    region6 = region_at(region6, birth.year)
     seq = seq - seq % 2 + (1 if male else 0)
     body = f"{region6}{birth:%Y%m%d}{seq % 1000:03d}"
     return body + id_check_char(body)
@@ -202,7 +244,7 @@ def make_schools(rng: np.random.Generator, program: Program, per_county: int = 5
     towns = list(rng.permutation(TOWNS))
     villages = list(rng.permutation(VILLAGES))
     names = Names(rng)
-    days = (program.end_date - program.start_date).days
+    days = (end_of(program) - start_of(program)).days
     out: list[Record] = []
     for ci, county in enumerate(program.counties):
         county_towns = [str(towns.pop()) if towns else f"第{ci}{k}乡" for k in range(3)]
@@ -210,8 +252,8 @@ def make_schools(rng: np.random.Generator, program: Program, per_county: int = 5
             town = county_towns[0] if k == 0 else county_towns[1 + (k % 2)]
             own = [str(villages.pop()) if villages else f"{town}{k}{j}村" for j in range(4)]
             name = f"{town}中心小学" if k == 0 else f"{own[0]}小学"
-            start = program.start_date + dt.timedelta(days=min(7 * k, max(days - 6, 0)))
-            end = min(start + dt.timedelta(days=6), program.end_date)
+            start = start_of(program) + dt.timedelta(days=min(7 * k, max(days - 6, 0)))
+            end = min(start + dt.timedelta(days=6), end_of(program))
             out.append({
                 "学校名称": name, "县": county, "乡镇": town,
                 "联系老师": names.full(), "联系电话": mobiles(rng, 1)[0],
@@ -230,7 +272,7 @@ def make_schools(rng: np.random.Generator, program: Program, per_county: int = 5
 
 def school_year_entry(program: Program, grade: int) -> int:
     """The year a child now in ``grade`` started grade 1 (in September)."""
-    year = program.start_date.year + (1 if program.start_date.month >= 9 else 0)
+    year = start_of(program).year + (1 if start_of(program).month >= 9 else 0)
     return year - grade
 
 
@@ -263,6 +305,9 @@ def child_columns(rng: np.random.Generator, n: int, schools: Sequence[Record],
     birth_txt = birth.astype(str)
     ymd = np.char.replace(birth_txt, "-", "").astype(np.int64)
     region = np.array([int(regions[c]) for c in county.tolist()], dtype=np.int64)
+    pairs, where = np.unique(region * 10000 + ymd // 10000, return_inverse=True)
+    region = np.array([int(region_at(f"{k // 10000:06d}", k % 10000)) for k in pairs.tolist()],
+                      dtype=np.int64)[where.ravel()]
     seq = rng.integers(0, 500, size=n) * 2 + male
     prefix = region * 10**11 + ymd * 1000 + seq
     while True:  # re-draw sequence numbers until every ID is distinct
@@ -319,8 +364,8 @@ def child_columns(rng: np.random.Generator, n: int, schools: Sequence[Record],
     vpick = rng.integers(0, 4, size=n).tolist()
     village = [v[k % len(v)] for v, k in zip(villages, vpick, strict=True)]
     cls = rng.integers(1, 3, size=n)
-    span = max((program.end_date - program.start_date).days, 0)
-    reg_on = (np.datetime64(program.start_date) +
+    span = max((end_of(program) - start_of(program)).days, 0)
+    reg_on = (np.datetime64(start_of(program)) +
               rng.integers(0, span + 1, size=n).astype("timedelta64[D]")).astype(str)
     width = max(4, len(str(first_no + n - 1)))
     allergy = np.where(rng.random(n) < 0.06, _choice(rng, ALLERGIES, n), "")
@@ -375,7 +420,7 @@ def children_frame(n: int, seed: int, *, program: Program | None = None) -> pd.D
     """
     from ..forms.template import default_templates
 
-    program = program or Program()
+    program = demo_program(program)
     rng = np.random.default_rng(seed)
     schools = make_schools(rng, program)
     school_idx = rng.integers(len(schools), size=n)
@@ -433,9 +478,9 @@ def make_volunteers(rng: np.random.Generator, program: Program, schools: Sequenc
     for i in range(n):
         male = bool(rng.random() < 0.45)
         age = int(rng.integers(18, 25))
-        born = (program.start_date - dt.timedelta(days=365 * age + int(rng.integers(5, 360))))
-        while _age(born, program.start_date) != age:
-            born += dt.timedelta(days=1 if _age(born, program.start_date) > age else -1)
+        born = (start_of(program) - dt.timedelta(days=365 * age + int(rng.integers(5, 360))))
+        while _age(born, start_of(program)) != age:
+            born += dt.timedelta(days=1 if _age(born, start_of(program)) > age else -1)
         grade = GRADE_BY_AGE[age]
         entry = school_year_entry(program, 0) - ENTRY_OFFSET[grade]
         while True:
@@ -467,7 +512,7 @@ def make_volunteers(rng: np.random.Generator, program: Program, schools: Sequenc
                 rng, ("社区志愿服务", "支教一次", "敬老院志愿者", "运动会志愿者")),
             "初试成绩": first, "复试成绩": second, "录取状态": st,
             "培训完成": "是" if st == "录取" else "否", "所属大队": "", "所属学校": "",
-            "报名日期": iso(program.start_date - dt.timedelta(days=int(rng.integers(20, 60)))),
+            "报名日期": iso(start_of(program) - dt.timedelta(days=int(rng.integers(20, 60)))),
             "_county": "",
         }
         out.append(rec)
@@ -493,9 +538,9 @@ FOLLOW_UPS = ("下周再次家访", "请班主任多关注", "与监护人沟通
 
 def days_in(rng: np.random.Generator, program: Program, lo: int = 0) -> dt.date:
     """A random date within the program (``lo`` days after its start at the earliest)."""
-    span = (program.end_date - program.start_date).days
+    span = (end_of(program) - start_of(program)).days
     lo = min(lo, span)
-    return program.start_date + dt.timedelta(days=int(rng.integers(lo, span + 1)))
+    return start_of(program) + dt.timedelta(days=int(rng.integers(lo, span + 1)))
 
 
 def make_pairs(rng: np.random.Generator, program: Program, volunteers: Sequence[Record],
@@ -517,7 +562,7 @@ def make_pairs(rng: np.random.Generator, program: Program, volunteers: Sequence[
             taken.add(c["编号"])
             ended = k == 1
             out.append({"志愿者编号": v["编号"], "儿童编号": c["编号"],
-                        "开始日期": iso(days_in(rng, program) if not ended else program.start_date),
+                        "开始日期": iso(days_in(rng, program) if not ended else start_of(program)),
                         "状态": "已结束" if ended else "进行中",
                         "备注": "儿童随父母外出,结对结束" if ended else "",
                         "_county": ""})
@@ -623,11 +668,11 @@ def make_donations(rng: np.random.Generator, program: Program, fake: Faker,
         amount = int(rng.integers(40, 300)) * 100 if cash else int(rng.integers(5, 200)) * 100
         out.append({
             "编号": f"D{i + 1:04d}",
-            "日期": iso(program.start_date - dt.timedelta(days=int(rng.integers(0, 45)))),
+            "日期": iso(start_of(program) - dt.timedelta(days=int(rng.integers(0, 45)))),
             "捐赠方": fake.company() if rng.random() < 0.7 else Names(rng).full() + "(个人)",
             "类型": "现金" if cash else "物资", "金额": str(amount),
             "物资说明": "" if cash else pick(rng, goods), "经手人": pick(rng, handlers),
-            "收据号": f"SJ{program.start_date.year}{i + 1:03d}", "_county": "",
+            "收据号": f"SJ{start_of(program).year}{i + 1:03d}", "_county": "",
         })
     return out
 

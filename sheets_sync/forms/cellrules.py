@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import phonenumbers
 
-from ..config import Program
+from ..config import PROGRAM_SETTING, Program
 from ..errors import ConfigError
 from ..privacy import mask
 from .ids import id_problem, upgrade_15
@@ -54,12 +54,17 @@ _ID_MSG = {
     "id.region": "身份证号前两位不是有效的省份代码。" + _AGAIN,
     "id.birth_date": "身份证号第 7–14 位不是有效的出生日期。" + _AGAIN,
     "id.checksum": "身份证号校验位不对,可能有数字写错或顺序颠倒。" + _AGAIN,
+    "id.area": "身份证号前 6 位不是存在的地区代码(出生时的行政区划代码),可能有数字写错。"
+               + _AGAIN,
 }
 _NAME_BAD = "姓名只能写汉字(少数民族姓名可用间隔号“·”):请只写中文姓名,不要写拼音、数字或备注。"
+_PERIOD_KEYS = frozenset({"start_date", "end_date"})
 _PROGRAM_LABELS = {"start_date": "项目开始日期", "end_date": "项目结束日期",
                    "invoice_threshold": "发票金额门槛", "volunteer_min_age": "志愿者最低年龄"}
 _BOOL = {"是": ("是的", "有", "对", "y", "yes", "√", "✓", "✔", "1", "true"),
          "否": ("不是", "无", "没有", "不", "n", "no", "×", "✗", "✘", "0", "false")}
+
+_OTHER = ("其他", "其它")
 
 _ISSUES: dict[tuple[str, str, str], Issue] = {}
 
@@ -147,6 +152,7 @@ class _Rules:
         self.field = field
         self.program = program
         self.today = dt.date.today()
+        self.bound_severity = "error"
         lo, self.lo_note = self._bound(field.min)
         hi, self.hi_note = self._bound(field.max)
         self.lo_text = "" if lo is None else str(lo)
@@ -182,9 +188,19 @@ class _Rules:
                 f"请在 sheets-sync.toml 的 [program] 中设置 {key}。") from None
 
     def _bound(self, raw: Any) -> tuple[Any, str]:
+        """A bound and its note; ``None`` (no bound) for a program value not configured.
+
+        A period read from the book (``program.period_from``) is a guess: dates outside it
+        are warnings, and the note says where the period came from.
+        """
         if isinstance(raw, str) and raw.startswith("$program."):
             key = raw.removeprefix("$program.")
-            return self._lookup(raw), f"({_PROGRAM_LABELS.get(key, key)})"
+            value = self._lookup(raw)
+            label = _PROGRAM_LABELS.get(key, key)
+            if value is not None and key in _PERIOD_KEYS and self.program.period_from:
+                self.bound_severity = "warning"
+                return value, f"({label},按{self.program.period_from}推定)"
+            return value, f"({label})"
         return raw, ""
 
     def _add_choices(self, pairs: Sequence[tuple[str, Sequence[str]]]) -> None:
@@ -207,6 +223,17 @@ class _Rules:
     def allowed(self) -> str:
         more = f" 等 {len(self.values)} 项" if len(self.values) > 20 else ""
         return "只能填写:" + "、".join(self.values[:20]) + more + "。"
+
+    def not_listed(self, unknown: Sequence[str]) -> str:
+        """``“舞蹈”不在可选项中。可选:……,多项之间用“、”分隔;其他情况请选“其他”。``"""
+        bad = "、".join(f"“{p}”" for p in unknown)
+        more = f" 等 {len(self.values)} 项" if len(self.values) > 20 else ""
+        text = (f"{bad}不在可选项中。可选:" + "、".join(self.values[:20]) + more
+                + ",多项之间用“、”分隔")
+        other = next((v for v in self.values if v in _OTHER), None)
+        if other:
+            text += f";其他情况请选“{other}”"
+        return text + "。"
 
     def number_issue(self, v: Decimal, what: str = "", unit: str = "") -> Issue | None:
         if self.lo_num is not None and v < self.lo_num:
@@ -321,11 +348,22 @@ class _Rules:
         if d is None:
             return _bad(raw, code or "date.invalid", message)
         if self.lo_date and d < self.lo_date:
-            return _bad(raw, "date.min", f"日期不能早于 {self.lo_text}{self.lo_note}。请核对。")
+            return self._out_of_bounds(raw, d, "date.min", f"早于 {self.lo_text}{self.lo_note}",
+                                       "start_date")
         if self.hi_date and d > self.hi_date:
-            return _bad(raw, "date.max", f"日期不能晚于 {self.hi_text}{self.hi_note}。请核对。")
+            return self._out_of_bounds(raw, d, "date.max", f"晚于 {self.hi_text}{self.hi_note}",
+                                       "end_date")
         text = d.isoformat()
         return _Cell(text, text, None, text != raw)
+
+    def _out_of_bounds(self, raw: str, d: dt.date, code: str, what: str, key: str) -> _Cell:
+        """A date outside its bounds: an error, or a warning when the period is a guess."""
+        if self.bound_severity == "warning":  # the date stays a date
+            text = d.isoformat()
+            return _Cell(text, text, _issue(
+                code, f"日期{what}:请核对;若确在项目期间内,请在 sheets-sync.toml 的 [program] "
+                f"中写明项目期间(如 {PROGRAM_SETTING[key]})。", "warning"), text != raw)
+        return _bad(raw, code, f"日期不能{what}。请核对。")
 
     def integer(self, raw: str) -> _Cell:
         s = _INNER_WS.sub("", _safe_form(raw))
@@ -385,9 +423,7 @@ class _Rules:
         found = {p: self.choice_of(p) for p in _MULTI_SPLIT.split(s) if p}
         unknown = [p for p, v in found.items() if v is None]
         if unknown:
-            bad = "、".join(f"“{p}”" for p in unknown)
-            return _bad(raw, "choice.unknown",
-                        f"{bad}不是可选项。{self.allowed()[:-1]},多项之间用“、”分隔。")
+            return _bad(raw, "choice.unknown", self.not_listed(unknown))
         chosen = tuple(v for v in self.values if v in found.values())
         return _ok(raw, "、".join(chosen), chosen)
 

@@ -111,6 +111,7 @@ _ID_VERDICTS = {
     ids.ROW_REGION: _issue("id.region", _ID_MSG["id.region"]),
     ids.ROW_BIRTH_DATE: _issue("id.birth_date", _ID_MSG["id.birth_date"]),
     ids.ROW_CHECKSUM: _issue("id.checksum", _ID_MSG["id.checksum"]),
+    ids.ROW_AREA: _issue("id.area", _ID_MSG["id.area"]),
     _ID_STORED: _issue("id.stored_as_number", MSG_ID_NUMBER),
 }
 

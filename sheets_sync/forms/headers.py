@@ -26,6 +26,9 @@ TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收�
 TOOL_TAB_PREFIXES = ("花名册-",)
 HEADER_SCAN_ROWS = 10
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
+_TOTALS = frozenset({"合计", "总计", "小计", "总合计", "本页合计", "本页小计", "累计", "共计",
+                     "合计金额", "合计(元)", "总计(元)", "小计(元)"})
+_TOTAL_NOISE = re.compile(r"[\s:]+")
 
 _REQUIRED_MARK = re.compile(r"[((]\s*(必填|必须填写|必填项|选填|可选)\s*[))]")
 _NOISE = re.compile(r"[\s*:：＊★·\-_—]+")
@@ -153,8 +156,23 @@ class TabData:
         return len(self.rows)
 
 
+def _total_rows(cols: list[np.ndarray]) -> np.ndarray:
+    """Rows where one of ``cols`` says 合计/小计/总计 (spaces and a trailing colon ignored)."""
+    out = np.zeros(len(cols[0]) if cols else 0, dtype=bool)
+    for c in cols:
+        texts = pd.Series(c, dtype=object)
+        maybe = np.flatnonzero(texts.str.contains("计", regex=False).fillna(False).to_numpy(bool))
+        for i in maybe.tolist():
+            if _TOTAL_NOISE.sub("", unicodedata.normalize("NFKC", str(c[i]))) in _TOTALS:
+                out[i] = True
+    return out
+
+
 def tab_data(grid: Grid, layout: TabLayout) -> TabData:
-    """Cut the records out of a grid: rows under the header, blank rows and a total row skipped.
+    """Cut the records out of a grid: rows under the header, blank rows and total rows skipped.
+
+    A total row (合计, 小计, 总计 … in one of the first three columns, :func:`_total_rows`)
+    is no record, at the end or between the records (a 小计 per brigade).
 
     A copy of the header row further down (pasted with a block of rows) is no record either.
     Column-wise on the grid's column arrays: no Python work per cell.
@@ -171,8 +189,8 @@ def tab_data(grid: Grid, layout: TabLayout) -> TabData:
         keep = np.nonzero(filled)[0]
     else:
         keep = np.zeros(0, dtype=np.int64)
-    if len(keep) and any(str(c[keep[-1]]).strip() in TOTAL_MARKERS for c in cols[:3]):
-        keep = keep[:-1]
+    if len(keep):
+        keep = keep[~_total_rows([c[keep] for c in cols[:3]])]
     n = len(keep)
     blank = np.full(n, "", dtype=object)
     whole = n == n_body

@@ -5,16 +5,28 @@ digits name the province, the birth date, a 3-digit sequence (odd for men, even 
 women) and a check character (``0``–``9`` or ``X``, ISO 7064 MOD 11-2). The old 15-digit
 form has a 2-digit year and no check character; :func:`upgrade_15` gives its 18-digit form.
 
+The region code is checked twice: its first two digits against the provinces, then all
+six against python-stdnum's table of region codes (``stdnum.cn.loc``), where the birth year
+decides which historical codes count (满城县 130621 until 2015, 满城区 130607 from 2015),
+as :func:`stdnum.cn.ric.get_birth_place` does. :func:`region_exists` is that check, guarded:
+stdnum 2.2 raises ``KeyError`` (not ``InvalidComponent``) for a code it knows only the
+province of (``139606``). The residence permits of Hong Kong, Macau and Taiwan residents
+(810000, 820000, 830000) are codes of their own, valid whatever the birth year.
+
 Besides the per-value helpers, :func:`id_rows_valid` checks a whole column at once on a
-matrix of character codes, for the normaliser's fast path.
+matrix of character codes, for the normaliser's fast path; it looks up each distinct
+(region, birth year) pair once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
 
 import numpy as np
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
 
 PROVINCE_CODES: dict[str, str] = {
     "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古",
@@ -28,6 +40,9 @@ PROVINCE_CODES: dict[str, str] = {
     "83": "台湾居民居住证",
 }
 """First two digits of a valid ID -> province (incl. HK/Macau/Taiwan residence permits)."""
+
+RESIDENCE_PERMIT_REGIONS = frozenset({"810000", "820000", "830000"})
+"""港澳台居民居住证: the region code of the permit, not of a birth place."""
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
@@ -80,11 +95,33 @@ def id_sex(id_number: str) -> str:
     return "男" if int(s[16]) % 2 else "女"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def region_exists(region6: str, year: int) -> bool:
+    """Whether ``region6`` was a region code (行政区划代码) for someone born in ``year``.
+
+    python-stdnum's table decides, as :func:`stdnum.cn.ric.get_birth_place` does; a code
+    stdnum answers with ``KeyError`` (2.2: known province, unknown rest) is no region.
+    """
+    if len(region6) != 6 or not region6.isascii() or not region6.isdigit():
+        return False
+    if region6 in RESIDENCE_PERMIT_REGIONS:
+        return True
+    if not 1 <= year <= 9999:
+        return False
+    try:
+        ric.get_birth_place(f"{region6}{year:04d}0101")
+    except (ValidationError, KeyError, ValueError):
+        return False
+    return True
+
+
 def id_problem(id18: str, today: dt.date | None = None) -> str | None:
     """What is wrong with an 18-character ID of the right shape, most specific first.
 
     ``"id.region"`` (no such province), ``"id.birth_date"`` (not a real date, before 1900
-    or after ``today``), ``"id.checksum"``, or ``None`` when it is valid.
+    or after ``today``), ``"id.checksum"``, ``"id.area"`` (the six-digit region code did
+    not exist in the birth year: :func:`region_exists`), or ``None`` when it is valid.
+    A wrong check character comes before an unknown region: it says a digit is wrong.
     """
     if id18[:2] not in PROVINCE_CODES:
         return "id.region"
@@ -93,6 +130,8 @@ def id_problem(id18: str, today: dt.date | None = None) -> str | None:
         return "id.birth_date"
     if id_checksum(id18[:17]) != id18[17]:
         return "id.checksum"
+    if not region_exists(id18[:6], born.year):
+        return "id.area"
     return None
 
 
@@ -139,7 +178,7 @@ def ymd_valid(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarra
     return np.where(ok, year * 10000 + month * 100 + day, -1)
 
 
-ROW_VALID, ROW_SHAPE, ROW_REGION, ROW_BIRTH_DATE, ROW_CHECKSUM = range(5)
+ROW_VALID, ROW_SHAPE, ROW_REGION, ROW_BIRTH_DATE, ROW_CHECKSUM, ROW_AREA = range(6)
 
 
 def id_rows_check(chars: np.ndarray, today: dt.date | None = None) -> np.ndarray:
@@ -147,7 +186,8 @@ def id_rows_check(chars: np.ndarray, today: dt.date | None = None) -> np.ndarray
 
     Per row (int8): ``ROW_VALID``; ``ROW_SHAPE`` (not 17 digits and a digit or upper-case
     ``X``); else the first failing check in :func:`id_problem`'s order: ``ROW_REGION``,
-    ``ROW_BIRTH_DATE``, ``ROW_CHECKSUM``.
+    ``ROW_BIRTH_DATE``, ``ROW_CHECKSUM``, ``ROW_AREA``. The region table is asked once per
+    distinct (region, birth year) among the rows that pass every other check.
     """
     if chars.shape[0] == 0:
         return np.zeros(0, dtype=np.int8)
@@ -170,6 +210,14 @@ def id_rows_check(chars: np.ndarray, today: dt.date | None = None) -> np.ndarray
         total += d[k] * _WEIGHTS[k]
     checksum = _CHECK_DIGITS[total % 11] == d[17]
     out = np.full(len(shape), ROW_VALID, dtype=np.int8)
+    rest = np.flatnonzero(shape & region & born & checksum)
+    if len(rest):
+        r6 = d[0:6, rest].astype(np.int64)
+        code = ((((r6[0] * 10 + r6[1]) * 10 + r6[2]) * 10 + r6[3]) * 10 + r6[4]) * 10 + r6[5]
+        pairs, inverse = np.unique(code * 10000 + ymd[rest] // 10000, return_inverse=True)
+        known = np.fromiter((region_exists(f"{k // 10000:06d}", k % 10000)
+                             for k in pairs.tolist()), dtype=bool, count=len(pairs))
+        out[rest[~known[inverse.ravel()]]] = ROW_AREA
     out[~checksum] = ROW_CHECKSUM
     out[~born] = ROW_BIRTH_DATE
     out[~region] = ROW_REGION

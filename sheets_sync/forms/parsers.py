@@ -75,9 +75,11 @@ def _number(s: str) -> int | None:
 # --------------------------------------------------------------------------- dates
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# a weekday after the date, as Excel/WPS long formats write it: 星期二, 周二, (周二)
+_WEEKDAY = r"(?:\s*[(]?(?:星期|周|礼拜)[一二三四五六日天][)]?)?"
 _DATE_SEP = re.compile(r"(\d{4})([-./])(\d{1,2})\2(\d{1,2})"
-                       r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-_DATE_ZH = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]")
+                       r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?" + _WEEKDAY)
+_DATE_ZH = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]" + _WEEKDAY)
 _DATE_8 = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DATE_SERIAL = re.compile(r"(\d{5})(?:\.0+)?")
 _DATE_YM = re.compile(r"\d{4}(?:年\d{1,2}月?|[-./]\d{1,2}|\d{2})")

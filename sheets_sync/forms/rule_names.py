@@ -20,7 +20,8 @@ RULE_NAMES: dict[str, str] = {
     # resident ID
     "id.format": "身份证号格式",
     "id.checksum": "身份证校验码",
-    "id.region": "身份证地区码",
+    "id.region": "身份证省份代码",
+    "id.area": "身份证地区码",
     "id.birth_date": "身份证出生日期",
     "id.old15": "15 位旧身份证号",
     "id.stored_as_number": "身份证号存成了数字",

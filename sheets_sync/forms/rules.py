@@ -8,6 +8,7 @@ rule touches only the rows it applies to.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import operator
 from collections.abc import Callable
@@ -21,11 +22,15 @@ import pandas as pd
 from ..config import Program
 from .normalize import ColumnResult
 from .problems import ProblemSink, duplicate_groups
+from .program_data import rule_keys, unknown_keys
 from .template import Condition, FormTemplate, Rule
 
 
 def resolve(value: Any, program: Program) -> Any:
-    """``$program.<key>`` -> the program's value; anything else unchanged."""
+    """``$program.<key>`` -> the program's value (None: not configured); anything else unchanged.
+
+    A rule whose program values are not all known is not applied (:func:`apply_rules`).
+    """
     if isinstance(value, str) and value.startswith("$program."):
         return program.lookup(value.removeprefix("$program."))
     return value
@@ -178,10 +183,15 @@ def require_if(rule: Rule, ctx: RuleContext) -> None:
     cond = rule.when
     when_label = ctx.label(cond.field) if cond else ""
     threshold = resolve(cond.gte, ctx.program) if cond and cond.gte is not None else ""
+    # a threshold of 0 makes the condition "any amount": then the rule's message_all, if any
+    every = isinstance(_as_bound(threshold), Decimal) and _as_bound(threshold) <= 0
+    chosen = rule
+    if every and rule.params.get("message_all"):
+        chosen = dataclasses.replace(rule, message=str(rule.params["message_all"]))
     for i in np.nonzero(ctx.mask(cond) & blank)[0]:
         wv = ctx.text(cond.field, int(i)) if cond else ""
         ctx.sink.cell(int(i), key, "required_if", rule.severity, message(
-            rule, "“{when_label}”为“{when_value}”时须填写{label},请补上。",
+            chosen, "“{when_label}”为“{when_value}”时须填写{label},请补上。",
             when_label=when_label, when_value=wv, label=ctx.label(key), threshold=threshold),
             value="")
 
@@ -249,8 +259,9 @@ def compare(rule: Rule, ctx: RuleContext) -> None:
 
 
 def _at(rule: Rule, ctx: RuleContext) -> dt.date:
-    at = as_date(resolve(rule.params.get("at", "$program.start_date"), ctx.program))
-    return at or ctx.program.start_date
+    """The day ages are counted on: the rule's ``at`` (a program date or ISO), else today."""
+    at = as_date(resolve(rule.params.get("at"), ctx.program))
+    return at or dt.date.today()
 
 
 def age_at(rule: Rule, ctx: RuleContext) -> None:
@@ -359,6 +370,11 @@ RULES: dict[str, Callable[[Rule, RuleContext], None]] = {
 
 
 def apply_rules(ctx: RuleContext) -> None:
-    """Every cross-field rule of the form, in template order."""
+    """Every cross-field rule of the form, in template order.
+
+    A rule that uses a program value with none (``$program.start_date`` not configured nor
+    read from the book) is not applied; :func:`.program_data.program_notices` says so.
+    """
     for rule in ctx.form.rules:
-        RULES[rule.kind](rule, ctx)
+        if not unknown_keys(rule_keys(rule), ctx.program):
+            RULES[rule.kind](rule, ctx)

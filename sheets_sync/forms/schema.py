@@ -161,9 +161,9 @@ def table_field(f: Field, template: FormTemplate, program: Program) -> dict[str,
         constraints["enum"] = [v for v, _ in choice_values(f, program)]
     if desc["type"] in {"integer", "number", "date"}:
         for bound, name in (("min", "minimum"), ("max", "maximum")):
-            value = getattr(f, bound)
+            value = resolve(getattr(f, bound), program)  # None: not configured, no bound
             if value is not None:
-                constraints[name] = _json_value(resolve(value, program))
+                constraints[name] = _json_value(value)
     patterns = [p for p in (_type_pattern(f, template, program), f.pattern) if p]
     if len(patterns) == 2:
         constraints["pattern"] = f"(?=(?:{patterns[0]})$)(?:{patterns[1]})"
@@ -193,9 +193,14 @@ def table_schema(template: FormTemplate, program: Program) -> dict[str, Any]:
 # --------------------------------------------------------------------------- text
 
 def _bound_text(value: Any, program: Program) -> str:
+    """``2026-07-01(项目开始日期)``; ``项目开始日期(未配置则不检查)`` without a value."""
     key = _program_key(value)
     if key:
-        return f"{_json_value(resolve(value, program))}({PROGRAM_LABELS.get(key, key)})"
+        label = PROGRAM_LABELS.get(key, key)
+        resolved = resolve(value, program)
+        if resolved is None:
+            return f"{label}(未配置则不检查)"
+        return f"{_json_value(resolved)}({label})"
     return str(_json_value(value))
 
 

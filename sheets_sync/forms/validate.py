@@ -26,6 +26,7 @@ from ..table import Grid
 from .headers import Parsed, TabData, TabLayout, detect_form, header_key, is_tool_tab, tab_data
 from .normalize import ColumnResult, normalize_column
 from .problems import Fix, Problem, ProblemSink, duplicate_groups
+from .program_data import program_for_book, program_notices
 from .rules import RuleContext, apply_rules
 from .template import Field, FormTemplate
 
@@ -59,6 +60,11 @@ class Findings:
     fixes: list[Fix] = field(default_factory=list)
     skipped_tabs: list[str] = field(default_factory=list)
     skipped_refs: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Said once per book: the period read from the book, checks not made for want of a
+    program value and how to configure it (:mod:`.program_data`)."""
+    program: Program | None = None
+    """The program the book was validated with (its period possibly read from the book)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -84,6 +90,7 @@ class Findings:
             "fixes": len(self.fixes),
             "skipped_tabs": self.skipped_tabs,
             "skipped_refs": self.skipped_refs,
+            "notices": self.notices,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -212,8 +219,14 @@ def ref_values(datas: Iterable[TabData], templates: dict[str, FormTemplate]
 
 def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], program: Program,
                   book: str = "", skipped: Iterable[str] = ()) -> Findings:
-    """Validate already-cut form tabs (the core: books and CSV files both end here)."""
-    report = Findings(book=book, skipped_tabs=list(skipped))
+    """Validate already-cut form tabs (the core: books and CSV files both end here).
+
+    The program's period, when not configured, is read from the tabs (:mod:`.program_data`);
+    what could not be checked for want of a program value is in ``notices``.
+    """
+    program, notices = program_for_book(datas, program)
+    report = Findings(book=book, skipped_tabs=list(skipped), program=program,
+                      notices=[*notices, *program_notices(datas, program, templates)])
     refs = ref_values(datas, templates)
     report.skipped_refs = sorted(
         t for t, v in refs.items()

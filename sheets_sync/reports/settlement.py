@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from ..books.base import PrintSetup, TabContent
 from ..config import Program
+from ..forms.parsers import parse_date
+from ..forms.program_data import span
 from .budget import ZERO, Ledger, ledger
-from .model import Builder, Forms, generated_note, money_text
+from .model import Builder, Forms, generated_note, money_text, records
 
 TAB = "经费结算表"
 COLUMNS = ["序号", "日期", "项目", "摘要", "票据号", "金额(元)"]
 HEADER_ROW = 3
+
+
+def period(forms: Forms, program: Program) -> str:
+    """The program's period as configured, else as the 学校 tab's 进驻 dates give it."""
+    lo, hi = program.start_date, program.end_date
+    if lo is None and hi is None:
+        days = [(parse_date(r.t("start_date")), parse_date(r.t("end_date")))
+                for r in records(forms, "school")]
+        found = span([a for a, _ in days if a], [b for _, b in days if b])
+        if found is None:
+            return "未配置"
+        return f"{found[0]} 至 {found[1]}(按“学校”表的进驻日期)"
+    return f"{lo or '……'} 至 {hi or '……'}"
 
 
 def settlement(forms: Forms, program: Program, led: Ledger | None = None) -> TabContent:
@@ -23,8 +38,7 @@ def settlement(forms: Forms, program: Program, led: Ledger | None = None) -> Tab
     b = Builder()
     b.add([f"{program.name} 经费结算表"], bold=True)
     b.merge(1, 1, len(COLUMNS))
-    b.add([f"项目期间:{program.start_date} 至 {program.end_date}", "", "", "",
-           "单位:元"])
+    b.add([f"项目期间:{period(forms, program)}", "", "", "", "单位:元"])
     b.merge(2, 1, 4)
     b.add(COLUMNS)
 

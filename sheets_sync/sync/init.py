@@ -33,8 +33,15 @@ conflict_policy = "hub-wins"
 
 [program]
 counties = ["满城", "顺平", "清苑"]
-start_date = "2026-07-01"
-end_date = "2026-08-31"
+# 项目期间:支出等日期须在期间内。不写时按“学校”表的进驻日期推定(期间外的日期只作提醒);
+# 两处都没有时不检查日期是否在期间内(运行时会说明)。去掉行首的 # 并改成本期的日期:
+# start_date = "2026-07-01"
+# end_date = "2026-08-31"
+# 发票额度:不写时每笔支出都须填写发票号(所用资金应开具发票证明);
+# 写了金额时,不足该金额的支出可凭收据:
+# invoice_threshold = "100"
+# 志愿者最低年龄(按身份证号算到 start_date 那天);不写时不检查:
+# volunteer_min_age = 18
 
 # 总表:保存全部记录。可以是本地工作簿,也可以是 Google 表格:
 #   book = "https://docs.google.com/spreadsheets/d/表格ID/edit"
@@ -64,6 +71,15 @@ partition = {county = "清苑"}
 # recycle_tab = "回收站"
 # log_tab = "同步日志"
 '''
+
+
+PROGRAM_LINES = {
+    "start_date": '# start_date = "2026-07-01"',
+    "end_date": '# end_date = "2026-08-31"',
+    "invoice_threshold": '# invoice_threshold = "100"',
+    "volunteer_min_age": "# volunteer_min_age = 18",
+}
+"""The commented ``[program]`` lines of :data:`TEMPLATE` (the demo writes its values there)."""
 
 
 def init_project(folder: Path | str) -> Path:
