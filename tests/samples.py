@@ -39,3 +39,10 @@ def book_tabs(*children: dict[str, str]) -> dict[str, list[list[str]]]:
         "学校": [list(SCHOOL), list(SCHOOL.values())],
         CHILD_TAB: [headers, *[[c.get(h, "") for h in headers] for c in children]],
     }
+
+
+def tool_records(rows: list[list[str]]) -> list[dict[str, str]]:
+    """A tool tab's rows below its header (同步冲突, 回收站, 同步日志) as header -> text."""
+    head = rows[0] if rows else []
+    return [{h: (r[j] if j < len(r) else "") for j, h in enumerate(head) if h}
+            for r in rows[1:]]

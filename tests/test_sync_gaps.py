@@ -12,6 +12,7 @@ from sheets_sync.sync import sync_project
 from sheets_sync.sync.project import project_from_dict
 from sheets_sync.sync.state import State
 
+from .samples import tool_records
 from .test_sync_run import HUB_HEAD, TAB, _books, _project, _records, _set
 
 HUB = "总表.xlsx"
@@ -79,8 +80,10 @@ def test_a_moved_records_own_columns_go_to_the_recycle_tab_when_the_new_spoke_la
     _set(books["满城.xlsx"], "C0001", "县", "顺平")
     result = sync_project(_project(tmp_path), books=books)
     assert "C0001" in _records(books["顺平.xlsx"])
-    recycle = books[HUB].read()["回收站"].rows
-    assert recycle[1][2:] == [TAB, "C0001", "移到 顺平.xlsx", "满城.xlsx", "", "带队备注:已家访"]
+    recycle = tool_records(books[HUB].read()["回收站"].rows)
+    assert {k: v for k, v in recycle[0].items() if v and k not in {"时间", "运行"}} == {
+        "表单": TAB, "编号": "C0001", "去向": "移到 顺平.xlsx", "原所在工作簿": "满城.xlsx",
+        "带队备注": "已家访"}
     assert result.counts["moved"] == 1
     assert sync_project(_project(tmp_path), books=books).plan == []
 
@@ -136,7 +139,7 @@ def test_a_run_that_changes_something_adds_one_log_row(tmp_path: Path) -> None:
     _synced(tmp_path, books)
     log = books[HUB].read()["同步日志"].rows
     assert log[0] == ["时间", "运行", "结果", "新增", "修改单元格", "移出", "删除", "冲突",
-                      "新编号", "说明"]
+                      "新编号", "说明", "工作簿", "确认删除"]
     assert len(log) == 2
     _set(books["满城.xlsx"], "C0003", "年级", "6")
     result = sync_project(_project(tmp_path), books=books)

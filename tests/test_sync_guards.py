@@ -57,7 +57,8 @@ def test_an_emptied_spoke_tab_deletes_nothing(tmp_path: Path) -> None:
     assert not result.ok and result.status == "partial"
     assert result.blocked == [
         f"{MC}“{TAB}”中的记录全部不见了(上次同步时有 10 条):为免误删,本次没有同步它的“{TAB}”。"
-        f"如果确实要删除,请运行 sheets-sync sync --allow-delete {MC};如果是误删,"
+        f"如果确实要删除,请运行 sheets-sync sync --allow-delete {MC}"
+        "(或在总表“同步日志”这一行的“确认删除”列选“确认删除”);如果是误删,"
         "请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。"]
     assert len(ids(books[HUB])) == 10 and ids(books[MC]) == []   # nothing changed anywhere
     again = sync(project, books)                                  # and it stays held back
@@ -75,8 +76,8 @@ def test_a_deleted_spoke_tab_deletes_nothing(tmp_path: Path) -> None:
     assert result.blocked == [
         f"{MC} 中找不到“{TAB}”工作表(上次同步时它有 10 条记录):为免删除总表中的这些记录,"
         f"本次没有同步它的“{TAB}”。如果工作表被改了名,请改回原名;如果确实要删除,请运行 "
-        f"sheets-sync sync --allow-delete {MC};如果是误删,请在工作簿中撤销(或用 sheets-sync "
-        "restore 恢复)后再同步。"]
+        f"sheets-sync sync --allow-delete {MC}(或在总表“同步日志”这一行的“确认删除”列选"
+        "“确认删除”);如果是误删,请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。"]
     assert len(ids(books[HUB])) == 10
 
 
@@ -90,7 +91,8 @@ def test_more_deletions_than_allowed_are_held_back(tmp_path: Path) -> None:
     assert result.blocked == [
         f"{MC}“{TAB}”中有 4 条记录不见了(上次同步时有 10 条),超过一次最多允许删除的 3 条:"
         f"为免误删,本次没有同步它的“{TAB}”。如果确实要删除,请运行 sheets-sync sync "
-        f"--allow-delete {MC};如果是误删,请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。"]
+        f"--allow-delete {MC}(或在总表“同步日志”这一行的“确认删除”列选“确认删除”);"
+        "如果是误删,请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。"]
     assert len(ids(books[HUB])) == 10
     # three are within the limit: they go through (to 回收站)
     rows[1:1] = [list(k) for k in KIDS if k[0] == "C0004"]

@@ -22,6 +22,7 @@ from sheets_sync.sync import sync_project
 from sheets_sync.sync.pipeline import StepOptions, run_pipeline
 from sheets_sync.sync.restore import history
 
+from .samples import tool_records
 from .test_sync_run import TAB, _books, _project
 
 BOOKS = ["总表.xlsx", "满城.xlsx", "顺平.xlsx"]
@@ -91,6 +92,11 @@ def _tool_rows(books: dict[str, MemoryBook], tab: str) -> list[list[str]]:
     return tabs[tab].padded()[1:] if tab in tabs else []
 
 
+def _tool_records(books: dict[str, MemoryBook], tab: str) -> list[dict[str, str]]:
+    tabs = books["总表.xlsx"].read()
+    return tool_records(tabs[tab].rows) if tab in tabs else []
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rounds)
 @example([[("edit", "总表.xlsx", 0, "年级", "满城"), ("edit", "满城.xlsx", 0, "年级", "满城")]]
@@ -125,15 +131,15 @@ def test_random_edits_converge_and_lose_nothing(plan: list[list[tuple[str, str, 
                 assert _records(books[spoke]) == want, spoke
             ids = [r[0] for r in books["总表.xlsx"].read()[TAB].rows[1:] if r and r[0]]
             assert len(ids) == len(set(ids))
-            conflict_rows = _tool_rows(books, "同步冲突")
+            conflict_rows = _tool_records(books, "同步冲突")
             for c in result.conflicts:  # (编号, 字段, 未采用的值) in 同步冲突
-                assert [c["id"], c["field"], c["lost"]] in [[r[3], r[4], r[7]]
+                assert [c["id"], c["field"], c["lost"]] in [[r["编号"], r["字段"], r["未采用的值"]]
                                                              for r in conflict_rows], c
-            recycle = {r[3]: r[7] for r in _tool_rows(books, "回收站")}
+            recycle = {r["编号"]: r for r in _tool_records(books, "回收站")}
             for rid in (hub_prev.keys() | hub_before.keys()) - hub.keys():
                 name = {**hub_prev, **hub_before}[rid]["姓名"]
                 assert rid in recycle, rid
-                assert f"姓名:{name}" in recycle[rid] or not name
+                assert recycle[rid].get("姓名", "") == name
             hub_prev = hub
         forms = _form_text(books)
         tools = " ".join(c for tab in ("同步冲突", "回收站") for r in _tool_rows(books, tab)

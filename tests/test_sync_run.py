@@ -14,6 +14,8 @@ from sheets_sync.sync import Project, sync_project
 from sheets_sync.sync.project import project_from_dict
 from sheets_sync.sync.state import State
 
+from .samples import tool_records
+
 TAB = "留守儿童家庭情况登记表"
 HUB_HEAD = ["编号", "姓名", "性别", "县", "学校", "年级"]
 SPOKE_HEAD = ["姓名", "编号", "县", "学校", "年级", "带队备注"]  # own order, an extra column
@@ -118,9 +120,11 @@ def test_same_cell_conflict_goes_to_the_conflict_tab(synced: tuple[Project, dict
     result = sync_project(project, books=books)
     assert _records(books["满城.xlsx"])["C0001"]["年级"] == "4"
     tab = _rows(books["总表.xlsx"], "同步冲突")
-    assert tab[0][:10] == ["时间", "运行", "表单", "编号", "字段", "保留的值", "来自", "未采用的值",
-                           "来自", "原值"]
-    assert tab[1][2:10] == [TAB, "C0001", "年级", "4", "总表.xlsx", "5", "满城.xlsx", "3"]
+    assert tab[0] == ["时间", "运行", "表单", "编号", "姓名", "字段", "保留的值", "保留的值来自",
+                      "未采用的值", "未采用的值来自", "原值", "说明", "处理"]
+    assert tab[1][2:11] == [TAB, "C0001", "王小红", "年级", "4", "总表.xlsx", "5", "满城.xlsx",
+                            "3"]
+    assert "T" not in tab[1][0] and len(tab[1][0]) == len("2026-07-08 14:30")
     assert result.counts["conflicts"] == 1
 
 
@@ -131,9 +135,10 @@ def test_deleted_row_goes_to_the_recycle_tab_and_leaves_the_others(
     del rows[[r[1] if len(r) > 1 else "" for r in rows].index("C0003")]
     sync_project(project, books=books)
     assert "C0003" not in _records(books["总表.xlsx"])
-    recycle = _rows(books["总表.xlsx"], "回收站")
-    assert recycle[1][2:6] == [TAB, "C0003", "删除于 满城.xlsx", "总表.xlsx"]
-    assert "姓名:赵雪" in recycle[1][7]
+    recycle = tool_records(_rows(books["总表.xlsx"], "回收站"))
+    assert [recycle[0][h] for h in ("表单", "编号", "去向", "恢复", "原所在工作簿")] == [
+        TAB, "C0003", "删除于 满城.xlsx", "", "总表.xlsx"]
+    assert recycle[0]["姓名"] == "赵雪"  # one column per field
     before = {n: b.applies for n, b in books.items()}
     sync_project(project, books=books)
     assert {n: b.applies for n, b in books.items()} == before

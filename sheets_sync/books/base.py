@@ -86,7 +86,9 @@ class TabContent:
     * ``choices``: column → allowed values, a dropdown on the data rows (see
       :meth:`dropdowns`). Other values are warned about, not refused: staff may have
       written something else before, and what they wrote is kept. On a protected tab
-      the dropdown cells stay editable without a warning.
+      the dropdown cells stay editable without a warning;
+    * ``wrap``: columns whose long text wraps inside its cell (the row grows) instead of
+      running under the next column.
     """
 
     rows: list[list[str]]
@@ -102,6 +104,7 @@ class TabContent:
     charts: list[Chart] = field(default_factory=list)
     protected: bool = False
     choices: dict[int, list[str]] = field(default_factory=dict)
+    wrap: set[int] = field(default_factory=set)
 
     def dropdowns(self) -> list[Dropdown]:
         """The dropdowns of ``choices``, by column, over the data rows.

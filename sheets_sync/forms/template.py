@@ -21,6 +21,8 @@ The YAML shape (see ``form_templates/child.yaml`` for a full example)::
         min: 1
         max: 6
         help: 填 1–6 的数字或“三年级”
+        conflict: keep_both          # two books disagree: each keeps its value, the
+                                     # roster shows both, until a person decides in 同步冲突
     rules:
       - rule: require_if
         field: father_workplace
@@ -108,6 +110,7 @@ class Field:
     ref: str | None = None                 # "school.name": a value of that form's field
     sensitive: bool = False
     help: str = ""
+    conflict: str = "policy"               # "policy" ([sync] conflicts) or "keep_both"
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -235,8 +238,9 @@ def _choices(file: str, fld: str, raw: Any) -> tuple[Choice, ...]:
 
 FIELD_KEYS = frozenset({
     "key", "label", "type", "aliases", "required", "choices", "choices_from", "min", "max",
-    "pattern", "pattern_help", "unique", "ref", "sensitive", "help",
+    "pattern", "pattern_help", "unique", "ref", "sensitive", "help", "conflict",
 })
+CONFLICT_POLICIES = ("policy", "keep_both")
 
 
 def _field(file: str, raw: Any, index: int) -> Field:
@@ -279,6 +283,10 @@ def _field(file: str, raw: Any, index: int) -> Field:
     for flag in ("required", "unique", "sensitive"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise _fail(file, key, f'"{flag}" must be true or false')
+    conflict = raw.get("conflict", "policy")
+    if conflict not in CONFLICT_POLICIES:
+        raise _fail(file, key, f'"conflict" must be one of {", ".join(CONFLICT_POLICIES)}, '
+                    f'got "{conflict}"')
     return Field(
         key=key,
         label=label.strip(),
@@ -295,6 +303,7 @@ def _field(file: str, raw: Any, index: int) -> Field:
         ref=ref,
         sensitive=bool(raw.get("sensitive", False)),
         help=str(raw.get("help", "")),
+        conflict=str(conflict),
     )
 
 

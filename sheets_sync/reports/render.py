@@ -27,7 +27,7 @@ from ..forms.validate import Report, validate_grids
 from ..table import Grid, a1, trim
 from . import archive, budget, grades, settlement
 from .model import Forms, forms_from_report
-from .rosters import PREFIX, rosters, school_children
+from .rosters import PREFIX, Disputed, rosters, school_children
 
 REPORTS = ("rosters", "grades", "archive", "budget", "settlement")
 REPORT_NAMES = {"rosters": "花名册", "grades": "年级统计", "archive": "建档完整率",
@@ -92,7 +92,8 @@ def parse_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORTS,
-               reveal: Mapping[str, Collection[str]] | None = None
+               reveal: Mapping[str, Collection[str]] | None = None,
+               disputed: Disputed | None = None
                ) -> tuple[dict[str, TabContent], list[str]]:
     """Each report's tabs from parsed forms (pure), and the problems found on the way.
 
@@ -108,7 +109,7 @@ def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORT
                             + "、".join(f"“{x}”" for x in lacking) + "表。")
     only = [n for n in only if all(key in forms for key, _ in NEEDS[n])]
     if "rosters" in only:
-        tabs.update(rosters(forms, reveal.get("rosters", ())))
+        tabs.update(rosters(forms, reveal.get("rosters", ()), disputed))
         for c in school_children(forms)[1]:
             problems.append(
                 f"{c.cell('school')} 学校“{c.t('school')}”不在“学校”表中,{c.t('name') or '该儿童'}"
@@ -130,11 +131,14 @@ def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORT
 def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] | None = None,
                      program: Program | None = None, *, only: str | Iterable[str] | None = None,
                      reveal: Mapping[str, Collection[str]] | None = None,
-                     report: Report | None = None) -> ReportsResult:
+                     report: Report | None = None,
+                     disputed: Disputed | None = None) -> ReportsResult:
     """Every generated tab for a book's ``grids`` (validated here unless ``report`` is given).
 
     ``reveal`` maps a report name to the sensitive fields (``"child.guardian_phone"``) its
-    tabs may show in full; everything else sensitive is masked.
+    tabs may show in full; everything else sensitive is masked. ``disputed``: (编号, field)
+    -> [(other value, its book)] of safety fields two books disagree on, still undecided
+    in 同步冲突: the rosters show both values.
     """
     templates = templates if templates is not None else default_templates()
     program = program or Program()
@@ -142,7 +146,7 @@ def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplat
         report = validate_grids(dict(grids), templates, program)
     forms = forms_from_report(report)
     names = parse_only(only)
-    tabs, problems = build_tabs(forms, program, only=names, reveal=reveal)
+    tabs, problems = build_tabs(forms, program, only=names, reveal=reveal, disputed=disputed)
     made = [n for n in names if all(key in forms for key, _ in NEEDS[n])]
     return ReportsResult(tabs=tabs, reports=made, problems=problems)
 
@@ -259,7 +263,8 @@ def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] |
                  reveal: Mapping[str, Collection[str]] | None = None,
                  report: Report | None = None, now: datetime | None = None,
                  previous: Mapping[str, list[list[str]]] | None = None,
-                 ours: Collection[str] | None = None) -> tuple[ReportsResult, WriteBatch]:
+                 ours: Collection[str] | None = None,
+                 disputed: Disputed | None = None) -> tuple[ReportsResult, WriteBatch]:
     """The report step: generate the tabs and plan the batch that writes those that changed.
 
     Cells about to be overwritten are in ``result.overwritten`` (only staff edits when
@@ -268,7 +273,7 @@ def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] |
     pipeline's (``sheets_sync.sync.slices.report_book`` runs it on one book).
     """
     result = generate_reports(grids, templates, program, only=only, reveal=reveal,
-                              report=report)
+                              report=report, disputed=disputed)
     batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in result.reports,
                        previous=previous, ours=ours)
     return result, batch

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from ..books.base import PrintSetup, TabContent
 from .model import Builder, Forms, Record, generated_note, records, same
@@ -72,9 +72,21 @@ def _pairs(forms: Forms) -> dict[str, Record]:
     return out
 
 
+Disputed = Mapping[tuple[str, str], list[tuple[str, str]]]
+
+
+def disputed_text(value: str, others: list[tuple[str, str]]) -> str:
+    """A safety cell two books disagree on: the hub's value and, beside it, the other."""
+    said = ";".join(f"{book} 写的是“{v or '(空)'}”" for v, book in others)
+    return f"{value or '(空)'}〔待核实:{said}〕"
+
+
 def roster(school: Record, children: list[Record], forms: Forms,
-           reveal: Collection[str] = ()) -> TabContent:
-    """The roster of one school (``children``: that school's records, any order)."""
+           reveal: Collection[str] = (), disputed: Disputed | None = None) -> TabContent:
+    """The roster of one school (``children``: that school's records, any order).
+
+    A safety field (过敏或特殊注意) in ``disputed`` shows both values until a person decides.
+    """
     from ..privacy import shown_value
 
     child_form = forms["child"].form if "child" in forms else None
@@ -105,8 +117,11 @@ def roster(school: Record, children: list[Record], forms: Forms,
         phone = c.t("guardian_phone")
         if child_form is not None and phone:
             phone = shown_value(phone, child_form, child_form.field("guardian_phone"), reveal)
+        allergies = c.t("allergies")
+        if disputed and (c.t("id"), "allergies") in disputed:
+            allergies = disputed_text(allergies, disputed[(c.t("id"), "allergies")])
         b.add([n, c.t("id"), c.t("name"), c.t("sex"), grade_label(c), c.t("class_name"),
-               c.t("left_behind_type"), c.t("guardian_name"), phone, c.t("allergies"),
+               c.t("left_behind_type"), c.t("guardian_name"), phone, allergies,
                vol.t("name") if vol else "", vol.t("phone") if vol else ""])
     return b.content(
         header_rows=HEADER_ROWS, widths=WIDTHS,
@@ -138,10 +153,11 @@ def school_children(forms: Forms) -> tuple[list[tuple[Record, list[Record]]], li
     return out, orphans
 
 
-def rosters(forms: Forms, reveal: Collection[str] = ()) -> dict[str, TabContent]:
+def rosters(forms: Forms, reveal: Collection[str] = (),
+            disputed: Disputed | None = None) -> dict[str, TabContent]:
     """``花名册-<学校>`` for every school of the 学校 tab."""
     groups, _ = school_children(forms)
     out: dict[str, TabContent] = {}
     for s, kids in groups:
-        out[roster_tab_name(s.t("name"), out)] = roster(s, kids, forms, reveal)
+        out[roster_tab_name(s.t("name"), out)] = roster(s, kids, forms, reveal, disputed)
     return out

@@ -7,7 +7,10 @@ hub's base when the spoke has none for it, e.g. after a crash). Then, per cell:
 * one side changed it -> the change flows;
 * both changed it to the same text -> nothing to do;
 * both changed it differently -> a :class:`Conflict`: under ``hub-wins`` the hub's text
-  stays and the spoke's is recorded, under ``spoke-wins`` the other way round.
+  stays and the spoke's is recorded, under ``spoke-wins`` the other way round. A field in
+  ``keep_both`` (the safety fields) is *held*: each book keeps its own text
+  (:attr:`MergeResult.held`), and the spoke's base stays the common ancestor, so the next
+  run finds the same conflict again, until a person decides (同步冲突's 处理).
 
 A record missing from a book that held it (its base has it) was deleted there: if nobody
 else edited it since, it is deleted everywhere (:attr:`MergeResult.deleted`, for the
@@ -41,6 +44,7 @@ class Conflict:
     kept_book: str
     lost_book: str
     ancestor: str | None
+    held: bool = False   # a keep_both field: neither book was overwritten
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class MergeResult:
     deleted: dict[str, Deletion] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # (id, spoke) -> field -> (the spoke's own text, the common ancestor): not overwritten
+    held: dict[tuple[str, str], dict[str, tuple[str, str | None]]] = field(default_factory=dict)
 
 
 def _edited(now: Values, ancestor: Values) -> bool:
@@ -72,11 +78,12 @@ def _edited(now: Values, ancestor: Values) -> bool:
 
 
 def merge_form(hub: Side, spokes: Iterable[Side], *, policy: str = "hub-wins",
-               tombstones: Iterable[str] = ()) -> MergeResult:
+               tombstones: Iterable[str] = (), keep_both: Iterable[str] = ()) -> MergeResult:
     """Merge ``spokes`` into ``hub``; the result holds the records every book should have.
 
     ``tombstones`` are ids the hub deleted in an earlier run (kept so that a spoke that
-    was skipped then does not bring them back untouched).
+    was skipped then does not bring them back untouched). ``keep_both``: field keys whose
+    conflicts are held (see the module's docstring).
     """
     spokes = list(spokes)
     dead = set(tombstones)
@@ -84,13 +91,14 @@ def merge_form(hub: Side, spokes: Iterable[Side], *, policy: str = "hub-wins",
     for s in spokes:
         ids |= set(s.current) | set(s.base)
     out = MergeResult()
+    held = frozenset(keep_both)
     for rid in sorted(ids):
-        _merge_record(rid, hub, spokes, policy, rid in dead, out)
+        _merge_record(rid, hub, spokes, policy, rid in dead, out, held)
     return out
 
 
 def _merge_record(rid: str, hub: Side, spokes: list[Side], policy: str, tombstoned: bool,
-                  out: MergeResult) -> None:
+                  out: MergeResult, held: frozenset[str] = frozenset()) -> None:
     h_now = hub.current.get(rid)
     h_base = hub.base.get(rid)
     value: Values | None = dict(h_now) if h_now is not None else None
@@ -107,7 +115,7 @@ def _merge_record(rid: str, hub: Side, spokes: list[Side], policy: str, tombston
         if s_now is not None:
             last = {**last, **s_now}
             if value is not None:
-                _merge_cells(rid, value, src, hub.name, s, s_now, anc, policy, out)
+                _merge_cells(rid, value, src, hub.name, s, s_now, anc, policy, out, held)
                 continue
             if deleted_by is not None and anc is not None and not _edited(s_now, anc):
                 continue  # deleted elsewhere, untouched here: stays deleted
@@ -134,7 +142,8 @@ def _merge_record(rid: str, hub: Side, spokes: list[Side], policy: str, tombston
 
 
 def _merge_cells(rid: str, value: Values, src: dict[str, str], hub_name: str, s: Side,
-                 s_now: Values, anc: Values | None, policy: str, out: MergeResult) -> None:
+                 s_now: Values, anc: Values | None, policy: str, out: MergeResult,
+                 held: frozenset[str] = frozenset()) -> None:
     for f, sv in s_now.items():
         hv = value.get(f)
         if hv is None:  # the hub has no such column: the spoke's text is all there is
@@ -148,7 +157,11 @@ def _merge_cells(rid: str, value: Values, src: dict[str, str], hub_name: str, s:
         if av is not None and hv == av:
             value[f], src[f] = sv, s.name
             continue
-        if policy == "spoke-wins":
+        if f in held:
+            out.conflicts.append(Conflict(rid, f, hv, sv, src.get(f, hub_name), s.name, av,
+                                          held=True))
+            out.held.setdefault((rid, s.name), {})[f] = (sv, av)
+        elif policy == "spoke-wins":
             out.conflicts.append(Conflict(rid, f, sv, hv, s.name, src.get(f, hub_name), av))
             value[f], src[f] = sv, s.name
         else:

@@ -43,7 +43,7 @@ from ..table import Grid
 from .entries import BookResult, RunResult, _Book, _crash_point, _open, book_entries, read_books
 from .project import Project
 from .state import AuditRow, Backup, State, now
-from .tooltabs import NOTES, RECYCLE_HEADER, append_rows, recycle_row
+from .tooltabs import RECYCLE, append_rows, recycle_row
 
 if TYPE_CHECKING:
     from ..dedupe import DedupeResult
@@ -142,6 +142,8 @@ class PipelineResult:
     """Set when nothing changed since that run, which also changed nothing: the steps were
     not run again and :attr:`cached` holds that run's summary."""
     cached: dict[str, Any] = field(default_factory=dict)
+    restore_failed: bool = False
+    """A record marked 恢复 in 回收站 could not be put back (said in :attr:`messages`)."""
 
     def raise_failed(self) -> None:
         """Raise the error of the first step that failed (a slice of one step fails with it)."""
@@ -152,7 +154,7 @@ class PipelineResult:
     def ok(self) -> bool:
         if self.quiet_since:
             return bool(self.cached.get("ok", False))
-        return (self.sync.ok and not self.failed_steps
+        return (self.sync.ok and not self.failed_steps and not self.restore_failed
                 and (self.validation is None or "validate" not in self.steps
                      or self.validation.valid)
                 and all(f.valid for f in self.spoke_validations.values()))
@@ -266,6 +268,8 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
 
     parsed = Parsed()  # each form tab parsed once, shared by every step (see Parsed)
     plan: SyncPlan | None = None
+    if entries and writable and _restore_requests(project, hub, state, run_id, at, out, parsed):
+        entries[0].grids = hub.grids  # the sync plans against the hub with them back
     if entries:
         from .run import plan_sync
 
@@ -520,8 +524,7 @@ def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
                             [(h, raw) for h, raw, _ in r.cells.values() if h != "校验结果"])
                 for r in ds.recycled]
         tool = WriteBatch()  # the merge batch leaves 回收站 as it was: append below its rows
-        append_rows(tool, grids, project.recycle_tab, RECYCLE_HEADER, rows,
-                    NOTES["recycle"])
+        append_rows(tool, grids, project.recycle_tab, RECYCLE, rows)
         batch.then(tool)
     out.duplicates = ds.result
     out.messages += ds.result.messages
@@ -532,10 +535,12 @@ def _report_step(project: Project, hub: Stage, state: State, findings: Findings,
                  opts: StepOptions, run_id: int, at: str, out: PipelineResult
                  ) -> tuple[WriteBatch, list[AuditRow]]:
     from ..reports import plan_reports
+    from .run import open_held
 
     result, batch = plan_reports(hub.grids, project.templates, project.program, only=opts.only,
                                  reveal=opts.reveal, report=findings, now=opts.now,
                                  previous=opts.previous,
+                                 disputed=open_held(project, hub.grids),
                                  # roster tabs an earlier run made (a library call on one
                                  # book keeps no state: every 花名册- tab counts as ours)
                                  ours=None if project.memory_state
@@ -578,50 +583,94 @@ def _undelete_step(hub: Stage, state: State, findings: Findings, opts: StepOptio
     the deleting run took); the next sync carries them back to their spoke."""
     batch = WriteBatch()
     audit: list[AuditRow] = []
-    grids = hub.grids
     next_row: dict[str, int] = {}
     for rid in opts.undelete:
-        gone = state.deleted_in(hub.name, rid)
-        if gone is None:
-            raise SheetsSyncError(f"没有找到总表中被删除的 {rid}:它不在“回收站”里,"
-                                  f"或不是同步删除的。可用 sheets-sync history {rid} "
-                                  "查看它的记录。")
-        deleted_run, tab, step = gone
-        if step == "merge":
-            raise SheetsSyncError(f"{rid} 是按“是同一人”合并掉的,不能单独放回:请用 sheets-sync "
-                                  f"restore {deleted_run} 撤销那次合并,并在“疑似重复”中改选"
-                                  "“不是同一人”。")
-        tr = findings.tabs.get(tab)
-        backup = next((b for b in state.backups(deleted_run) if b.book == hub.name
-                       and b.tab == tab), None)
-        if tr is None or backup is None or "id" not in tr.layout.columns:
-            raise SheetsSyncError(f"找不到 {rid} 删除前的备份(第 {deleted_run} 次运行):"
-                                  f"可用 sheets-sync restore {deleted_run} 恢复那次运行。")
-        lay = tr.layout
-        id_col = lay.columns["id"]
-        grid = grids[tab]
-        if any(grid.cell(r, id_col).strip() == rid for r in range(lay.header_row + 1,
-                                                                  grid.n_rows + 1)):
-            raise SheetsSyncError(f"{rid} 已经在“{tab}”中,不需要放回。")
-        old = backup.rows
-        row = next((r for r in old[lay.header_row:] if len(r) >= id_col
-                    and r[id_col - 1].strip() == rid), None)
-        if row is None:
-            raise SheetsSyncError(f"第 {deleted_run} 次运行前的“{tab}”备份中没有 {rid}。")
-        old_head = old[lay.header_row - 1] if len(old) >= lay.header_row else []
-        col_of = {h: c for c, h in lay.headers.items()}
-        target = next_row.get(tab, grid.n_rows + 1)
-        next_row[tab] = target + 1
-        for j, text in enumerate(row, start=1):
-            header = old_head[j - 1] if j <= len(old_head) else ""
-            col = col_of.get(header, j)
-            if text:
-                batch.set_cell(tab, target, col, text)
-                audit.append(AuditRow(run_id, at, hub.name, tab, rid, header or str(j), "",
-                                      text, f"从第 {deleted_run} 次运行前的备份放回", "undelete"))
-        out.messages.append(f"已把 {rid} 放回“{tab}”第 {target} 行(第 {deleted_run} 次运行删除的);"
-                            "下次同步时它会回到所属的分表。")
+        why = _put_back(hub, state, findings, rid, batch, audit, next_row, run_id, at, out)
+        if why:
+            raise SheetsSyncError(why)
     return batch, audit
+
+
+def _put_back(hub: Stage, state: State, findings: Findings, rid: str, batch: WriteBatch,
+              audit: list[AuditRow], next_row: dict[str, int], run_id: int, at: str,
+              out: PipelineResult) -> str:
+    """Plan putting ``rid`` back into the hub; ``""``, or why it cannot be put back."""
+    gone = state.deleted_in(hub.name, rid)
+    if gone is None:
+        return (f"没有找到总表中被删除的 {rid}:它不在“回收站”里,或不是同步删除的。"
+                f"可用 sheets-sync history {rid} 查看它的记录。")
+    deleted_run, tab, step = gone
+    if step == "merge":
+        return (f"{rid} 是按“是同一人”合并掉的,不能单独放回:请用 sheets-sync restore "
+                f"{deleted_run} 撤销那次合并,并在“疑似重复”中改选“不是同一人”。")
+    tr = findings.tabs.get(tab)
+    backup = next((b for b in state.backups(deleted_run) if b.book == hub.name
+                   and b.tab == tab), None)
+    if tr is None or backup is None or "id" not in tr.layout.columns:
+        return (f"找不到 {rid} 删除前的备份(第 {deleted_run} 次运行):"
+                f"可用 sheets-sync restore {deleted_run} 恢复那次运行。")
+    lay = tr.layout
+    id_col = lay.columns["id"]
+    grid = hub.grids[tab]
+    if any(grid.cell(r, id_col).strip() == rid for r in range(lay.header_row + 1,
+                                                              grid.n_rows + 1)):
+        return f"{rid} 已经在“{tab}”中,不需要放回。"
+    old = backup.rows
+    row = next((r for r in old[lay.header_row:] if len(r) >= id_col
+                and r[id_col - 1].strip() == rid), None)
+    if row is None:
+        return f"第 {deleted_run} 次运行前的“{tab}”备份中没有 {rid}。"
+    old_head = old[lay.header_row - 1] if len(old) >= lay.header_row else []
+    col_of = {h: c for c, h in lay.headers.items()}
+    target = next_row.get(tab, grid.n_rows + 1)
+    next_row[tab] = target + 1
+    for j, text in enumerate(row, start=1):
+        header = old_head[j - 1] if j <= len(old_head) else ""
+        col = col_of.get(header, j)
+        if text:
+            batch.set_cell(tab, target, col, text)
+            audit.append(AuditRow(run_id, at, hub.name, tab, rid, header or str(j), "",
+                                  text, f"从第 {deleted_run} 次运行前的备份放回", "undelete"))
+    out.messages.append(f"已把 {rid} 放回“{tab}”第 {target} 行(第 {deleted_run} 次运行删除的);"
+                        "同步时它会回到所属的分表。")
+    return ""
+
+
+def _restore_requests(project: Project, hub: Stage, state: State, run_id: int, at: str,
+                      out: PipelineResult, parsed: Parsed) -> bool:
+    """回收站 rows a person marked 恢复: put those records back before the sync, so the same
+    run carries them to their spoke, and say in each cell what was done. Whether any was."""
+    from .tooltabs import RECYCLE, RESTORE, col_of, pending
+
+    grid = hub.grids.get(project.recycle_tab)
+    asked = pending(grid, RECYCLE, RESTORE)
+    col = col_of(grid, RECYCLE, RESTORE)
+    if not asked or col is None:
+        return False
+    from ..forms.validate import validate_grids
+
+    findings = validate_grids(hub.grids, project.templates, project.program, book=hub.name,
+                              parsed=parsed)
+    batch = WriteBatch()
+    audit: list[AuditRow] = []
+    next_row: dict[str, int] = {}
+    done: set[str] = set()
+    for r, v in asked:
+        rid = v.get("编号", "")
+        if not v.get("去向", "").startswith("删除"):
+            why = f"{rid} 是{v.get('去向', '移走')}的,不是删除的:它在那里,不需要恢复。"
+        elif rid in done:
+            why = ""
+        else:
+            why = _put_back(hub, state, findings, rid, batch, audit, next_row, run_id, at, out)
+        done.add(rid)
+        if why:
+            out.messages.append(f"“{project.recycle_tab}”第 {r} 行没有恢复:{why}")
+            out.restore_failed = True
+        batch.set_cell(project.recycle_tab, r, col,
+                       f"未能恢复:{why}" if why else f"已恢复(第 {run_id} 次运行)")
+    hub.add(batch, audit)
+    return True
 
 
 def _backups(stages: list[Stage]) -> list[Backup]:

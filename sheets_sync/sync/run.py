@@ -26,6 +26,7 @@ from ..forms.headers import TOTAL_MARKERS, Parsed
 from ..forms.normalize import normalize_column
 from ..forms.template import FormTemplate
 from ..table import Grid, a1
+from . import tooltabs
 from .entries import (  # re-exported: the names scripts and tests know from here
     RunResult,
     _Book,
@@ -38,13 +39,18 @@ from .project import Project
 from .records import FormTab, Row, find_form_tabs
 from .state import AuditRow, State, Values
 from .tooltabs import (
-    CONFLICT_HEADER,
-    LOG_HEADER,
-    NOTES,
-    RECYCLE_HEADER,
+    CONFIRM_DELETE,
+    CONFLICTS,
+    HANDLED,
+    LOG,
+    RECYCLE,
+    USE_OTHER,
     append_rows,
+    col_of,
+    read_rows,
     recycle_row,
     recycled_keys,
+    shown_time,
 )
 
 Pending = tuple[str, str, str, str]  # form, book, row fingerprint, id
@@ -421,16 +427,27 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     plans: dict[str, dict[str, FormPlan]] = {b.name: {} for b in entries if b.active}
     counts = dict.fromkeys(("appended", "updated", "moved", "deleted", "conflicts", "new_ids"), 0)
     counts["new_ids"] = len(pending)
-    conflict_rows: list[list[str]] = []
-    recycle_rows: list[list[str]] = []
+    conflict_rows: list[dict[str, str]] = []
+    recycle_rows: list[dict[str, str]] = []
     new_tombs: list[tuple[str, str, str]] = []
     revived: list[tuple[str, str]] = []
     conflicts_json: list[dict[str, str]] = []
     plan_lines: list[str] = []
     # (form, id, "删除" or "移到 X"): a re-run after a crash adds no second row
     existing_recycle = recycled_keys(hub.grids.get(project.recycle_tab))
-    existing_conflicts = {tuple(r[2:9]) for r in
-                          hub.grids.get(project.conflict_tab, Grid()).padded() if len(r) > 8}
+    conflict_grid = hub.grids.get(project.conflict_tab)
+    existing_conflicts = {_conflict_key(v) for _, v in read_rows(conflict_grid, CONFLICTS)}
+    decided = _decisions(project, conflict_grid)
+    conflict_marks: dict[tuple[int, int], str] = {}
+    log_grid = hub.grids.get(project.log_tab)
+    confirmations = {(v.get("工作簿", ""), v.get("说明", "")): r
+                     for r, v in tooltabs.pending(log_grid, LOG, CONFIRM_DELETE)
+                     if v.get("结果") == HELD_WORD}
+    waiting = {(v.get("工作簿", ""), v.get("说明", "")) for _, v in read_rows(log_grid, LOG)
+               if v.get("结果") == HELD_WORD and not v.get(CONFIRM_DELETE)}
+    log_marks: dict[tuple[int, int], str] = {}
+    held_rows: list[dict[str, str]] = []
+    confirm_col = col_of(log_grid, LOG, CONFIRM_DELETE)
 
     for fk in project.forms:
         form = project.templates[fk]
@@ -438,10 +455,13 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         active = [s for s in spokes if s.active]
         hub_ft = hub.tabs[fk]
         spoke_bases = _moved_out(project, fk, hub, active, bases)
-        sides: dict[str, Side] = {hub.name: Side(hub.name, hub_ft.current(),
-                                                 bases[(fk, hub.name)])}
+        hub_now = {rid: dict(v) for rid, v in hub_ft.current().items()}
+        sides: dict[str, Side] = {hub.name: Side(hub.name, hub_now, bases[(fk, hub.name)])}
         for s in active:
             sides[s.name] = Side(s.name, s.tabs[fk].current(), spoke_bases[s.name])
+        keep_both = {f.key for f in form.fields if f.conflict == "keep_both"}
+        _carry_out(decided.get(fk, []), sides, hub.name, form, run_id, conflict_grid,
+                   conflict_marks)
         held_out: set[str] = set()
         blocked += _lost_columns(form, [hub, *active], bases, fk)
         for b in [hub, *active]:
@@ -452,25 +472,46 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
             if kind == "no-base" and rebase_from in {"hub", "spoke"}:
                 sides[b.name] = _rebased(sides[b.name], hub_ft.current(), str(rebase_from))
                 continue
+            if kind == "deleted" and (b.name, why) in confirmations:
+                at_row = confirmations.pop((b.name, why))
+                if confirm_col is not None:
+                    log_marks[(at_row, confirm_col)] = f"已确认(第 {run_id} 次运行)"
+                continue
+            if kind == "deleted" and (b.name, why) not in waiting:
+                held_rows.append({"时间": shown_time(at), "运行": str(run_id), "结果": HELD_WORD,
+                                  "说明": why, "工作簿": b.name})
+                waiting.add((b.name, why))
             blocked.append(why)
             held_out.add(b.name)
             side = sides[b.name]
             sides[b.name] = Side(side.name, dict(side.base), dict(side.base))  # no change
         merged = merge_form(sides[hub.name], [sides[s.name] for s in active],
-                            policy=project.conflict_policy, tombstones=tombs[fk])
+                            policy=project.conflict_policy, tombstones=tombs[fk],
+                            keep_both=keep_both)
         label = {f.key: f.label for f in form.fields}
         for c in merged.conflicts:
-            row = [at, str(run_id), form.label, c.record_id, label.get(c.field, c.field), c.kept,
-                   c.kept_book, c.lost, c.lost_book, c.ancestor or "", "两边都改了这个单元格"]
-            conflicts_json.append({
-                **dict(zip(["time", "run", "form", "id", "field", "kept", "kept_book", "lost",
-                            "lost_book", "base"], row[:10], strict=True)),
-                "name": merged.records.get(c.record_id, {}).get("name", "")})
-            if tuple(row[2:9]) not in existing_conflicts:
+            name = merged.records.get(c.record_id, {}).get("name", "")
+            row = {"时间": shown_time(at), "运行": str(run_id), "表单": form.label,
+                   "编号": c.record_id, "姓名": name, "字段": label.get(c.field, c.field),
+                   "保留的值": c.kept, "保留的值来自": c.kept_book, "未采用的值": c.lost,
+                   "未采用的值来自": c.lost_book, "原值": c.ancestor or "",
+                   "说明": HELD_NOTE if c.held else "两边都改了这个单元格"}
+            conflicts_json.append({"time": at, "run": str(run_id), "form": form.label,
+                                   "id": c.record_id, "field": row["字段"], "kept": c.kept,
+                                   "kept_book": c.kept_book, "lost": c.lost,
+                                   "lost_book": c.lost_book, "base": c.ancestor or "",
+                                   "name": name, "held": "yes" if c.held else ""})
+            if _conflict_key(row) not in existing_conflicts:
+                existing_conflicts.add(_conflict_key(row))
                 conflict_rows.append(row)
+        _settled_by_hand(decided.get(fk, []), merged, sides, hub.name, keep_both, label,
+                         run_id, conflict_grid, conflict_marks)
         for n in merged.notes:
-            conflict_rows.append([at, str(run_id), form.label, n.record_id, "(整条记录)", "保留",
-                                  "", "删除", n.book, "", n.text])
+            conflict_rows.append({"时间": shown_time(at), "运行": str(run_id),
+                                  "表单": form.label, "编号": n.record_id,
+                                  "姓名": merged.records.get(n.record_id, {}).get("name", ""),
+                                  "字段": "(整条记录)", "保留的值": "保留",
+                                  "未采用的值": "删除", "未采用的值来自": n.book, "说明": n.text})
         counts["conflicts"] += len(merged.conflicts)
         for rid in merged.records.keys() & tombs[fk]:
             revived.append((fk, rid))
@@ -507,6 +548,9 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                 want = merged.records
             else:
                 want = {rid: v for rid, v in merged.records.items() if b.name in targets[rid]}
+                for (rid, book), kept_here in merged.held.items():  # each keeps its text
+                    if book == b.name and rid in want:
+                        want[rid] = {**want[rid], **{f: t for f, (t, _) in kept_here.items()}}
             gone = dict(why_gone)
             for rid in ft.rows.keys() - want.keys() - gone.keys():
                 dest = "、".join(sorted(targets.get(rid, set()))) or "其他分表"
@@ -517,6 +561,10 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                                extras=None if b is hub else extras,
                                slots=_slots(ft, b.grids.get(ft.tab)))
             carried |= p.carried
+            for (rid, book), kept_here in merged.held.items():  # found again next run
+                if book == b.name and rid in p.base:
+                    p.base[rid] = {**p.base[rid],
+                                   **{f: a or "" for f, (_, a) in kept_here.items()}}
             plans[b.name][fk] = p
             counts["appended"] += len(p.appended)
             counts["updated"] += p.updated
@@ -537,24 +585,144 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
             blocked.append(f"分表 {name} 的 partition({part})没有对上总表中的任何记录:"
                            "它什么也拿不到。请检查 sheets-sync.toml 里的写法是否与总表一致"
                            "(县名、学校名要和表中的写法相同)。")
+    for at_row in confirmations.values():  # confirmed, but not what is held now
+        if confirm_col is not None:
+            log_marks[(at_row, confirm_col)] = ("未能确认:这一行说的删除现在已不同(或已不需要),"
+                                             "请看最新的“删除待确认”行")
     hub_batch = batches[hub.name]
-    append_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICT_HEADER, conflict_rows,
-                NOTES["conflicts"])
-    append_rows(hub_batch, hub.grids, project.recycle_tab, RECYCLE_HEADER, recycle_rows,
-                NOTES["recycle"])
+    append_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICTS, conflict_rows,
+                updates=conflict_marks)
+    append_rows(hub_batch, hub.grids, project.recycle_tab, RECYCLE, recycle_rows)
     if conflict_rows:
         plan_lines.append(f"{hub.name}:“{project.conflict_tab}”新增 {len(conflict_rows)} 行")
     if recycle_rows:
         plan_lines.append(f"{hub.name}:“{project.recycle_tab}”新增 {len(recycle_rows)} 行")
     skipped = [b.result.message for b in entries if not b.active]
-    if any(batches.values()):
-        log = [at, str(run_id), "部分完成" if skipped else "完成", str(counts["appended"]),
-               str(counts["updated"]), str(counts["moved"]), str(counts["deleted"]),
-               str(counts["conflicts"]), str(counts["new_ids"]), ";".join(skipped)]
-        append_rows(hub_batch, hub.grids, project.log_tab, LOG_HEADER, [log], NOTES["log"])
+    logged: list[dict[str, str]] = []
+    if any(batches.values()) or held_rows:
+        logged.append({"时间": shown_time(at), "运行": str(run_id),
+                       "结果": "部分完成" if skipped or blocked else "完成",
+                       "新增": str(counts["appended"]), "修改单元格": str(counts["updated"]),
+                       "移出": str(counts["moved"]), "删除": str(counts["deleted"]),
+                       "冲突": str(counts["conflicts"]), "新编号": str(counts["new_ids"]),
+                       "说明": ";".join(skipped)})
+    append_rows(hub_batch, hub.grids, project.log_tab, LOG, [*logged, *held_rows],
+                updates=log_marks)
 
     return SyncPlan(entries, batches, plans, bases, counts, conflicts_json, plan_lines, highs,
                     pending, new_tombs, revived, skipped, blocked)
+
+
+HELD_WORD = "删除待确认"
+HELD_NOTE = ("安全相关的字段:两边的值都保留着,安全花名册上两个值都显示;"
+             "请核实后在“处理”列选择")
+
+
+def _conflict_key(v: Mapping[str, str]) -> tuple[str, ...]:
+    """What makes two 同步冲突 rows the same conflict (a re-run adds no second row)."""
+    return tuple(v.get(h, "") for h in ("表单", "编号", "字段", "保留的值", "保留的值来自",
+                                        "未采用的值", "未采用的值来自"))
+
+
+def _decisions(project: Project, grid: Grid | None
+               ) -> dict[str, list[tuple[int, dict[str, str]]]]:
+    """Form key -> 同步冲突 rows still open or decided (处理 empty, 已处理 or 采用另一值)."""
+    by_label = {t.label: fk for fk, t in project.templates.items()}
+    out: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for r, v in read_rows(grid, CONFLICTS):
+        fk = by_label.get(v.get("表单", ""))
+        if fk is not None and v.get("处理", "") in {"", HANDLED, USE_OTHER}:
+            out.setdefault(fk, []).append((r, v))
+    return out
+
+
+def _carry_out(rows: list[tuple[int, dict[str, str]]], sides: dict[str, Side], hub_name: str,
+               form: FormTemplate, run_id: int, grid: Grid | None,
+               marks: dict[tuple[int, int], str]) -> None:
+    """Do what a person chose in 同步冲突's 处理, before the merge sees the books.
+
+    采用另一值: the hub takes the value not kept (if it still holds the kept one), and the
+    sync carries it everywhere. 已处理 on a held field (``conflict: keep_both``): the kept
+    value stands, so the book holding the other one takes it (its base is moved to its own
+    text: the hub's is then the only change). The cell says what was done.
+    """
+    col = col_of(grid, CONFLICTS, "处理")
+    if col is None:
+        return
+    key_of = {f.label: f.key for f in form.fields}
+    hub = sides[hub_name]
+    for r, v in rows:
+        choice = v.get("处理", "")
+        if choice not in {HANDLED, USE_OTHER}:
+            continue
+        rid, fkey = v.get("编号", ""), key_of.get(v.get("字段", ""))
+        kept, lost = v.get("保留的值", ""), v.get("未采用的值", "")
+        if fkey is None:
+            marks[(r, col)] = (f"已处理(第 {run_id} 次运行)" if choice == HANDLED else
+                               "未能采用:这一行说的不是某个单元格;请直接在表中改正")
+            continue
+        cur = hub.current.get(rid)
+        if cur is None:
+            marks[(r, col)] = f"未能处理:总表中已没有 {rid}"
+            continue
+        if choice == USE_OTHER:
+            if cur.get(fkey, "") == kept:
+                cur[fkey] = lost
+            elif cur.get(fkey, "") != lost:
+                marks[(r, col)] = (f"未能采用:总表中这一项现在是“{cur.get(fkey, '')}”,"
+                                   "已不是保留的值;请核对后直接在表中改正")
+                continue
+            marks[(r, col)] = f"已采用另一值(第 {run_id} 次运行)"
+            continue
+        other = sides.get(v.get("未采用的值来自", ""))
+        held = next((f for f in form.fields if f.key == fkey), None)
+        if held is not None and held.conflict == "keep_both" and other is not None \
+                and other is not hub and cur.get(fkey, "") == kept \
+                and other.current.get(rid, {}).get(fkey) == lost:
+            base = {k: dict(b) for k, b in other.base.items()}
+            base.setdefault(rid, dict(other.current[rid]))[fkey] = lost
+            sides[other.name] = Side(other.name, other.current, base)
+        elif held is not None and held.conflict == "keep_both" and other is None:
+            continue  # that book is not synced this run: decided when it is
+        marks[(r, col)] = f"已处理(第 {run_id} 次运行)"
+
+
+def _settled_by_hand(rows: list[tuple[int, dict[str, str]]], merged: MergeResult,
+                     sides: dict[str, Side], hub_name: str, keep_both: set[str],
+                     label: dict[str, str], run_id: int, grid: Grid | None,
+                     marks: dict[tuple[int, int], str]) -> None:
+    """An open held conflict that people settled by typing the same text in both books."""
+    col = col_of(grid, CONFLICTS, "处理")
+    if col is None:
+        return
+    key_of = {v: k for k, v in label.items()}
+    open_now = {(c.record_id, c.field) for c in merged.conflicts if c.held}
+    for r, v in rows:
+        fkey = key_of.get(v.get("字段", ""))
+        if v.get("处理", "") or fkey not in keep_both or (r, col) in marks:
+            continue
+        rid, other = v.get("编号", ""), sides.get(v.get("未采用的值来自", ""))
+        hub_v = sides[hub_name].current.get(rid, {}).get(fkey)
+        if (rid, fkey) in open_now or other is None or hub_v is None:
+            continue
+        if other.current.get(rid, {}).get(fkey) == hub_v:
+            marks[(r, col)] = f"已一致(第 {run_id} 次运行)"
+
+
+def open_held(project: Project, grids: Mapping[str, Grid]
+              ) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(编号, field key) -> [(the other value, its book)] of held conflicts nobody decided
+    yet, for the safety roster: the hub's value shown with the other one beside it."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for fk, rows in _decisions(project, grids.get(project.conflict_tab)).items():
+        key_of = {f.label: f.key for f in project.templates[fk].fields
+                  if f.conflict == "keep_both"}
+        for _, v in rows:
+            fkey = key_of.get(v.get("字段", ""))
+            if fkey is not None and not v.get("处理", ""):
+                out.setdefault((v.get("编号", ""), fkey), []).append(
+                    (v.get("未采用的值", ""), v.get("未采用的值来自", "")))
+    return out
 
 
 def _lost_columns(form: FormTemplate, books: list[_Book],
@@ -604,7 +772,8 @@ def _guard(project: Project, fk: str, b: _Book, side: Side, hub_now: dict[str, V
     if not base or b.name in allow_delete:
         return None
     gone = len(set(base) - set(now_ids))
-    fix = (f"如果确实要删除,请运行 sheets-sync sync --allow-delete {b.name};如果是误删,"
+    fix = (f"如果确实要删除,请运行 sheets-sync sync --allow-delete {b.name}"
+           f"(或在总表“{project.log_tab}”这一行的“确认删除”列选“确认删除”);如果是误删,"
            "请在工作簿中撤销(或用 sheets-sync restore 恢复)后再同步。")
     if ft.layout is None:
         return ("deleted", f"{b.name} 中找不到“{form.label}”工作表"

@@ -1,42 +1,151 @@
 """The tool tabs every step shares: 同步冲突, 回收站, 同步日志.
 
-One header each, one clock (the run's time, :func:`~.state.now`), one timestamp format.
-They are append-only: a run adds rows below the last one (an existing tab gets only the
-new cells, so a year of runs does not rewrite a year of rows), and nothing the tool does
-removes a row from them. A record that leaves a form tab — deleted, moved to another
-spoke, or merged into another record (是同一人) — is one 回收站 row with every value it
-held, whichever step moved it.
+One layout each (:class:`ToolTab`), one clock (the run's time, :func:`~.state.now`,
+shown as ``2026-07-08 14:30``). They are append-only: a run adds rows below the last one
+(an existing tab gets only the new cells, so a year of runs does not rewrite a year of
+rows), and nothing the tool does removes a row from them. Columns are found by their
+header, so a tab made by an earlier release keeps its rows where they are and gets the
+new columns on its right.
+
+A record that leaves a form tab — deleted, moved to another spoke, or merged into another
+record (是同一人) — is one 回收站 row with every value it held, one column per field,
+whichever step moved it. Three columns take a person's decision, each with a dropdown:
+回收站's 恢复 (put a deleted record back), 同步冲突's 处理 (已处理 / 采用另一值) and
+同步日志's 确认删除 (let a held-back deletion through). The next run carries the decision
+out and writes what it did into the same cell (:func:`done`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-from ..books.base import TabContent, WriteBatch
+from ..books.base import CHOICE_SPARE_ROWS, PrintSetup, TabContent, WriteBatch
 from ..table import Grid
 
-CONFLICT_HEADER = ["时间", "运行", "表单", "编号", "字段", "保留的值", "来自", "未采用的值",
-                   "来自", "原值", "说明"]
-RECYCLE_HEADER = ["时间", "运行", "表单", "编号", "处理", "原所在工作簿", "原位置",
-                  "内容(表头:值)"]
-LOG_HEADER = ["时间", "运行", "结果", "新增", "修改单元格", "移出", "删除", "冲突", "新编号",
-              "说明"]
-NOTES = {
-    "conflicts": "两边都改了同一个单元格时,保留的值和未采用的值都记在这里。",
-    "recycle": "删除、移走或合并掉的记录,完整保留;需要时可复制回原表。",
-    "log": "每次运行一行。",
-}
+RESTORE = "恢复"
+HANDLED = "已处理"
+USE_OTHER = "采用另一值"
+CONFIRM_DELETE = "确认删除"
 
 
-def content_text(cells: Iterable[tuple[str, str]]) -> str:
-    """``表头:值;表头:值`` of a record's non-empty cells (the 回收站 内容 column)."""
-    return ";".join(f"{h}:{t}" for h, t in cells if t)
+@dataclass(frozen=True)
+class ToolTab:
+    """The layout of one tool tab: its lead columns, widths, dropdowns and its note."""
+
+    key: str
+    header: tuple[str, ...]
+    note: str
+    widths: Mapping[str, float] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    wrap: frozenset[str] = frozenset()
+    # headers an earlier release wrote, by position: renamed in place (same meaning)
+    renames: Mapping[tuple[int, str], str] = field(default_factory=dict)
+
+
+CONFLICTS = ToolTab(
+    "conflicts",
+    ("时间", "运行", "表单", "编号", "姓名", "字段", "保留的值", "保留的值来自", "未采用的值",
+     "未采用的值来自", "原值", "说明", "处理"),
+    "两边都改了同一个单元格时,保留的值和未采用的值都记在这里。核对后在“处理”列选择:"
+    "“已处理”(保留的值是对的)或“采用另一值”(未采用的值是对的);下次运行时照此改正各表。",
+    widths={"时间": 17, "运行": 6, "表单": 10, "编号": 9, "姓名": 9, "字段": 14, "保留的值": 24,
+            "保留的值来自": 16, "未采用的值": 24, "未采用的值来自": 16, "原值": 18, "说明": 40,
+            "处理": 16},
+    choices={"处理": (HANDLED, USE_OTHER)},
+    wrap=frozenset({"保留的值", "未采用的值", "原值", "说明"}),
+    renames={(7, "来自"): "保留的值来自", (9, "来自"): "未采用的值来自"},
+)
+RECYCLE = ToolTab(
+    "recycle",
+    ("时间", "运行", "表单", "编号", "去向", "恢复", "原所在工作簿", "原位置"),
+    "删除、移走或合并掉的记录,每个字段一列,完整保留。要放回一条被删除的记录,"
+    "在它的“恢复”列选“恢复”,下次运行时放回原表(也可运行 sheets-sync undelete 编号)。",
+    widths={"时间": 17, "运行": 6, "表单": 10, "编号": 9, "去向": 16, "恢复": 14,
+            "原所在工作簿": 16, "原位置": 16},
+    choices={"恢复": (RESTORE,)},
+    renames={(5, "处理"): "去向"},
+)
+LOG = ToolTab(
+    "log",
+    ("时间", "运行", "结果", "新增", "修改单元格", "移出", "删除", "冲突", "新编号", "说明",
+     "工作簿", "确认删除"),
+    "每次运行一行。某个工作簿的删除因数量过多被暂停时,另有一行“删除待确认”:"
+    "确认要删除,就在那一行的“确认删除”列选“确认删除”,下次运行时照办。",
+    widths={"时间": 17, "运行": 6, "结果": 12, "新增": 6, "修改单元格": 10, "移出": 6, "删除": 6,
+            "冲突": 6, "新编号": 7, "说明": 60, "工作簿": 16, "确认删除": 14},
+    choices={"确认删除": (CONFIRM_DELETE,)},
+    wrap=frozenset({"说明"}),
+)
+TOOL_TABS = {t.key: t for t in (CONFLICTS, RECYCLE, LOG)}
+# what v0.1 wrote in 回收站: the record as one text cell
+OLD_CONTENT = "内容(表头:值)"
+MAX_WIDTH = 40.0
+
+
+def shown_time(at: str) -> str:
+    """``2026-07-08T14:30:00`` -> ``2026-07-08 14:30`` (what a person reads in a tool tab)."""
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(:\d\d(\.\d+)?)?", at)
+    return f"{m.group(1)} {m.group(2)}" if m else at
+
+
+def header_of(grid: Grid | None, spec: ToolTab) -> list[str]:
+    """The tab's header as the tool reads it now (earlier releases' names renamed)."""
+    if grid is None or not grid.n_rows:
+        return []
+    head = [h.strip() for h in grid.rows[0]]
+    for (col, old), new in spec.renames.items():
+        if col <= len(head) and head[col - 1] == old:
+            head[col - 1] = new
+    return head
+
+
+def read_rows(grid: Grid | None, spec: ToolTab) -> list[tuple[int, dict[str, str]]]:
+    """(sheet row, header -> text) of every row below the header (blank rows skipped)."""
+    head = header_of(grid, spec)
+    if grid is None or not head:
+        return []
+    out = []
+    for i, row in enumerate(grid.rows[1:], start=2):
+        if any(t.strip() for t in row):
+            out.append((i, {h: (row[j].strip() if j < len(row) else "")
+                            for j, h in enumerate(head) if h}))
+    return out
+
+
+def col_of(grid: Grid | None, spec: ToolTab, header: str) -> int | None:
+    """The 1-based column of ``header`` in the tab, or ``None``."""
+    head = header_of(grid, spec)
+    return head.index(header) + 1 if header in head else None
+
+
+def pending(grid: Grid | None, spec: ToolTab, column: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows whose decision ``column`` holds a choice the tool has not carried out yet."""
+    wanted = set(spec.choices.get(column, ()))
+    return [(r, v) for r, v in read_rows(grid, spec) if v.get(column, "") in wanted]
+
+
+def done(batch: WriteBatch, tab: str, grid: Grid | None, spec: ToolTab, column: str,
+         row: int, text: str) -> None:
+    """Write what the tool did about a decision into its cell (e.g. ``已恢复(第 8 次运行)``)."""
+    col = col_of(grid, spec, column)
+    if col is not None:
+        batch.set_cell(tab, row, col, text)
 
 
 def recycle_row(at: str, run_id: int, form: str, record_id: str, action: str, book: str,
-                where: str, cells: Iterable[tuple[str, str]]) -> list[str]:
-    """One 回收站 row: ``action`` is ``删除于 X``, ``移到 X`` or ``合并到 C0001``."""
-    return [at, str(run_id), form, record_id, action, book, where, content_text(cells)]
+                where: str, cells: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One 回收站 row: ``action`` is ``删除于 X``, ``移到 X`` or ``合并到 C0001``; every
+    non-empty cell of the record in a column of its own header."""
+    row = {"时间": shown_time(at), "运行": str(run_id), "表单": form, "编号": record_id,
+           "去向": action, "原所在工作簿": book, "原位置": where}
+    for h, t in cells:
+        h = h.strip()
+        if not t or not h or (h == "编号" and t.strip() == record_id):
+            continue
+        row[h if h not in RECYCLE.header else f"{h}(记录)"] = t
+    return row
 
 
 def recycled_keys(grid: Grid | None) -> set[tuple[str, str, str]]:
@@ -45,24 +154,84 @@ def recycled_keys(grid: Grid | None) -> set[tuple[str, str, str]]:
     A re-run after a crash, or a sync after a merge, adds no second row for the same event.
     """
     out: set[tuple[str, str, str]] = set()
-    if grid is None:
-        return out
-    for r in grid.padded()[1:]:
-        if len(r) > 4:
-            out.add((r[2], r[3], r[4] if r[4].startswith("移到 ") else "删除"))
+    for _, v in read_rows(grid, RECYCLE):
+        action = v.get("去向", "")
+        out.add((v.get("表单", ""), v.get("编号", ""),
+                 action if action.startswith("移到 ") else "删除"))
     return out
 
 
-def append_rows(batch: WriteBatch, grids: Mapping[str, Grid], tab: str, header: list[str],
-                rows: list[list[str]], note: str = "") -> None:
-    """Add ``rows`` to the tool tab ``tab`` (as ``grids`` hold it), creating it with ``header``."""
-    if not rows:
+def _width(text: str) -> float:
+    return float(sum(2 if ord(ch) > 0x2E7F else 1 for ch in text))
+
+
+def layout(spec: ToolTab, rows: list[list[str]]) -> TabContent:
+    """The whole tab ``rows`` (header first) as the tool writes it: widths from the content
+    (capped, long text wrapped), the header frozen and repeated on every printed page,
+    landscape and one page wide, a dropdown on each decision column."""
+    head = rows[0] if rows else []
+    widths: dict[int, float] = {}
+    wrap: set[int] = set()
+    for j, h in enumerate(head, start=1):
+        seen = max([_width(h), *(_width(r[j - 1]) for r in rows[1:2001] if j <= len(r))])
+        want = spec.widths.get(h, min(max(seen + 2, 8.0), MAX_WIDTH))
+        widths[j] = float(min(max(want, _width(h) + 2), MAX_WIDTH))
+        if h in spec.wrap or seen + 2 > widths[j]:
+            wrap.add(j)
+    choices = {head.index(c) + 1: list(v) for c, v in spec.choices.items() if c in head}
+    return TabContent(rows=rows, header_rows=1, widths=widths, note=spec.note, choices=choices,
+                      wrap=wrap, print_setup=PrintSetup(landscape=True, fit_width=True,
+                                                        repeat_rows=(1, 1)))
+
+
+def append_rows(batch: WriteBatch, grids: Mapping[str, Grid], tab: str, spec: ToolTab,
+                rows: list[dict[str, str]],
+                updates: Mapping[tuple[int, int], str] | None = None) -> None:
+    """Add ``rows`` (header -> text) to the tool tab ``tab`` as ``grids`` hold it, and set
+    ``updates`` ((row, col) -> text: decisions carried out) in the rows it has.
+
+    A new tab gets the layout's header, then a column for every other header the rows name
+    (回收站's fields), in the order they come. An existing tab keeps its columns and rows:
+    a header it lacks is added on its right; the new rows' cells are set below its last
+    row. When the rows pass a multiple of :data:`CHOICE_SPARE_ROWS` (the dropdowns reach
+    that far below the rows a tab was written with), or an earlier release's header must
+    be renamed or gets a decision column, the tab is written whole again, every cell it
+    held kept as it was.
+    """
+    updates = updates or {}
+    if not rows and not updates:
         return
-    if tab in grids and grids[tab].n_rows:
-        start = grids[tab].n_rows + 1
-        for i, row in enumerate(rows):
-            for j, text in enumerate(row, start=1):
-                if text:
-                    batch.set_cell(tab, start + i, j, text)
+    grid = grids.get(tab)
+    old = header_of(grid, spec)
+    head = [*old, *(h for h in spec.header if h not in old)]
+    for record in rows:
+        for h in record:
+            if h not in head:
+                head.append(h)
+    new = [[record.get(h, "") for h in head] for record in rows]
+    if grid is None or not grid.n_rows:
+        if new:
+            batch.replace_tab(tab, layout(spec, [head, *new]))
         return
-    batch.replace_tab(tab, TabContent(rows=[header, *rows], note=note))
+    before = grid.n_rows
+    renamed = [h.strip() for h in grid.rows[0]] != old[:len(grid.rows[0])]
+    added_choice = any(c in head and c not in old for c in spec.choices)
+    crosses = (before - 1) // CHOICE_SPARE_ROWS != (before - 1 + len(new)) // CHOICE_SPARE_ROWS
+    if new and (renamed or added_choice or crosses):
+        kept = [list(r) for r in grid.rows[1:]]
+        for (r, c), text in updates.items():
+            if 2 <= r <= before:
+                line = kept[r - 2]
+                line.extend([""] * (c - len(line)))
+                line[c - 1] = text
+        batch.replace_tab(tab, layout(spec, [head, *kept, *new]))
+        return
+    for (r, c), text in updates.items():
+        batch.set_cell(tab, r, c, text)
+    for j, h in enumerate(head, start=1):
+        if j > len(old):
+            batch.set_cell(tab, 1, j, h)
+    for i, cells in enumerate(new):
+        for j, text in enumerate(cells, start=1):
+            if text:
+                batch.set_cell(tab, before + 1 + i, j, text)

@@ -106,9 +106,9 @@ class Formats:
         self.cache: dict[tuple[Any, ...], Any] = {}
 
     def get(self, *, header: bool = False, bold: bool = False, num: str = "",
-            unlocked: bool = False, text: bool = False) -> Any:
-        key = (header, bold, num, unlocked, text)
-        if key == (False, False, "", False, False):
+            unlocked: bool = False, text: bool = False, wrap: bool = False) -> Any:
+        key = (header, bold, num, unlocked, text, wrap)
+        if key == (False, False, "", False, False, False):
             return None
         if key not in self.cache:
             props: dict[str, Any] = {}
@@ -123,6 +123,9 @@ class Formats:
                 props["num_format"] = "@"
             if unlocked:
                 props["locked"] = False
+            if wrap:
+                props["text_wrap"] = True
+                props["valign"] = "top"
             self.cache[key] = self.wb.add_format(props)
         return self.cache[key]
 
@@ -164,7 +167,8 @@ def render_tab(ws: Worksheet, name: str, content: TabContent, formats: Formats) 
                 continue
             text = row[j - 1] if j <= len(row) else ""
             fmt_args: dict[str, Any] = {"header": header, "bold": bold and not header,
-                                        "unlocked": is_unlocked(i, j)}
+                                        "unlocked": is_unlocked(i, j),
+                                        "wrap": j in content.wrap and not header}
             num = content.numbers.get((i, j), "")
             if not text:
                 fmt = formats.get(**fmt_args)
@@ -195,7 +199,7 @@ def render_tab(ws: Worksheet, name: str, content: TabContent, formats: Formats) 
     for r1, c1, r2, c2 in content.merges:
         _merge(ws, r1, c1, r2, c2)
     for j, w in sorted((content.widths or estimate_widths(rows)).items()):
-        ws.set_column(j - 1, j - 1, w)
+        ws.set_column(j - 1, j - 1, w, formats.get(wrap=True) if j in content.wrap else None)
     if content.note:
         ws.write_comment(0, 0, content.note, {"author": "sheets-sync", "x_scale": 5.0,
                                                "y_scale": 2.0})
