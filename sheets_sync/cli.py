@@ -205,9 +205,16 @@ def _print_sync(result: Any, *, dry_run: bool, templates: Any = None) -> None:
                             templates.values() if templates else [])["conflicts"]
         for c in shown[:20]:
             who = f"{c['id']}({c['name']})" if c.get("name") else c["id"]
+            if c.get("held"):
+                click.echo(f"  冲突(安全相关,待核实):{c['form']} {who} “{c['field']}”:"
+                           f"{c['kept_book']} 写的是“{c['kept']}”,{c['lost_book']} 写的是"
+                           f"“{c['lost']}”,两边都没有改动;花名册上两个值都显示。"
+                           "请核实后在“同步冲突”表的“处理”列选择。")
+                continue
             click.echo(f"  冲突:{c['form']} {who} “{c['field']}”:保留 {c['kept_book']} 的"
                        f"“{c['kept']}”,未采用 {c['lost_book']} 的“{c['lost']}”"
-                       "(两个值都记在“同步冲突”表中,请核对后改正)")
+                       "(两个值都记在“同步冲突”表中;如未采用的值才对,"
+                       "请在该表的“处理”列选“采用另一值”)")
         if len(shown) > 20:
             click.echo(f"  ……另有 {len(shown) - 20} 处冲突,见“同步冲突”表")
     for m in result.messages:

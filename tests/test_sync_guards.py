@@ -231,7 +231,8 @@ def test_a_conflict_is_named_in_the_terminal_masked_where_sensitive(
         book.apply(batch)
     out = CliRunner().invoke(cli, ["sync"]).output
     assert (f"  冲突:{TAB} C0001(王小红) “学校”:保留 {HUB} 的“二小”,未采用 {MC} 的“三小”"
-            "(两个值都记在“同步冲突”表中,请核对后改正)") in out
+            "(两个值都记在“同步冲突”表中;如未采用的值才对,请在该表的“处理”列选“采用另一值”)"
+            ) in out
     assert f"“监护人电话”:保留 {HUB} 的“139****2222”,未采用 {MC} 的“139****3333”" in out
     assert "13900002222" not in out and "13900003333" not in out
 

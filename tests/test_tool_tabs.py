@@ -371,3 +371,30 @@ def _clear(tab: str, row: int, width: int):  # type: ignore[no-untyped-def]
     for c in range(1, width + 1):
         b.set_cell(tab, row, c, "")
     return b
+
+
+def test_the_terminal_says_a_safety_conflict_is_waiting_for_a_person(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from sheets_sync.books.base import WriteBatch
+    from sheets_sync.cli import cli
+
+    (tmp_path / "sheets-sync.toml").write_text(
+        '[project]\nforms = ["child"]\n[hub]\nbook = "总表.xlsx"\n'
+        '[[spokes]]\nbook = "满城.xlsx"\npartition = {county = "满城"}\n', encoding="utf-8")
+    write_workbook(tmp_path / HUB, {TAB: [HEAD, *[list(k) for k in KIDS]]})
+    write_workbook(tmp_path / MC, {"封面": [["满城县大队"]]})
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
+    for name, text in ((HUB, "无"), (MC, "对花生严重过敏")):
+        book = ExcelBook(tmp_path / name)
+        rows = book.read()[TAB].rows
+        batch = WriteBatch()
+        batch.set_cell(TAB, next(i for i, r in enumerate(rows, start=1) if "C0001" in r),
+                       rows[0].index("过敏或特殊注意") + 1, text)
+        book.apply(batch)
+    out = CliRunner().invoke(cli, ["sync"]).output
+    assert (f"  冲突(安全相关,待核实):{TAB} C0001(王小红) “过敏或特殊注意”:{HUB} 写的是“无”,"
+            f"{MC} 写的是“对花生严重过敏”,两边都没有改动;花名册上两个值都显示。"
+            "请核实后在“同步冲突”表的“处理”列选择。") in out
