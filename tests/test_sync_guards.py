@@ -273,3 +273,28 @@ def test_a_partition_that_matches_nothing_is_said(tmp_path: Path) -> None:
     assert result.blocked == [
         f"分表 {MC} 的 partition(school = 龙泉镇中心小学)没有对上总表中的任何记录:它什么也拿不到。"
         "请检查 sheets-sync.toml 里的写法是否与总表一致(县名、学校名要和表中的写法相同)。"]
+
+
+def test_an_oversize_cell_is_named_where_it_was_typed_and_blocks_nothing_else(
+        tmp_path: Path) -> None:
+    from sheets_sync.books.excel import ExcelBook, write_workbook
+
+    project = project_from_dict({"project": {"forms": ["child"]}, "hub": {"book": HUB},
+                                 "spokes": [{"book": MC, "partition": {"county": "满城"}}]},
+                                tmp_path)
+    write_workbook(tmp_path / HUB, {TAB: [[*HEAD, "健康状况"], *[[*k, ""] for k in KIDS]]})
+    spoke = MemoryBook({}, name=MC)  # e.g. a workbook another program saved
+    assert sync(project, {MC: spoke}).ok
+    rows = spoke.tab(TAB)
+    head = rows[0]
+    rows[1][head.index("健康状况")] = "很长" * 20_000          # 40,000 characters
+    rows[2][head.index("年级")] = "6"                         # an ordinary edit beside it
+    result = sync(project, {MC: spoke})
+    assert not result.ok
+    assert result.blocked == [
+        f"{MC}“{TAB}”单元格 {'ABCDEFG'[head.index('健康状况')]}2(C0001)有 40000 个字符,超过了 "
+        "Excel单个单元格的上限 32767 个字符:这一格本次没有同步(其他内容照常同步)。"
+        "请把它缩短到上限以内后重新同步。"]
+    hub = ExcelBook(tmp_path / HUB).read()[TAB].padded()
+    assert hub[2][HEAD.index("年级")] == "6"                   # the rest went through
+    assert hub[1][len(HEAD)] == "" and rows[1][head.index("健康状况")] == "很长" * 20_000  # kept there

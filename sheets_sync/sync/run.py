@@ -360,6 +360,56 @@ def _renamed_ids(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Va
     return notes
 
 
+def _cell_limit(book: object) -> tuple[int, str] | None:
+    """The longest text one cell of ``book`` holds, and what the book is (for the message)."""
+    from ..books.google import GoogleBook
+
+    if isinstance(book, GoogleBook):
+        from ..books.google_plan import MAX_CELL_CHARS as GOOGLE
+
+        return GOOGLE, "Google 表格"
+    path = getattr(book, "path", None)
+    if path is not None and str(path).lower().endswith((".xlsx", ".xlsm")):
+        from ..books.xlsx.patch import MAX_CELL_CHARS as EXCEL
+
+        return EXCEL, "Excel"
+    return None
+
+
+def _keep_oversize(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]]
+                   ) -> list[str]:
+    """A cell longer than some book the sync writes can hold: that cell sits out this run.
+
+    It would make that book's write fail, and with it every other change of the run. It
+    is named where it was typed (book, tab, cell), kept as it is there, and the book that
+    cannot hold it keeps its last synced value; everything else syncs.
+    """
+    limits = [lim for b in entries if b.active and (lim := _cell_limit(b.book)) is not None]
+    if not limits:
+        return []
+    limit, kind = min(limits)
+    notes: list[str] = []
+    for b in entries:
+        if not b.active:
+            continue
+        for fk, ft in b.tabs.items():
+            if ft.layout is None:
+                continue
+            base = bases.get((fk, b.name), {})
+            for rid, row in ft.rows.items():
+                for k in ft.fields:
+                    text = row.values.get(k, "")
+                    if len(text) <= limit:
+                        continue
+                    row.values[k] = base.get(rid, {}).get(k, "")
+                    col = ft.layout.columns.get(k)
+                    where = a1(row.sheet_row, col) if col is not None else rid
+                    notes.append(f"{b.name}“{ft.tab}”单元格 {where}({rid})有 {len(text)} 个字符,"
+                                 f"超过了 {kind}单个单元格的上限 {limit} 个字符:这一格本次没有同步"
+                                 "(其他内容照常同步)。请把它缩短到上限以内后重新同步。")
+    return notes
+
+
 def _keep_unreadable(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]]
                      ) -> list[str]:
     """A formula cell saved without its result reads blank: keep its last synced value.
@@ -411,7 +461,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
              if fk in b.forms}
     tombs = {fk: state.tombstones(fk) for fk in project.forms}
-    blind = _keep_unreadable(entries, bases)
+    blind = _keep_unreadable(entries, bases) + _keep_oversize(entries, bases)
     twice = _same_id_twice(entries, bases)
     renamed = _renamed_ids(entries, bases, tombs)
     highs, pending = _assign_ids(project, state, entries, bases, tombs)
