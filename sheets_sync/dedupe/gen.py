@@ -276,8 +276,9 @@ def generate(n: int = 3000, *, dup_rate: float = 0.08, seed: int = 7,
             target = pool[int(rng.integers(0, len(pool)))]
             sur = target[0][0]
             father = sur + g.given()
+            taken = {b for nm, b in pool if nm == target[0]}   # another day than each
             born0 = target[1]
-            while born0 == target[1]:
+            while born0 in taken:
                 born0 = dt.date(target[1].year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
             if rng.random() < 0.5:                 # registered with the guardian only
                 father = mother = fphone = mphone = ""
