@@ -348,7 +348,10 @@ def test_tool_tabs_in_an_xlsx_hub_have_their_dropdown_wrap_and_print_setup(
     letter = openpyxl.utils.get_column_letter(head.index(decision) + 1)
     assert any(str(dv.sqref).startswith(f"{letter}2:") for dv in ws.data_validations.dataValidation)
     assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+    if tab == "回收站":  # a column per field: across pages, 编号 and 姓名 on every page
+        assert ws.print_title_cols == "$D:$E" and [c.value for c in ws[1]][3:5] == ["编号", "姓名"]
+    else:  # one page wide
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
     assert ws.print_title_rows == "$1:$1"
     if tab == "同步冲突":  # long text wraps in its cell
         assert ws.cell(2, head.index("说明") + 1).alignment.wrap_text

@@ -62,6 +62,7 @@ class PrintSetup:
     landscape: bool = False
     fit_width: bool = True
     repeat_rows: tuple[int, int] | None = None   # (first, last) sheet rows
+    repeat_cols: tuple[int, int] | None = None   # (first, last) columns, on every page across
     area: tuple[int, int, int, int] | None = None  # (row1, col1, row2, col2); None: used range
 
 

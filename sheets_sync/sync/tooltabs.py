@@ -40,6 +40,9 @@ class ToolTab:
     widths: Mapping[str, float] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     wrap: frozenset[str] = frozenset()
+    # printed one page wide; else across pages, these lead columns repeated on each
+    fit_width: bool = True
+    repeat: tuple[str, ...] = ()
     # headers an earlier release wrote, by position: renamed in place (same meaning)
     renames: Mapping[tuple[int, str], str] = field(default_factory=dict)
 
@@ -50,8 +53,7 @@ CONFLICTS = ToolTab(
      "未采用的值来自", "原值", "说明", "处理"),
     "两边都改了同一个单元格时,保留的值和未采用的值都记在这里。核对后在“处理”列选择:"
     "“已处理”(保留的值是对的)或“采用另一值”(未采用的值是对的);下次运行时照此改正各表。",
-    widths={"时间": 17, "运行": 6, "表单": 10, "编号": 9, "姓名": 9, "字段": 14, "保留的值": 24,
-            "保留的值来自": 16, "未采用的值": 24, "未采用的值来自": 16, "原值": 18, "说明": 40,
+    widths={"时间": 17, "运行": 5, "保留的值": 22, "未采用的值": 22, "原值": 14, "说明": 50,
             "处理": 16},
     choices={"处理": (HANDLED, USE_OTHER)},
     wrap=frozenset({"保留的值", "未采用的值", "原值", "说明"}),
@@ -59,12 +61,15 @@ CONFLICTS = ToolTab(
 )
 RECYCLE = ToolTab(
     "recycle",
-    ("时间", "运行", "表单", "编号", "去向", "恢复", "原所在工作簿", "原位置"),
+    ("时间", "运行", "表单", "编号", "姓名", "去向", "恢复", "原所在工作簿", "原位置"),
     "删除、移走或合并掉的记录,每个字段一列,完整保留。要放回一条被删除的记录,"
-    "在它的“恢复”列选“恢复”,下次运行时放回原表(也可运行 sheets-sync undelete 编号)。",
-    widths={"时间": 17, "运行": 6, "表单": 10, "编号": 9, "去向": 16, "恢复": 14,
-            "原所在工作簿": 16, "原位置": 16},
+    "在它的“恢复”列选“恢复”,下次运行时放回原表(也可运行 sheets-sync undelete 编号)。"
+    "打印时每页都重复编号和姓名两列。",
+    widths={"时间": 17, "运行": 5, "恢复": 14, "原位置": 20},
     choices={"恢复": (RESTORE,)},
+    wrap=frozenset({"原位置"}),
+    fit_width=False,
+    repeat=("编号", "姓名"),
     renames={(5, "处理"): "去向"},
 )
 LOG = ToolTab(
@@ -73,8 +78,7 @@ LOG = ToolTab(
      "工作簿", "确认删除"),
     "每次运行一行。某个工作簿的删除因数量过多被暂停时,另有一行“删除待确认”:"
     "确认要删除,就在那一行的“确认删除”列选“确认删除”,下次运行时照办。",
-    widths={"时间": 17, "运行": 6, "结果": 12, "新增": 6, "修改单元格": 10, "移出": 6, "删除": 6,
-            "冲突": 6, "新编号": 7, "说明": 60, "工作簿": 16, "确认删除": 14},
+    widths={"时间": 17, "运行": 5, "说明": 48, "确认删除": 14},
     choices={"确认删除": (CONFIRM_DELETE,)},
     wrap=frozenset({"说明"}),
 )
@@ -144,7 +148,7 @@ def recycle_row(at: str, run_id: int, form: str, record_id: str, action: str, bo
         h = h.strip()
         if not t or not h or (h == "编号" and t.strip() == record_id):
             continue
-        row[h if h not in RECYCLE.header else f"{h}(记录)"] = t
+        row[h if h == "姓名" or h not in RECYCLE.header else f"{h}(记录)"] = t
     return row
 
 
@@ -176,12 +180,14 @@ def layout(spec: ToolTab, rows: list[list[str]]) -> TabContent:
         seen = max([_width(h), *(_width(r[j - 1]) for r in rows[1:2001] if j <= len(r))])
         want = spec.widths.get(h, min(max(seen + 2, 8.0), MAX_WIDTH))
         widths[j] = float(min(max(want, _width(h) + 2), MAX_WIDTH))
-        if h in spec.wrap or seen + 2 > widths[j]:
+        if h in spec.wrap or seen > widths[j]:
             wrap.add(j)
     choices = {head.index(c) + 1: list(v) for c, v in spec.choices.items() if c in head}
+    cols = sorted(head.index(c) + 1 for c in spec.repeat if c in head)
     return TabContent(rows=rows, header_rows=1, widths=widths, note=spec.note, choices=choices,
-                      wrap=wrap, print_setup=PrintSetup(landscape=True, fit_width=True,
-                                                        repeat_rows=(1, 1)))
+                      wrap=wrap, print_setup=PrintSetup(
+                          landscape=True, fit_width=spec.fit_width, repeat_rows=(1, 1),
+                          repeat_cols=(cols[0], cols[-1]) if cols else None))
 
 
 def append_rows(batch: WriteBatch, grids: Mapping[str, Grid], tab: str, spec: ToolTab,

@@ -230,6 +230,8 @@ def _print_setup(ws: Worksheet, setup: PrintSetup) -> None:
         ws.fit_to_pages(1, 0)
     if setup.repeat_rows is not None:
         ws.repeat_rows(setup.repeat_rows[0] - 1, setup.repeat_rows[1] - 1)
+    if setup.repeat_cols is not None:
+        ws.repeat_columns(setup.repeat_cols[0] - 1, setup.repeat_cols[1] - 1)
     if setup.area is not None:  # else the used range, charts included
         r1, c1, r2, c2 = setup.area
         ws.print_area(r1 - 1, c1 - 1, r2 - 1, c2 - 1)
