@@ -17,7 +17,7 @@ import click
 from . import __version__
 from .cli_zh import ZhGroup
 from .config import Program, load_program
-from .errors import SheetsSyncError
+from .errors import SheetsSyncError, system_error
 
 if TYPE_CHECKING:  # the templates (and YAML) are loaded when a command asks for them
     from .forms.template import FormTemplate
@@ -43,15 +43,20 @@ class Context:
 
 
 def handle_errors(fn: F) -> F:
-    """Turn SheetsSyncError into ``错误:…`` and exit 1 (a traceback only with --debug)."""
+    """Turn SheetsSyncError into ``错误:…`` and exit 1 (a traceback only with --debug).
+
+    An operating-system error nobody caught (a full disk, no permission, a folder where a
+    file should be) is shown the same way, in Chinese (:func:`~sheets_sync.errors.system_error`).
+    """
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except SheetsSyncError as e:
-            ctx = click.get_current_context()
-            if ctx.find_object(Context) and ctx.find_object(Context).debug:  # type: ignore[union-attr]
+        except Exception as raised:
+            e = raised if isinstance(raised, SheetsSyncError) else system_error(raised)
+            obj = click.get_current_context().find_object(Context)
+            if e is None or (obj is not None and obj.debug):
                 raise
             click.echo(f"错误:{e}", err=True)
             sys.exit(e.exit_code)
@@ -748,8 +753,20 @@ def templates_export(obj: Context, form: str, table_schema: bool, output: Path |
 
     text = json.dumps(to_schema(_form(obj, form), obj.program()), ensure_ascii=False, indent=2)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"已写入 {output}")
+        from .errors import DiskFull, FileUnusable, is_disk_full, os_reason
+
+        made = not output.parent.exists()
+        try:  # a folder that is not there yet is made, as templates build does
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as e:
+            if is_disk_full(e):
+                raise DiskFull(output) from e
+            file = next((p for p in (output.parent, *output.parent.parents)
+                         if p.exists() and not p.is_dir()), None)
+            why = f"{file} 是一个文件,不是文件夹" if file else os_reason(e)
+            raise FileUnusable(f"无法写入 {output}:{why}。请换一个位置。") from e
+        click.echo(f"已写入 {output}" + (f"(新建了文件夹 {output.parent})" if made else ""))
     else:
         click.echo(text)
 

@@ -489,7 +489,7 @@ def test_an_os_error_on_replace_becomes_a_book_error(
     with pytest.raises(BookError) as err:
         patch(ExcelBook(tmp_workbook), batch_of("名单", {(2, 2): "李四"}))
     assert str(err.value) == (
-        "无法写入工作簿 book.xlsx:Permission denied。原文件没有改动。"
+        "无法写入工作簿 book.xlsx:没有权限(当前用户不能读写它,或它被设为只读)。原文件没有改动。"
         "请确认文件没有被其他程序占用、所在文件夹可以写入,然后重新运行。"
     )
     assert files_in(tmp_workbook.parent) == [".sheets-sync", "book.xlsx"]

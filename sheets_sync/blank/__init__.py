@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..books.xlsx.safety import atomic_save, refuse_if_locked
 from ..config import Program
-from ..errors import SheetsSyncError
+from ..errors import SheetsSyncError, os_reason
 from ..forms.template import FormTemplate
 from .buttons import BUTTONS, Button, macros_dir, project_modules, run_python_commands
 from .vba import vba_project
@@ -87,7 +87,7 @@ def build_blank_workbooks(out_dir: Path | str, templates: Mapping[str, FormTempl
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise SheetsSyncError(f"无法创建文件夹 {out}:{e.strerror}。请换一个位置。") from e
+        raise SheetsSyncError(f"无法创建文件夹 {out}:{os_reason(e)}。请换一个位置。") from e
     picked = _pick(templates, forms)
     books: list[tuple[str, list[FormTemplate]]] = [(t.label, [t]) for t in picked]
     if len(picked) > 1:

@@ -25,7 +25,7 @@ from google.auth.credentials import Credentials
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from ..errors import BookError
+from ..errors import BookError, os_reason
 
 __all__ = [
     "ENV_VAR",
@@ -98,7 +98,12 @@ def _resolve(path: Path | str | None, env: Mapping[str, str]) -> Path:
         if not from_env:
             raise CredentialsMissing()
         path = from_env
+    if not isinstance(path, (str, Path)):  # a library caller's 5: say what to give
+        raise CredentialsMissing(None)
     p = Path(path).expanduser()
+    if "\x00" in str(p):
+        raise CredentialsUnreadable(Path(str(p).replace("\x00", "\u2400")),
+                                    "路径里有不可见的控制字符 NUL(显示为 \u2400),请重新输入路径")
     if not p.exists():
         raise CredentialsMissing(p)
     return p
@@ -110,7 +115,7 @@ def _info(p: Path) -> dict[str, Any]:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as err:
-        raise CredentialsUnreadable(p, f"无法读取文件({err.strerror or err})") from err
+        raise CredentialsUnreadable(p, f"无法读取文件({os_reason(err)})") from err
     except UnicodeDecodeError as err:
         raise CredentialsUnreadable(p, "文件不是文本格式的 JSON") from err
     try:

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..errors import BookError, BookNotFound, BookUnreadable
+from ..errors import BookError, BookNotFound, BookUnreadable, os_reason
 from ..table import Grid, trim
 from .base import WriteBatch
 
@@ -56,7 +56,7 @@ class CsvBook:
         except FileNotFoundError:
             raise BookNotFound(self.path) from None
         except OSError as e:
-            raise BookUnreadable(self.path, str(e)) from e
+            raise BookUnreadable(self.path, os_reason(e)) from e
         enc = _encoding(head)
         try:
             grid = self._read_arrow(enc)

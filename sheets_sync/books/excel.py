@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, TypeVar
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, ZipError
 
-from ..errors import BookError, BookNotFound, BookUnreadable
+from ..errors import BookError, BookNotFound, BookUnreadable, os_reason
 from ..table import Grid, col_letter, trim
 from .base import Dropdown, WriteBatch
 from .cells import rows_text
@@ -169,7 +169,7 @@ class ExcelBook:
         except (CalamineError, ValueError) as err:
             raise BookUnreadable(self.path, _reason(err)) from err
         except OSError as err:
-            raise BookUnreadable(self.path, f"无法打开文件({err.strerror or err})") from err
+            raise BookUnreadable(self.path, f"无法打开文件({os_reason(err)})") from err
         try:
             tabs: dict[str, Grid] = {}
             for meta in wb.sheets_metadata:
@@ -202,7 +202,7 @@ class ExcelBook:
         except NotWritable as err:
             raise BookUnreadable(self.path, err.reason) from err
         except OSError as err:
-            raise BookUnreadable(self.path, f"无法打开文件({err.strerror or err})") from err
+            raise BookUnreadable(self.path, f"无法打开文件({os_reason(err)})") from err
 
     # -- write --------------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class ExcelBook:
         except NotWritable as err:
             raise BookUnreadable(self.path, err.reason) from err
         except OSError as err:
-            raise BookUnreadable(self.path, f"无法打开文件({err.strerror or err})") from err
+            raise BookUnreadable(self.path, f"无法打开文件({os_reason(err)})") from err
         with z:
             edit = Edit(z)
             try:

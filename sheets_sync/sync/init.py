@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import CONFIG_NAME
-from ..errors import ConfigError, SheetsSyncError
+from ..errors import ConfigError, SheetsSyncError, os_reason
 
 if TYPE_CHECKING:
     from .project import Project
@@ -153,6 +153,6 @@ def _blank_book(project: Project, location: str, is_google: bool,
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise SheetsSyncError(f"无法创建文件夹 {path.parent}:{e.strerror}。请换一个位置。") from e
+        raise SheetsSyncError(f"无法创建文件夹 {path.parent}:{os_reason(e)}。请换一个位置。") from e
     atomic_save(lambda tmp: wb.save(tmp), path)  # an OSError becomes a Chinese BookError
     return path

@@ -14,6 +14,11 @@ informs:
   without releasing (killed, power cut) and says so in :attr:`ProjectLock.message`.
 
 Deleting either file by hand is never needed; deleting the info file is harmless.
+
+Something else where a lock file belongs: a *folder* named ``run.lock`` (or a file the
+system will not let us open) cannot be locked, so the run stops with
+:class:`ProjectLockUnusable`, naming it and saying to remove it; a folder named ``lock`` is
+not an info file, and is left alone (the run goes on without one).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ..errors import SheetsSyncError
+from ..errors import SheetsSyncError, os_reason
 
 LOCK_NAME = "lock"  # the info file (the name the lock file had before: an old one is read)
 OS_LOCK_NAME = "run.lock"
@@ -52,8 +57,22 @@ class ProjectLocked(SheetsSyncError):
         )
 
 
+class ProjectLockUnusable(SheetsSyncError):
+    """The lock file cannot be made or opened (a folder has its name, no permission …)."""
+
+    def __init__(self, path: Path, err: OSError) -> None:
+        self.path = path
+        what = "文件夹" if path.is_dir() else "文件"
+        super().__init__(
+            f"无法使用项目锁 {path}:{os_reason(err)}。这个{what}不是 sheets-sync 建的锁"
+            f"(锁是一个普通文件),请把它删除或改名后重新运行;本次没有运行,什么都没有写入。")
+
+
 def _read_info(path: Path) -> dict[str, Any] | None:
-    """The info file's content; ``{}`` when it is there but unreadable, ``None`` if absent."""
+    """The info file's content; ``{}`` when it is there but unreadable, ``None`` if absent
+    (or not a file: a folder of that name is no info file)."""
+    if path.is_dir():
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -95,12 +114,15 @@ class ProjectLock:
     def acquire(self) -> None:
         if self._lock is not None:
             return
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock = FileLock(str(self.os_path), mode=0o600)
         try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             lock.acquire(blocking=False)
         except Timeout:
             raise self._locked() from None
+        except OSError as e:
+            raise ProjectLockUnusable(self.os_path if self.folder.is_dir() else self.folder,
+                                      e) from e
         self._lock = lock
         left = _read_info(self.path)
         if left is not None:
@@ -109,6 +131,8 @@ class ProjectLock:
                             "已接管它留下的锁;本次运行会补上未完成的同步。")
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "time": dt.datetime.now().isoformat(timespec="seconds")}
+        if self.path.is_dir():  # not an info file: leave it, run without one
+            return
         try:
             self.path.write_text(json.dumps(info), encoding="utf-8")
         except OSError:
@@ -130,8 +154,9 @@ class ProjectLock:
         if lock is None:
             return
         try:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+            if not self.path.is_dir():
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
         finally:
             lock.release()
 

@@ -19,6 +19,7 @@ key and the fix. Paths are relative to the folder that holds the file.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -107,10 +108,31 @@ def _fail(file: str, key: str, fix: str) -> ConfigError:
     return ConfigError(f"{file}: {key} {fix}")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _no_control(file: str, key: str, text: str) -> str:
+    """``text``, refused when it holds an invisible control character (NUL, a tab …)."""
+    found = _CONTROL.search(text)
+    if found:
+        raise _fail(file, key, f"里有不可见的控制字符 U+{ord(found.group()):04X}"
+                    "(常见于从别处复制的文字):请删掉这个值重新输入。")
+    return text
+
+
+def _path_text(file: str, key: str, raw: Any, example: str) -> str | None:
+    """A path setting: ``None`` when absent or blank, else a string without control chars."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if not isinstance(raw, str):
+        raise _fail(file, key, f"= {raw!r} 应为用引号括起来的路径,例如 {example}。")
+    return _no_control(file, key, raw.strip())
+
+
 def _book(file: str, key: str, raw: Any, root: Path) -> BookSpec:
     if not isinstance(raw, str) or not raw.strip():
         raise _fail(file, key, '应为工作簿文件名或 Google 表格链接,例如 book = "总表.xlsx"。')
-    text = raw.strip()
+    text = _no_control(file, key, raw.strip())
     spec = BookSpec(text, text)
     if spec.is_google:
         return spec
@@ -151,7 +173,7 @@ def _partition(file: str, key: str, raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(isinstance(v, str) and v.strip()
                                             for v in raw.values()):
         raise _fail(file, key, '应写成 partition = {county = "满城"}(字段 = 值)。')
-    return {str(k): v.strip() for k, v in raw.items()}
+    return {str(k): _no_control(file, f"{key} 的 {k}", v.strip()) for k, v in raw.items()}
 
 
 def _check_partitions(file: str, spokes: list[Spoke], program: Program) -> None:
@@ -233,7 +255,8 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
         raise _fail(file, f"[project] {sorted(bad)[0]}", "不是可用的键;可用:"
                     + "、".join(sorted(_PROJECT_KEYS)) + "。")
     if templates is None:
-        tdir = proj.get("templates")
+        tdir = _path_text(file, "[project] templates", proj.get("templates"),
+                          'templates = "表单模板"')
         templates = load_templates(root / tdir) if tdir else default_templates()
     forms = _forms(file, "[project] forms", proj.get("forms", ["child", "school"]), templates)
     policy = proj.get("conflict_policy", "hub-wins")
@@ -272,11 +295,13 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
     google = data.get("google", {})
     if not isinstance(google, dict) or set(google) - {"credentials", "endpoint"}:
         raise _fail(file, "[google]", "可用的键:credentials、endpoint。")
-    credentials = google.get("credentials")
+    credentials = _path_text(file, "[google] credentials", google.get("credentials"),
+                             'credentials = "service-account.json"(服务账号密钥文件)')
     endpoint = google.get("endpoint")
     if endpoint is not None and (problem := endpoint_problem(endpoint)) is not None:
         raise _fail(file, "[google] endpoint", problem)
-    state_dir = proj.get("state_dir")
+    state_dir = _path_text(file, "[project] state_dir", proj.get("state_dir"),
+                           'state_dir = ".sheets-sync"')
     sync_raw = data.get("sync", {})
     if not isinstance(sync_raw, dict) or set(sync_raw) - {"max_delete"}:
         raise _fail(file, "[sync]", "可用的键:max_delete(一次同步每个工作簿最多允许删除的记录数)。")

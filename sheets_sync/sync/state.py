@@ -29,12 +29,12 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SheetsSyncError
+from ..errors import DiskFull, SheetsSyncError, is_disk_full, os_reason
 
 if TYPE_CHECKING:
     from ..dedupe.store import Decision
@@ -104,6 +104,39 @@ class StateError(SheetsSyncError):
     """``state.db`` cannot be opened, is damaged, or is from a newer release."""
 
 
+class _Connection(sqlite3.Connection):
+    """A connection whose "database or disk is full" is :class:`DiskFull`, a one-line
+    Chinese error (SQLite has then undone the whole transaction: nothing half-written)."""
+
+    db_path: Path | str = DB_NAME
+
+    def _full(self, err: sqlite3.Error) -> DiskFull:
+        return DiskFull(self.db_path, "这次写入已整笔撤销,状态数据库里没有写了一半的内容。")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as e:
+            if is_disk_full(e):
+                raise self._full(e) from e
+            raise
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as e:
+            if is_disk_full(e):
+                raise self._full(e) from e
+            raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open (SQLite undoes one itself on a full disk)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
 def now() -> str:
     """The run's clock: local time, ``2026-07-08T14:30:00`` (every tool tab and the audit)."""
     return dt.datetime.now().isoformat(timespec="seconds")
@@ -170,20 +203,34 @@ class State:
         """
         path = folder / DB_NAME
         if memory or (not create and not path.exists()):
-            conn = sqlite3.connect(":memory:", isolation_level=None)
+            conn = sqlite3.connect(":memory:", isolation_level=None, factory=_Connection)
             cls._upgrade(conn, path)
             return cls(conn, path)
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        except (OSError, sqlite3.Error) as e:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection)
+        except OSError as e:
+            if is_disk_full(e):
+                raise DiskFull(path, "工作簿没有改动。") from None
+            if folder.exists() and not folder.is_dir():
+                raise StateError(f"无法打开状态数据库 {path}:{folder} 是一个文件,不是文件夹。"
+                                 "请把这个文件移走,或在 sheets-sync.toml 的 [project] state_dir "
+                                 "中写另一个文件夹。") from None
+            raise StateError(f"无法打开状态数据库 {path}({os_reason(e)}):请检查文件夹 "
+                             f"{folder} 是否可以写入。") from None
+        except sqlite3.Error as e:
             raise StateError(f"无法打开状态数据库 {path}({e}):请检查该文件夹是否存在且可写。"
                              ) from None
+        assert isinstance(conn, _Connection)
+        conn.db_path = path
         try:
             conn.execute("PRAGMA synchronous=FULL")
             cls._upgrade(conn, path)
+        except DiskFull:
+            conn.close()
+            raise
         except sqlite3.DatabaseError as e:
             conn.close()
             raise StateError(
@@ -216,10 +263,10 @@ class State:
                 version += 1
             conn.execute("DELETE FROM sync_schema_version")
             conn.execute("INSERT INTO sync_schema_version VALUES (?)", (version,))
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
-        conn.execute("COMMIT")
 
     @property
     def version(self) -> int:
@@ -233,10 +280,10 @@ class State:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            _rollback(self.conn)
             raise
-        self.conn.execute("COMMIT")
 
     # -- runs ---------------------------------------------------------------------------
 

@@ -8,9 +8,10 @@
 * :func:`refuse_if_locked` — a workbook open in Excel or LibreOffice is never written
   (see :mod:`sheets_sync.books.locks`).
 * :func:`check_tab_name` / :func:`valid_tab_name` — the Excel rules for a tab name: not
-  empty, at most 31 characters, none of ``[ ] : * ? / \\``, not starting or ending with
-  ``'``, not ``History`` (Excel reserves it), unique ignoring case. ``check`` refuses a
-  bad name in Chinese; ``valid`` turns any text into a valid, unique name (per-school tabs).
+  empty, at most 31 characters, none of ``[ ] : * ? / \\`` and no control character (NUL,
+  a line break …), not starting or ending with ``'``, not ``History`` (Excel reserves
+  it), unique ignoring case. ``check`` refuses a bad name in Chinese; ``valid`` turns any
+  text into a valid, unique name (per-school tabs).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-from ...errors import BookError, WorkbookLocked
+from ...errors import BookError, DiskFull, WorkbookLocked, is_disk_full, os_reason
 from ..locks import lock_file_for
 
 __all__ = [
@@ -44,6 +45,7 @@ TEMP_PREFIX = ".sheets-sync-"
 MAX_TAB_CHARS = 31
 STALE_AFTER = 24 * 3600  # a temp file this old is stale even if its pid was reused
 _BAD_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # XML cannot hold them in a tab name
 _TEMP = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-[0-9a-f]{8}-")
 
 
@@ -58,6 +60,8 @@ def tab_name_problem(name: str, taken: Iterable[str] = ()) -> str:
         return f"名称有 {len(name)} 个字符,Excel 最多允许 {MAX_TAB_CHARS} 个"
     if _BAD_TAB_CHARS.search(name) or name.startswith("'") or name.endswith("'"):
         return "名称不能包含 [ ] : * ? / \\ 这些字符,也不能以单引号开头或结尾"
+    if _CONTROL_CHARS.search(name):
+        return "名称不能包含不可见的控制字符(如 NUL、换行、制表符)"
     if name.casefold() == "history":
         return "“History”是 Excel 保留的名称"
     if name.casefold() in {t.casefold() for t in taken}:
@@ -76,11 +80,13 @@ def check_tab_name(name: str, seen: set[str]) -> None:
 def valid_tab_name(text: str, taken: Iterable[str] = ()) -> str:
     """``text`` made into a tab name Excel accepts, unique (ignoring case) among ``taken``.
 
-    Forbidden characters become ``_``, leading/trailing ``'`` and spaces go, an empty name
-    becomes ``Sheet``, ``History`` becomes ``History_``; the result is cut to 31 characters
-    and, when taken, ends in ``(2)``, ``(3)`` … (still within 31).
+    Forbidden characters (and control characters such as NUL) become ``_``, leading/trailing
+    ``'`` and spaces go, an empty name becomes ``Sheet``, ``History`` becomes ``History_``;
+    the result is cut to 31 characters and, when taken, ends in ``(2)``, ``(3)`` … (still
+    within 31).
     """
-    name = _BAD_TAB_CHARS.sub("_", text).strip().strip("'").strip() or "Sheet"
+    name = _BAD_TAB_CHARS.sub("_", _CONTROL_CHARS.sub("_", text)).strip().strip("'").strip()
+    name = name or "Sheet"
     if name.casefold() == "history":
         name += "_"
     name = name[:MAX_TAB_CHARS].rstrip("'")
@@ -106,6 +112,7 @@ def refuse_if_locked(path: Path) -> None:
 def backup(path: Path, backup_dir: Path) -> Path:
     """Copy ``path`` into ``backup_dir`` as ``<stem>.<time>[-n]<suffix>``; the copy's path."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    copying: Path | None = None  # the new file, once the copy into it has begun
     try:
         backup_dir.mkdir(parents=True, exist_ok=True)
         target = backup_dir / f"{path.stem}.{stamp}{path.suffix}"
@@ -113,10 +120,17 @@ def backup(path: Path, backup_dir: Path) -> Path:
         while target.exists():
             n += 1
             target = backup_dir / f"{path.stem}.{stamp}-{n}{path.suffix}"
+        copying = target
         shutil.copy2(path, target)
     except OSError as err:
+        if copying is not None and copying.is_file():  # a copy cut short is no backup
+            with contextlib.suppress(OSError):
+                copying.unlink()
+        if is_disk_full(err):
+            raise DiskFull(backup_dir, f"没有备份就不写入,所以工作簿 {path.name} 没有改动。"
+                           ) from err
         raise BookError(
-            f"无法在 {backup_dir} 备份工作簿 {path.name}:{err.strerror or err}。"
+            f"无法在 {backup_dir} 备份工作簿 {path.name}:{os_reason(err)}。"
             "为避免丢失数据,本次没有写入。请确认该文件夹可以写入后重新运行。"
         ) from err
     return target
@@ -183,9 +197,11 @@ def atomic_save(
     except BaseException as err:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(err, OSError) and is_disk_full(err):
+            raise DiskFull(path.name, "原文件没有改动,也没有留下写了一半的文件。") from err
         if isinstance(err, OSError):
             raise BookError(
-                f"无法写入工作簿 {path.name}:{err.strerror or err}。原文件没有改动。"
+                f"无法写入工作簿 {path.name}:{os_reason(err)}。原文件没有改动。"
                 "请确认文件没有被其他程序占用、所在文件夹可以写入,然后重新运行。"
             ) from err
         raise
