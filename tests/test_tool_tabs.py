@@ -401,3 +401,21 @@ def test_the_terminal_says_a_safety_conflict_is_waiting_for_a_person(
     assert (f"  冲突(安全相关,待核实):{TAB} C0001(王小红) “过敏或特殊注意”:{HUB} 写的是“无”,"
             f"{MC} 写的是“对花生严重过敏”,两边都没有改动;花名册上两个值都显示。"
             "请核实后在“同步冲突”表的“处理”列选择。") in out
+
+
+def test_a_held_conflict_is_said_by_every_run_even_a_scheduled_one(tmp_path: Path) -> None:
+    project = project_from_dict({"project": {"forms": ["child"]}, "hub": {"book": HUB},
+                                 "spokes": [{"book": MC, "partition": {"county": "满城"}}]},
+                                tmp_path)
+    write_workbook(tmp_path / HUB, {TAB: [HEAD, *[list(k) for k in KIDS]]})
+    write_workbook(tmp_path / MC, {"封面": [["满城县大队"]]})
+    assert run_pipeline(project).sync.ok
+    for name, text in ((HUB, "无"), (MC, "对花生严重过敏")):
+        rows = ExcelBook(tmp_path / name).read()[TAB].rows
+        ExcelBook(tmp_path / name).apply(_edit(
+            TAB, next(i for i, r in enumerate(rows, start=1) if "C0001" in r),
+            rows[0].index("过敏或特殊注意") + 1, text))
+    for _ in range(3):  # a run that changes nothing is not skipped while one is held
+        out = run_pipeline(project)
+        assert not out.quiet_since and out.sync.counts["conflicts"] == 1
+        assert out.sync.conflicts[0]["held"] == "yes"

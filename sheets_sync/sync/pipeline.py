@@ -348,14 +348,17 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     wrote = (any(st.batch for st in stages) or bool(decisions)
              or (plan is not None and (bool(plan.pending) or plan.bases_moved())))
     if not wrote:
-        if quiet is not None and run_id and sync.status == "ok" and not out.failed_steps:
+        held = any(c.get("held") for c in sync.conflicts)  # said again every run
+        if quiet is not None and run_id and sync.status == "ok" and not out.failed_steps \
+                and not held:
             summary = {k: v for k, v in out.as_json().items() if k != "sync"}
             _remember_quiet(state, quiet, run_id, run_id, {**summary, "ok": out.ok})
         return out
     _commit(state, run_id, stages, plan, decisions, sync)
     merged = any(a.step == "merge" for st in stages for a in st.audit)
     if (quiet is not None and sync.status == "ok" and not sync.blocked and not out.failed_steps
-            and not merged and not decisions):
+            and not merged and not decisions
+            and not any(c.get("held") for c in sync.conflicts)):
         # what this run left is what it would leave again: the next run on exactly these
         # books (a workbook by its bytes as written now) has nothing to do
         after = _quiet_key(project, steps, opts, stages)
