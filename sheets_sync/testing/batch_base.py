@@ -42,6 +42,7 @@ class Context:
     def grid(self, gr: dict[str, Any]) -> tuple[Sheet, Box]:
         """A GridRange inside its tab: refused if it starts past the grid, else clipped."""
         sheet = self.sheet(gr.get("sheetId"))
+        check_indexes(gr, ("startRowIndex", "endRowIndex"), ("startColumnIndex", "endColumnIndex"))
         box = box_of_grid_range(gr)
         try:
             return sheet, check_inside(sheet, box)
@@ -49,6 +50,20 @@ class Context:
             raise RequestFailed(e.message) from None
 
 
+
+
+def check_indexes(obj: dict[str, Any], *pairs: tuple[str, ...]) -> None:
+    """Indexes are never negative, and an end never comes before its start."""
+    for pair in pairs:
+        for key in pair:
+            value = obj.get(key)
+            if value is not None and int(value) < 0:
+                raise RequestFailed(f"{key} must be greater than or equal to 0, but was {value}.")
+        if len(pair) == 2 and obj.get(pair[0]) is not None and obj.get(pair[1]) is not None:
+            start, end = int(obj[pair[0]]), int(obj[pair[1]])
+            if end < start:
+                raise RequestFailed(f"{pair[1]} ({end}) must not be less than {pair[0]} "
+                                    f"({start}).")
 
 
 def a1(row: int, col: int) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import errors, fields
 from .a1 import Box, quote_title
-from .batch_base import Context, RequestFailed, a1, handles
+from .batch_base import Context, RequestFailed, a1, check_indexes, handles
 from .grid import Evaluator, box_of_grid_range, grid_range
 from .resource import normalize_colors
 from .state import MAX_CELL_CHARS, Cell, Sheet
@@ -77,6 +77,7 @@ def update_cells(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("start") is not None:
         start = req["start"]
         sheet = ctx.sheet(start.get("sheetId"))
+        check_indexes(start, ("rowIndex",), ("columnIndex",))
         r0, c0 = int(start.get("rowIndex", 0)), int(start.get("columnIndex", 0))
         area: Box | None = None
         height = len(rows)
@@ -96,11 +97,11 @@ def update_cells(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                 continue
             set_cell(sheet, r, c, data or {}, mask)
             covered.add((r, c))
-    if area is not None:
-        for r in range(area.row0, area.row1 or 0):
-            for c in range(area.col0, area.col1 or 0):
-                if (r, c) not in covered:
-                    set_cell(sheet, r, c, {}, mask)
+    if area is not None:  # the rest of the range loses the masked fields: only cells
+        # that exist have any to lose
+        for (r, c) in [k for k in sheet.cells if area.row0 <= k[0] < (area.row1 or 0)
+                       and area.col0 <= k[1] < (area.col1 or 0) and k not in covered]:
+            set_cell(sheet, r, c, {}, mask)
     return {}
 
 

@@ -40,7 +40,7 @@ def apply(store: Store, book: Spreadsheet, body: dict[str, Any]) -> tuple[Spread
                 "Cannot find field."
             )
         kind = schema.camel(kind)
-        given = schema.json_names(request[kinds[0]] or {})
+        given = request[kinds[0]] or {}
         problem = schema.mask_problem(kind, given)
         try:
             if problem is not None:

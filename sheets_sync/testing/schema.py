@@ -412,10 +412,43 @@ def mask_problem(kind: str, request: dict[str, Any]) -> str | None:
     return None
 
 
-def json_names(value: Any) -> Any:
-    """``value`` with proto names (``update_cells``) turned into JSON names, recursively."""
-    if isinstance(value, dict):
-        return {(camel(k) if "_" in k else k): json_names(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_names(v) for v in value]
+def _canonical_value(spec: dict[str, Any], value: Any, *, item: bool = False) -> Any:
+    if value is None:
+        return None
+    if spec.get("type") == "array" and not item:
+        if not isinstance(value, list):
+            return value
+        return [_canonical_value(spec["items"], v, item=True) for v in value]
+    ref = spec.get("$ref")
+    if ref is not None and isinstance(value, dict):
+        return canonical(ref, value)
+    if "enum" in spec and isinstance(value, int) and not isinstance(value, bool):
+        return spec["enum"][value] if 0 <= value < len(spec["enum"]) else value
+    if spec.get("type") == "integer" and isinstance(value, (str, float)):
+        return int(value) if _integer(value, INT64) else value
+    if spec.get("format") == "google-fieldmask" and isinstance(value, str):
+        return re.sub(r"[A-Za-z0-9_]+", lambda m: camel(m.group(0)), value)
     return value
+
+
+def canonical(schema_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A checked ``schema_id`` body in the form the handlers read: JSON names
+    (``update_cells`` -> ``updateCells``), enums by name, int32 as ``int``, masks in
+    JSON names. Names the document lacks are kept as they are."""
+    schema = document()["schemas"][schema_id]
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        found = _property(schema, key)
+        if found is None:
+            out[key] = value
+            continue
+        name, spec = found
+        out[name] = _canonical_value(spec, value)
+    return out
+
+
+def canonical_request(method_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """:func:`canonical` for the request body of ``method_id`` (others as they are)."""
+    method = methods().get(method_id)
+    ref = ((method or {}).get("request") or {}).get("$ref")
+    return canonical(ref, body) if ref is not None and body else body

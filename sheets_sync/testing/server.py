@@ -263,8 +263,12 @@ class FakeSheets:
     def __enter__(self) -> FakeSheets:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.close()
+        if self.crashes and exc_type is None:
+            raise AssertionError(
+                f"the local Sheets server failed on {len(self.crashes)} request(s) (each was "
+                f"answered 500); the first:\n{self.crashes[0]}")
 
     @property
     def url(self) -> str:
@@ -427,7 +431,7 @@ class FakeSheets:
             payload = _decode(body)
             if self.schema_check and path.startswith("/v4/"):
                 schema.check(api_method(method, path), query, payload)
-                payload = schema.json_names(payload)
+                payload = schema.canonical_request(api_method(method, path), payload)
                 query = {schema.camel(k): v for k, v in query.items()}
             with self.store.lock:
                 return self._route(method, path, query, payload)
