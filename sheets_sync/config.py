@@ -209,7 +209,7 @@ def toml_error(path: Path | str, err: tomllib.TOMLDecodeError | UnicodeDecodeErr
     line = ""
     if line_no:
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
             line = lines[line_no - 1] if line_no <= len(lines) else ""
         except (OSError, UnicodeDecodeError):
             pass
@@ -242,9 +242,8 @@ def load_program(path: Path | None = None) -> Program:
         if not candidate.exists():
             return Program()
         path = candidate
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
+    try:  # utf-8-sig: Windows Notepad may save "UTF-8 with BOM"
+        data = tomllib.loads(Path(path).read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"找不到配置文件 {path}。可以用 sheets-sync init 生成一个。") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

@@ -427,3 +427,25 @@ def test_templates_export_on_a_full_disk_is_one_line(
     code, out = invoke("templates", "export", "child", "--table-schema", "-o", str(target))
     assert code == 1
     assert out == f"错误:磁盘空间不足:无法写入 {target}。{FREE_SPACE}\n"
+
+
+# --------------------------------------------------------------------------- the config file
+
+def test_a_config_saved_with_a_bom_is_read(project: Path) -> None:
+    """Windows Notepad's "UTF-8 with BOM": the mark is no key character."""
+    config = project / "sheets-sync.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    code, out = invoke("sync")
+    assert code == 0, out
+    code, out = invoke("templates", "list")  # the program data is read by another path
+    assert code == 0 and "child" in out
+
+
+def test_a_folder_named_like_the_config_is_one_line(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sheets-sync.toml").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, out = invoke("sync")
+    assert code == 1
+    assert out == (f"错误:无法使用 {tmp_path / 'sheets-sync.toml'}:这是一个文件夹,这里要的是文件。"
+                   "请检查这个路径后重新运行。\n")

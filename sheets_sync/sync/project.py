@@ -363,9 +363,8 @@ def load_project(path: Path | str | None = None) -> Project:
     p = Path(path) if path is not None else Path.cwd()
     if p.is_dir():
         p = p / CONFIG_NAME
-    try:
-        with open(p, "rb") as f:
-            data = tomllib.load(f)
+    try:  # utf-8-sig: Windows Notepad may save "UTF-8 with BOM"
+        data = tomllib.loads(p.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"找不到配置文件 {p}。请在项目文件夹中运行,"
                           "或用 sheets-sync init 生成一个。") from None
