@@ -67,7 +67,7 @@ def merged(book: MemoryBook) -> dict[str, str]:
     if grid is None:
         return {}
     rows = grid.rows
-    return {r[rows[0].index("编号")]: r[rows[0].index("处理")].removeprefix("合并到 ")
+    return {r[rows[0].index("编号")]: r[rows[0].index("去向")].removeprefix("合并到 ")
             for r in rows[1:] if r}
 
 
