@@ -222,8 +222,10 @@ def _print_sync(result: Any, *, dry_run: bool, templates: Any = None) -> None:
                        "请在该表的“处理”列选“采用另一值”)")
         if len(shown) > 20:
             click.echo(f"  ……另有 {len(shown) - 20} 处冲突,见“同步冲突”表")
+    said = {b.message for b in result.books if b.message}
     for m in result.messages:
-        click.echo(f"  {m}")
+        if m not in said:  # a skipped book's reason is on its own line already
+            click.echo(f"  {m}")
 
 
 @cli.command()

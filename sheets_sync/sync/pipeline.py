@@ -281,7 +281,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
         sync.books = [b.result for b in entries]
         sync.messages = [*plan.skipped, *plan.blocked]
         sync.blocked = list(plan.blocked)
-        if plan.blocked and not dry_run:
+        if (plan.blocked or plan.skipped) and not dry_run:  # a book left out is no success
             sync.status = "partial"
         hub.add(plan.batches[hub.name], plan.audit(hub.name))
         out.batches["sync"] = plan.batches[hub.name]
