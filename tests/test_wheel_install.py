@@ -88,6 +88,9 @@ def test_installed_offline_it_runs_and_builds_the_blank_forms(wheel: Path, tmp_p
 
     assert _run(program, "--version", cwd=work, env=env).strip() == (
         f"sheets-sync {sheets_sync.__version__}")
+    # what the staff steps fall back on when the Scripts folder is not on PATH
+    assert _run(python, "-m", "sheets_sync", "--version", cwd=work, env=env).strip() == (
+        f"sheets-sync {sheets_sync.__version__}")
     out = _run(program, "templates", "build", "空白表格", "--rows", "20", cwd=work, env=env)
     labels = {_run(python, "-c", "import yaml, sys; print(yaml.safe_load(open(sys.argv[1], "
                    "encoding='utf-8'))['label'])", REPO / "form_templates" / f,
