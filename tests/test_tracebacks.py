@@ -262,8 +262,8 @@ def test_a_full_disk_while_saving_a_workbook_leaves_every_book_as_it_was(
     monkeypatch.setattr(package.Edit, "save", disk_fills_up)
     code, out = invoke("sync")
     assert code == 1
-    assert ("  写入 总表.xlsx 失败:磁盘空间不足:无法写入 总表.xlsx。原文件没有改动,"
-            f"也没有留下写了一半的文件。{FREE_SPACE}") in out.splitlines()
+    assert ("写入 总表.xlsx 失败:磁盘空间不足:无法写入 总表.xlsx。原文件没有改动,"
+            f"也没有留下写了一半的文件。{FREE_SPACE}") in out
     assert "No space" not in out
     assert snapshot(project) == before
     assert stray_temp_files(project) == []
@@ -288,8 +288,8 @@ def test_a_full_disk_while_making_the_backup_removes_the_cut_copy(
     monkeypatch.setattr(shutil, "copy2", copy_cut_short)
     code, out = invoke("sync")
     assert code == 1
-    assert (f"  写入 总表.xlsx 失败:磁盘空间不足:无法写入 {backups}。没有备份就不写入,"
-            f"所以工作簿 总表.xlsx 没有改动。{FREE_SPACE}") in out.splitlines()
+    assert (f"写入 总表.xlsx 失败:磁盘空间不足:无法写入 {backups}。没有备份就不写入,"
+            f"所以工作簿 总表.xlsx 没有改动。{FREE_SPACE}") in out
     assert snapshot(project) == before
     assert sorted(backups.iterdir()) == held
 
@@ -366,9 +366,9 @@ def test_no_permission_to_replace_a_workbook_is_chinese(
     monkeypatch.setattr(os, "replace", denied)
     code, out = invoke("sync")
     assert code == 1
-    assert ("  写入 总表.xlsx 失败:无法写入工作簿 总表.xlsx:没有权限(当前用户不能读写它,或它被设为只读)。"
+    assert ("写入 总表.xlsx 失败:无法写入工作簿 总表.xlsx:没有权限(当前用户不能读写它,或它被设为只读)。"
             "原文件没有改动。请确认文件没有被其他程序占用、所在文件夹可以写入,然后重新运行。"
-            ) in out.splitlines()
+            ) in out
     assert snapshot(project) == before and stray_temp_files(project) == []
 
 
@@ -449,3 +449,42 @@ def test_a_folder_named_like_the_config_is_one_line(tmp_path: Path,
     assert code == 1
     assert out == (f"错误:无法使用 {tmp_path / 'sheets-sync.toml'}:这是一个文件夹,这里要的是文件。"
                    "请检查这个路径后重新运行。\n")
+
+
+def test_no_permission_on_the_project_folder_is_chinese(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root nothing is refused, so the system's answer is played: no permission to make
+    the state folder, or to open the lock file in it."""
+    state_dir = project / ".sheets-sync"
+    shutil.rmtree(state_dir)
+    mkdir = Path.mkdir
+
+    def denied(self: Path, *args: object, **kwargs: object) -> None:
+        if self == state_dir:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", denied)
+    before = snapshot(project)
+    code, out = invoke("sync")
+    assert code == 1
+    assert out == (f"错误:无法打开状态数据库 {state_dir / 'state.db'}(没有权限(当前用户不能读写它,"
+                   f"或它被设为只读)):请检查文件夹 {state_dir} 是否可以写入。\n")
+    assert snapshot(project) == before
+
+
+def test_no_permission_on_the_lock_file_is_chinese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filelock import FileLock
+
+    from sheets_sync.sync.lock import ProjectLock, ProjectLockUnusable
+
+    def denied(self: FileLock, *args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", self.lock_file)
+
+    monkeypatch.setattr(FileLock, "acquire", denied)
+    with pytest.raises(ProjectLockUnusable) as err:
+        ProjectLock(tmp_path).acquire()
+    assert str(err.value) == (
+        f"无法使用项目锁 {tmp_path / 'run.lock'}:没有权限(当前用户不能读写它,或它被设为只读)。"
+        f"请确认当前用户可以读写这个文件和 {tmp_path} 文件夹后重新运行;本次没有运行,什么都没有写入。")

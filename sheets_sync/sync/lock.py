@@ -62,10 +62,11 @@ class ProjectLockUnusable(SheetsSyncError):
 
     def __init__(self, path: Path, err: OSError) -> None:
         self.path = path
-        what = "文件夹" if path.is_dir() else "文件"
-        super().__init__(
-            f"无法使用项目锁 {path}:{os_reason(err)}。这个{what}不是 sheets-sync 建的锁"
-            f"(锁是一个普通文件),请把它删除或改名后重新运行;本次没有运行,什么都没有写入。")
+        fix = ("这个文件夹不是 sheets-sync 建的锁(锁是一个普通文件),请把它删除或改名后重新运行"
+               if path.is_dir() else
+               f"请确认当前用户可以读写这个文件和 {path.parent} 文件夹后重新运行")
+        super().__init__(f"无法使用项目锁 {path}:{os_reason(err)}。{fix};"
+                         "本次没有运行,什么都没有写入。")
 
 
 def _read_info(path: Path) -> dict[str, Any] | None:
