@@ -48,8 +48,8 @@ def test_review_tab_shows_pair_side_by_side_masked(state: Path) -> None:
     assert [(p.a.id, p.b.id) for p in res.pairs] == [("C0001", "C0007")]
     rows = book.read()[REVIEW_TAB].rows
     head = rows[0]
-    assert head[:10] == ["组号", "相似度", "处理结果", "原因", "表A", "行A", "编号A", "表B",
-                         "行B", "编号B"]
+    assert head[:10] == ["组号", "相似度", "处理结果", "编号A", "编号B", "原因", "表A", "行A",
+                         "表B", "行B"]
     row = dict(zip(head, rows[1], strict=False))
     assert row["组号"] == "1"
     assert row["原因"].startswith("姓名相同(王小明);出生日期相同;监护人电话相同")

@@ -87,7 +87,7 @@ def _records(root: Path, name: str) -> dict[str, dict[str, str]]:
 
 def _outcome(root: Path) -> dict[str, object]:
     tabs = ExcelBook(root / HUB).read()
-    recycle = [r[2:5] for r in tabs["回收站"].rows[1:]]
+    recycle = [[r[2], r[3], r[5]] for r in tabs["回收站"].rows[1:]]
     return {"hub": _records(root, HUB), "spoke": _records(root, MC), "recycle": recycle,
             "tabs": sorted(t for t in tabs if t in {"年级统计", "建档完整率", "校验问题"})}
 

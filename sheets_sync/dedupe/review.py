@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from ..books.base import TabContent
+from ..books.base import PrintSetup, TabContent
 from ..forms.template import FormTemplate
 from ..privacy import mask
 from ..table import Grid
@@ -30,7 +30,9 @@ SHOWN_FIELDS = ("name", "sex", "birth_date", "id_number", "school", "grade", "gu
                 "guardian_phone", "father_name", "mother_name", "student_no", "phone")
 """Fields shown side by side, when the form has them."""
 
-LEAD = ["组号", "相似度", DECISION_HEADER, "原因", "表A", "行A", "编号A", "表B", "行B", "编号B"]
+LEAD = ["组号", "相似度", DECISION_HEADER, "编号A", "编号B", "原因", "表A", "行A", "表B", "行B"]
+REPEATED = ("组号", "编号B")
+"""Printed across pages, these lead columns (which pair, the choice) repeat on each page."""
 
 NOT_MERGED = "此项不能自动合并,请人工确认"
 """Ends the note on a pair whose merge would override a 不是同一人."""
@@ -87,7 +89,13 @@ def read_decisions(grid: Grid | None) -> list[SheetDecision]:
     return out
 
 
-def merged_rows(grid: Grid | None) -> list[list[str]]:
+def _by_header(grid: Grid, row: list[str]) -> dict[str, str]:
+    """A row of an existing review tab as header -> text (the tab may be laid out by an
+    earlier release, in another column order)."""
+    return {h: (row[j] if j < len(row) else "") for h, j in _header_index(grid).items()}
+
+
+def merged_rows(grid: Grid | None) -> list[dict[str, str]]:
     """Rows of an existing review tab marked 已合并 whose choices are still to be made."""
     if grid is None or grid.n_rows < 2:
         return []
@@ -95,10 +103,12 @@ def merged_rows(grid: Grid | None) -> list[list[str]]:
     j = idx.get(DECISION_HEADER)
     if j is None:
         return []
-    return [list(r) for r in grid.rows[1:] if len(r) > j and parse_decision(r[j]) == MERGED]
+    return [_by_header(grid, list(r)) for r in grid.rows[1:]
+            if len(r) > j and parse_decision(r[j]) == MERGED]
 
 
-def carried_rows(grid: Grid | None, notes: dict[tuple[str, str], str]) -> list[list[str]]:
+def carried_rows(grid: Grid | None, notes: dict[tuple[str, str], str]
+                 ) -> list[dict[str, str]]:
     """Rows of an existing review tab for pairs in ``notes`` (keyed by :func:`pair_key`)
     that this run cannot show afresh (a record is merged away), with the note renewed."""
     if grid is None or grid.n_rows < 2 or not notes:
@@ -107,7 +117,7 @@ def carried_rows(grid: Grid | None, notes: dict[tuple[str, str], str]) -> list[l
     ja, jb, jr = idx.get("编号A"), idx.get("编号B"), idx.get("原因")
     if ja is None or jb is None or jr is None:
         return []
-    out: list[list[str]] = []
+    out: list[dict[str, str]] = []
     for r in grid.rows[1:]:
         row = list(r) + [""] * max(0, max(ja, jb, jr) + 1 - len(r))
         note = notes.get(pair_key(row[ja].strip(), row[jb].strip()))
@@ -115,7 +125,7 @@ def carried_rows(grid: Grid | None, notes: dict[tuple[str, str], str]) -> list[l
             continue
         kept = [x for x in row[jr].split(";") if x and not x.endswith(NOT_MERGED)]
         row[jr] = ";".join([note, *kept])
-        out.append(row)
+        out.append(_by_header(grid, row))
     return out
 
 
@@ -135,7 +145,7 @@ def shown_fields(templates: dict[str, FormTemplate], forms: set[str]
 
 def review_tab(pairs: list[Pair], values: dict[tuple[str, int], dict[str, str]],
                fields: list[tuple[str, str, str, bool]], decisions: dict[int, str],
-               choices: dict[int, str], carried: list[list[str]]) -> TabContent:
+               choices: dict[int, str], carried: list[dict[str, str]]) -> TabContent:
     """The whole 疑似重复 tab.
 
     ``values`` maps (tab, row) to a record's normalised field texts; ``decisions`` and
@@ -149,16 +159,28 @@ def review_tab(pairs: list[Pair], values: dict[tuple[str, int], dict[str, str]],
     for n, p in enumerate(pairs):
         va = values.get((p.a.tab, p.a.row), {})
         vb = values.get((p.b.tab, p.b.row), {})
-        row = [str(p.group) if p.group else "", f"{p.score:.3f}", decisions.get(n, ""),
-               ";".join(p.reasons), p.a.tab, str(p.a.row), p.a.key, p.b.tab, str(p.b.row), p.b.key]
+        lead = {"组号": str(p.group) if p.group else "", "相似度": f"{p.score:.3f}",
+                DECISION_HEADER: decisions.get(n, ""), "原因": ";".join(p.reasons),
+                "表A": p.a.tab, "行A": str(p.a.row), "编号A": p.a.key,
+                "表B": p.b.tab, "行B": str(p.b.row), "编号B": p.b.key}
+        row = [lead[h] for h in LEAD]
         for key, _, ftype, sensitive in fields:
             for v in (va.get(key, ""), vb.get(key, "")):
                 row.append(mask(v, ftype) if sensitive else v)
         row.append(choices.get(n, ""))
         rows.append(row)
     for r in carried:
-        rows.append(r[:len(header)] + [""] * max(0, len(header) - len(r)))
-    widths = {1: 5.0, 2: 7.0, 3: 10.0, 4: 48.0}
-    widths[len(header)] = 40.0
-    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE,
-                      choices={LEAD.index(DECISION_HEADER) + 1: [SAME, DIFFERENT, PENDING]})
+        rows.append([r.get(h, "") for h in header])
+    widths: dict[int, float] = {}
+    for j in range(1, len(rows[0]) + 1):  # from the content: no date, ID or school cut
+        seen = max(_width(r[j - 1]) for r in rows[:2001] if j <= len(r))
+        widths[j] = min(max(seen + 2, 6.0), 40.0)
+    wrap = {header.index("原因") + 1, len(header)}
+    return TabContent(rows=rows, header_rows=1, widths=widths, note=NOTE, wrap=wrap,
+                      choices={LEAD.index(DECISION_HEADER) + 1: [SAME, DIFFERENT, PENDING]},
+                      print_setup=PrintSetup(landscape=True, fit_width=False, repeat_rows=(1, 1),
+                                             repeat_cols=(1, LEAD.index(REPEATED[1]) + 1)))
+
+
+def _width(text: str) -> float:
+    return float(sum(2 if ord(ch) > 0x2E7F else 1 for ch in text))
