@@ -131,3 +131,19 @@ def test_per_school_books_hold_only_that_schools_children(tmp_path: Path) -> Non
         expected = demo_rosters()[path.stem][HEADER_ROWS:]
         assert [r[1] for r in held[path.stem].rows[HEADER_ROWS:]] == [r[1] for r in expected]
     assert write_school_books(tmp_path, tabs) == []  # unchanged: nothing rewritten
+
+
+def test_per_school_books_are_written_when_the_hub_rosters_are_already_current(
+        tmp_path: Path) -> None:
+    from sheets_sync.books.excel import ExcelBook, write_workbook
+    from sheets_sync.sync.slices import report_book
+
+    hub = tmp_path / "总表.xlsx"
+    write_workbook(hub, demo_hub())
+    report_book(ExcelBook(hub), state_dir=tmp_path / "s")  # the hub's rosters written once …
+    result, batch = report_book(ExcelBook(hub), per_school_dir=tmp_path / "各校",
+                                state_dir=tmp_path / "s")  # … the next run changes nothing
+    assert not batch.tabs  # … the next run changes nothing
+    assert sorted(p.name for p in result.school_books) == sorted(
+        f"{t}.xlsx" for t in result.tabs if t.startswith("花名册-"))
+    assert result.school_books and all(p.is_file() for p in result.school_books)

@@ -348,6 +348,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     wrote = (any(st.batch for st in stages) or bool(decisions)
              or (plan is not None and (bool(plan.pending) or plan.bases_moved())))
     if not wrote:
+        _school_books(opts, out, sync)
         held = any(c.get("held") for c in sync.conflicts)  # said again every run
         if quiet is not None and run_id and sync.status == "ok" and not out.failed_steps \
                 and not held:
@@ -365,13 +366,19 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
         if after is not None:
             summary = {k: v for k, v in out.as_json().items() if k != "sync"}
             _remember_quiet(state, after, run_id, run_id, {**summary, "ok": out.ok})
+    _school_books(opts, out, sync)
+    return out
+
+
+def _school_books(opts: StepOptions, out: PipelineResult, sync: RunResult) -> None:
+    """``report --per-school-books DIR``: one roster workbook per school (after the commit,
+    or when the hub needed no write: the teachers' workbooks are asked for either way)."""
     if (opts.per_school_dir is not None and out.reports is not None
             and "rosters" in out.reports.reports and sync.status != "failed"):
         from ..reports import write_school_books
 
         out.reports.school_books = write_school_books(opts.per_school_dir, out.reports.tabs,
                                                       now=opts.now)
-    return out
 
 
 QUIET_STEPS = (RUN_STEPS,)
