@@ -11,8 +11,9 @@ Requests per spreadsheet (what the quota of ~60 requests/minute/user counts):
 
 A write holds only what the batch holds; :mod:`.google_plan` turns the batch into
 requests (changed cells, rebuilt tool-owned tabs and their layout, deleted tabs). Google
-applies a batchUpdate atomically. Only a batch over ~2 MB is split into several (each
-atomic; the error then says a re-run completes it).
+applies a batchUpdate atomically and refuses a body over 10 MB: cells go in requests of
+about 1 MB, and only a batch over ~9 MB is split into several (each atomic; the error then
+says a re-run completes it).
 
 Failures: 408/429/5xx, timeouts and dropped connections are retried within a budget
 (:mod:`.retry`). A write that may have landed although no answer came (5xx, timeout,
@@ -48,7 +49,14 @@ from ..table import Grid, trim
 from .base import WriteBatch
 from .credentials import CredentialsRejected, GoogleCredentials, load_credentials
 from .endpoint import GOOGLE_ENDPOINT, endpoint_problem, is_local, normalize_endpoint
-from .google_plan import MAX_PAYLOAD, SheetInfo, SpreadsheetInfo, plan_requests, split_payload
+from .google_plan import (
+    MAX_PAYLOAD,
+    REQUEST_BYTES,
+    SheetInfo,
+    SpreadsheetInfo,
+    plan_requests,
+    split_payload,
+)
 from .google_plan import PROTECT_NOTE as PROTECT_NOTE
 from .retry import (
     READING,
@@ -344,7 +352,8 @@ class GoogleBook:
         self._info = None  # sheet ids and sizes changed: the next write looks again
 
     def _plan(self, info: SpreadsheetInfo, batch: WriteBatch) -> list[bytes]:
-        planned = plan_requests(info, batch, self.name, request_bytes=self.max_payload // 8)
+        planned = plan_requests(info, batch, self.name,
+                                request_bytes=min(REQUEST_BYTES, self.max_payload // 8))
         return split_payload(planned, self.max_payload)
 
     # -- HTTP -----------------------------------------------------------------------------

@@ -13,8 +13,13 @@ dropdowns (``ONE_OF_LIST``, warning only; the protection leaves their cells out,
 staff are meant to fill them) and column charts. A rebuilt tab first loses
 its old charts (``deleteEmbeddedObject``; their ids come with the tab list) and merges.
 ``print_setup`` has no Sheets API equivalent (printing is set in the print dialog) and
-is ignored. Deleted tabs go last. Google applies a batchUpdate atomically. Only a batch
-over ~2 MB is split into several (each atomic; the error then says a re-run completes it).
+is ignored. Deleted tabs go last. Google applies a batchUpdate atomically and refuses a
+body over 10 MB: a dense block of cells is cut into ``updateCells`` requests of about
+1 MB, and only a batch over ~9 MB is split into several (each atomic; the error then says a
+re-run completes it). Limits Google would refuse are refused here first, in Chinese,
+before anything is sent: a cell over 50,000 characters, a tab over 18,278 columns, a
+spreadsheet over 10,000,000 cells, an empty tab name or two that differ only in case, a
+merge across the frozen header. Column widths lie inside the grid (it is grown first).
 
 Planning needs only the tab list (:class:`SpreadsheetInfo`, from ``spreadsheets.get``),
 so planning again against a newer one is how :class:`~.google.GoogleBook` retries safely.
@@ -35,8 +40,12 @@ from ..table import a1, col_number
 from .base import Chart, Dropdown, TabContent, WriteBatch
 from .excel import estimate_widths
 
-MAX_PAYLOAD = 2_000_000  # bytes of JSON per batchUpdate before splitting
+MAX_PAYLOAD = 9_000_000  # bytes of JSON per batchUpdate body (Google refuses over 10,485,760)
+REQUEST_BYTES = 1_000_000  # bytes of JSON per updateCells request (a block is split)
+GOOGLE_BODY_LIMIT = 10_485_760  # bytes: Google refuses a bigger request body
 MAX_CELL_CHARS = 50_000  # Google's limit for one cell
+MAX_CELLS = 10_000_000  # Google's limit for one spreadsheet (every tab's rows x columns)
+MAX_COLUMNS = 18_278  # Google's limit for one tab (column ZZZ)
 ROWS_PER_REQUEST = 500  # rows of a rebuilt tab per updateCells request
 PROTECT_NOTE = "此工作表由 sheets-sync 生成,每次运行都会重写;手工修改会被覆盖。"
 HEADER_FORMAT = {"textFormat": {"bold": True},
@@ -160,17 +169,43 @@ def _new_sheet_id(title: str, taken: set[int]) -> int:
     return sid
 
 
-def _row_chunks(rows: list[list[str]], limit: int) -> Iterable[tuple[int, list[list[str]]]]:
-    """Rows in slices of at most ROWS_PER_REQUEST rows and about ``limit`` bytes of JSON."""
+_ESCAPED = re.compile(r'["\\\x00-\x1f\u2028\u2029]')
+
+
+def _cell_bytes(text: str) -> int:
+    """Bytes of one text cell's JSON in an ``updateCells`` (its value exactly)."""
+    if not text:
+        return 3  # {},
+    if _ESCAPED.search(text):
+        return 43 + len(json.dumps(text, ensure_ascii=False).encode("utf-8"))
+    return 45 + len(text.encode("utf-8"))
+
+
+def _chunks(rows: list[list[str]], limit: int, max_rows: int = ROWS_PER_REQUEST,
+            ) -> Iterable[tuple[int, int, list[list[str]]]]:
+    """A block of rows as pieces ``(row offset, column offset, rows)`` of at most
+    ``max_rows`` rows and about ``limit`` bytes of JSON each: whole rows while they fit,
+    and a row too big on its own cut into runs of columns."""
     start, size = 0, 0
     for i, row in enumerate(rows):
-        row_size = 12 + sum(len(t.encode("utf-8")) + 40 for t in row)
-        if i > start and (i - start >= ROWS_PER_REQUEST or size + row_size > limit):
-            yield start, rows[start:i]
+        widths = [_cell_bytes(t) for t in row]
+        row_size = 12 + sum(widths)
+        if i > start and (i - start >= max_rows or size + row_size > limit):
+            yield start, 0, rows[start:i]
             start, size = i, 0
+        if row_size > limit:  # alone, in pieces
+            c0, part = 0, 12
+            for j, width in enumerate(widths):
+                if j > c0 and part + width > limit:
+                    yield i, c0, [row[c0:j]]
+                    c0, part = j, 12
+                part += width
+            yield i, c0, [row[c0:]]
+            start, size = i + 1, 0
+            continue
         size += row_size
     if start < len(rows):
-        yield start, rows[start:]
+        yield start, 0, rows[start:]
 
 
 def _number_cell(text: str, pattern: str) -> dict[str, Any]:
@@ -190,13 +225,14 @@ def _number_format(pattern: str) -> dict[str, str]:
     return {"type": "PERCENT" if "%" in pattern else "NUMBER", "pattern": pattern}
 
 
-def _content_rows(content: TabContent, start: int, rows: list[list[str]],
+def _content_rows(content: TabContent, start: int, rows: list[list[str]], col0: int = 1,
                   ) -> list[list[dict[str, Any]]]:
-    """Cells of ``rows`` (the first is sheet row ``start``): text, or numbers where asked."""
+    """Cells of ``rows`` (the first is sheet row ``start``, its first cell column ``col0``):
+    text, or numbers where asked."""
     out = []
     for i, row in enumerate(rows, start=start):
         cells = []
-        for j, text in enumerate(row, start=1):
+        for j, text in enumerate(row, start=col0):
             pattern = content.numbers.get((i, j)) if text else None
             cells.append(_number_cell(text, pattern) if pattern else _text_cell(text))
         out.append(cells)
@@ -287,8 +323,10 @@ def _protection(sid: int, old: SheetInfo | None, dropdowns: list[Dropdown],
 
 def _extent(content: TabContent, dropdowns: list[Dropdown],
             anchors: list[tuple[int, int]]) -> tuple[int, int]:
-    """Rows and columns the tab needs: its cells, merges, dropdowns, charts and sources."""
+    """Rows and columns the tab needs: its cells, merges, dropdowns, charts and sources,
+    and every column given a width (a width is set on a column of the grid)."""
     cells = [(len(content.rows), max((len(r) for r in content.rows), default=0)),
+             *((1, j) for j in content.widths),
              *content.formulas, *((r2, c2) for _, _, r2, c2 in content.merges),
              *((d.last_row, d.col) for d in dropdowns), *anchors]
     for chart in content.charts:
@@ -303,6 +341,13 @@ def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabCont
     for i, row in enumerate(content.rows, start=1):
         for j, text in enumerate(row, start=1):
             _check_length(book, title, i, j, text)
+    frozen = content.header_rows
+    for r1, c1, r2, c2 in content.merges:
+        if r1 <= frozen < r2:
+            raise BookError(
+                f"工作表“{title}”的合并区域 {a1(r1, c1)}:{a1(r2, c2)} 跨过了冻结的表头"
+                f"(前 {frozen} 行冻结):Google 表格不允许把冻结行和非冻结行合并在一起。"
+                f"(表格 {book} 没有改动)")
     dropdowns = content.dropdowns()
     anchors = [_anchor(book, title, chart) for chart in content.charts]
     n_rows, n_cols = _extent(content, dropdowns, anchors)
@@ -327,8 +372,9 @@ def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabCont
             {"updateCells": {"range": whole, "fields": "userEnteredValue,userEnteredFormat,"
                                                        "note,dataValidation"}},
         ]
-    for start, chunk in _row_chunks(content.rows, request_bytes):
-        out.append(_update_cells(sid, start + 1, 1, _content_rows(content, start + 1, chunk),
+    for r_off, c_off, chunk in _chunks(content.rows, request_bytes):
+        out.append(_update_cells(sid, r_off + 1, c_off + 1,
+                                 _content_rows(content, r_off + 1, chunk, c_off + 1),
                                  fields=VALUE_FIELDS))
     for (r, c), formula in sorted(content.formulas.items()):
         text = formula if formula.startswith("=") else "=" + formula
@@ -365,14 +411,69 @@ def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabCont
     return out
 
 
+def _check_titles(book: str, info: SpreadsheetInfo, batch: WriteBatch) -> None:
+    """A tab the tool writes has a name, and no other tab has it in another case."""
+    seen: dict[str, str] = {}
+    for title in batch.tabs:
+        if not title.strip():
+            raise BookError(f"要写入 Google 表格 {book} 的一个工作表没有名称(名称为空):Google "
+                            f"表格的工作表必须有名称。(表格 {book} 没有改动)")
+        folded = title.casefold()
+        other = seen.get(folded)
+        if other is None:
+            old = info.find(title)
+            other = old.title if old is not None and old.title != title else None
+        if other is not None:
+            raise BookError(
+                f"工作表“{title}”和“{other}”的名称只差大小写:Google 表格把它们看作同一个名称,"
+                f"一个表格里不能同时有这两个工作表。请改掉其中一个名称。(表格 {book} 没有改动)")
+        seen[folded] = title
+
+
+def _check_size(book: str, info: SpreadsheetInfo, batch: WriteBatch) -> None:
+    """The grid after the batch stays within Google's 18,278 columns per tab and
+    10,000,000 cells per spreadsheet; refused before anything is sent."""
+    sizes = {s.title: (s.rows, s.cols) for s in info.sheets}
+    for tab, cells in batch.cells.items():
+        if cells and tab in sizes:
+            rows, cols = sizes[tab]
+            sizes[tab] = (max(rows, max(r for r, _ in cells)),
+                          max(cols, max(c for _, c in cells)))
+    for title, content in batch.tabs.items():
+        old = info.find(title)
+        if old is not None:
+            sizes.pop(old.title, None)
+        sizes[title] = _extent(content, content.dropdowns(),
+                               [_anchor(book, title, chart) for chart in content.charts])
+    for title in batch.delete_tabs:
+        old = info.find(title)
+        if old is not None and old.title not in batch.tabs:
+            sizes.pop(old.title, None)
+    for title, (_, cols) in sizes.items():
+        if cols > MAX_COLUMNS:
+            raise BookError(
+                f"工作表“{title}”将有 {cols} 列,超过了 Google 表格每个工作表最多 {MAX_COLUMNS} "
+                f"列(到 ZZZ 列)的上限。请减少列数后重新运行。(表格 {book} 没有改动)")
+    total = sum(rows * cols for rows, cols in sizes.values())
+    if total > MAX_CELLS:
+        title, (rows, cols) = max(sizes.items(), key=lambda kv: kv[1][0] * kv[1][1])
+        raise BookError(
+            f"写入后 Google 表格 {book} 将有 {total} 个单元格,超过了 Google 表格每个表格最多 "
+            f"{MAX_CELLS} 个单元格的上限(最大的工作表是“{title}”,{rows} 行 × {cols} 列)。"
+            f"请删除不用的工作表或空白的行列后重新运行。(表格 {book} 没有改动)")
+
+
 def plan_requests(info: SpreadsheetInfo, batch: WriteBatch, book: str = "", *,
-                  request_bytes: int = MAX_PAYLOAD // 8) -> list[dict[str, Any]]:
+                  request_bytes: int = REQUEST_BYTES) -> list[dict[str, Any]]:
     """The ``batchUpdate`` requests that apply ``batch`` to the spreadsheet ``info``.
 
-    A tool-owned tab's rows go in ``updateCells`` requests of about ``request_bytes``.
-    Checks everything first (tabs exist, cells fit, a visible tab remains) and raises
-    before anything is sent. Planning again against a newer ``info`` gives requests with
-    the same end state, which is what makes a retried write safe.
+    Edited cells and a tool-owned tab's rows go in ``updateCells`` requests of about
+    ``request_bytes`` each (a dense block is cut into several). Checks everything first
+    (tabs exist, cells fit, titles are set and unique ignoring case, merges stay clear
+    of the frozen header, the grid stays within Google's 18,278 columns and 10,000,000
+    cells, a visible tab remains) and raises before anything is sent. Planning again
+    against a newer ``info`` gives requests with the same end state, which is what makes
+    a retried write safe.
     """
     book = book or info.title
     out: list[dict[str, Any]] = []
@@ -385,9 +486,12 @@ def plan_requests(info: SpreadsheetInfo, batch: WriteBatch, book: str = "", *,
         for (r, c), text in cells.items():
             _check_length(book, tab, r, c, text)
         out += _grow(sheet, max(r for r, _ in cells), max(c for _, c in cells))
-        for row0, col0, rows in _runs(cells):
-            out.append(_update_cells(sheet.sheet_id, row0, col0,
-                                     [[_text_cell(t) for t in r] for r in rows]))
+        for row0, col0, block in _runs(cells):
+            for r_off, c_off, rows in _chunks(block, request_bytes, max_rows=len(block)):
+                out.append(_update_cells(sheet.sheet_id, row0 + r_off, col0 + c_off,
+                                         [[_text_cell(t) for t in r] for r in rows]))
+    _check_titles(book, info, batch)
+    _check_size(book, info, batch)
     taken = {s.sheet_id for s in info.sheets}
     for title, content in batch.tabs.items():
         out += _tab_requests(book, info, title, content, taken, request_bytes)
@@ -410,6 +514,10 @@ def split_payload(requests_: Sequence[dict[str, Any]], limit: int = MAX_PAYLOAD,
     size = 0
     for req in requests_:
         part = json.dumps(req, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(part) + 15 > GOOGLE_BODY_LIMIT:  # the planner cuts cells; nothing else is this big
+            raise BookError(f"一个写入请求({next(iter(req))})有 {len(part)} 字节,超过了 Google "
+                            f"表格每个请求 {GOOGLE_BODY_LIMIT} 字节的上限,因此没有写入。"
+                            "请把这条消息发给维护人员。")
         if parts and size + len(part) + 1 > limit:
             bodies.append(b'{"requests":[' + b",".join(parts) + b"]}")
             parts, size = [], 0

@@ -135,6 +135,13 @@ def merge_cells(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     sheet, box = ctx.grid(req.get("range") or {})
     kind = req.get("mergeType", "MERGE_ALL")
     assert box.row1 is not None and box.col1 is not None
+    grid = sheet.props["gridProperties"]
+    frozen_rows, frozen_cols = (int(grid.get("frozenRowCount") or 0),
+                                int(grid.get("frozenColumnCount") or 0))
+    if kind != "MERGE_ROWS" and box.row0 < frozen_rows < box.row1:
+        raise RequestFailed("You can't merge frozen and non-frozen rows.")
+    if kind != "MERGE_COLUMNS" and box.col0 < frozen_cols < box.col1:
+        raise RequestFailed("You can't merge frozen and non-frozen columns.")
     if kind == "MERGE_ROWS":
         parts = [Box(r, r + 1, box.col0, box.col1) for r in range(box.row0, box.row1)]
     elif kind == "MERGE_COLUMNS":

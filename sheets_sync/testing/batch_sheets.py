@@ -220,6 +220,10 @@ def update_dimension_properties(ctx: Context, req: dict[str, Any]) -> dict[str, 
         raise RequestFailed("At least one field must be updated, but 'fields' is empty.")
     sheet, dim, start, end = _dimension(ctx, req.get("range") or {})
     count = sheet.rows if dim == "ROWS" else sheet.cols
+    if start >= count:
+        raise RequestFailed(errors.grid_limits(
+            f"{quote_title(sheet.title)}!{a1(start, 0) if dim == 'ROWS' else a1(0, start)}",
+            sheet.rows, sheet.cols))
     metas = sheet.row_meta if dim == "ROWS" else sheet.col_meta
     props = req.get("properties") or {}
     for i in range(start, min(end, count)):

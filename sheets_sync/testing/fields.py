@@ -10,6 +10,7 @@ removes the ones the request leaves out, which is how ``update*`` requests apply
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from typing import Any
 
@@ -106,11 +107,24 @@ def leaf_paths(mask: Mask, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]
     return out
 
 
+def _copy(value: Any) -> Any:
+    """A copy of a request value (flat objects, the common case, copied cheaply)."""
+    if isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, dict) and all(isinstance(v, (str, int, float)) for v in value.values()):
+        return dict(value)
+    return copy.deepcopy(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _mask_paths(mask_text: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(leaf_paths(parse(mask_text)))
+
+
 def assign(target: dict[str, Any], source: dict[str, Any], mask_text: str,
            allowed: tuple[str, ...] | None = None) -> None:
     """Apply ``source`` onto ``target`` for the fields named by ``mask_text``."""
-    mask = parse(mask_text)
-    paths = leaf_paths(mask)
+    paths: list[tuple[str, ...]] | tuple[tuple[str, ...], ...] = _mask_paths(mask_text)
     if ("*",) in paths:
         keys = allowed if allowed is not None else tuple(source)
         paths = [(k,) for k in keys]
@@ -133,4 +147,4 @@ def assign(target: dict[str, Any], source: dict[str, Any], mask_text: str,
         if src is None:
             node.pop(path[-1], None)
         else:
-            node[path[-1]] = copy.deepcopy(src)
+            node[path[-1]] = _copy(src)

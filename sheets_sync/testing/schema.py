@@ -117,11 +117,13 @@ def revision() -> str:
 REVISION = "20261019"
 
 
+@cache
 def snake(name: str) -> str:
     """``updateCells`` -> ``update_cells`` (the proto name Google's paths use)."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+@cache
 def camel(name: str) -> str:
     """``update_cells`` -> ``updateCells`` (the JSON name)."""
     head, *rest = name.split("_")
@@ -242,66 +244,82 @@ def _scalar(problems: Problems, owner: str, name: str, spec: dict[str, Any], val
 
 
 def _value(problems: Problems, owner: str, name: str, spec: dict[str, Any], value: Any,
-           path: str, parent: str, *, item: bool = False) -> None:
-    """``value`` of field ``name`` (of message ``owner``) at ``path``."""
+           path: str, parent: str, *, item: bool = False) -> Any:
+    """Check ``value`` of field ``name`` (of message ``owner``) at ``path``; return it in
+    the form the handlers read (see :func:`canonical`)."""
     if value is None:
-        return  # proto3 JSON: null is the field's default
+        return None  # proto3 JSON: null is the field's default
     if spec.get("type") == "array" and not item:
         if not isinstance(value, list):
             ref = spec["items"].get("$ref")
             kind = PROTO + ref if ref else "TYPE_" + str(spec["items"].get("type", "")).upper()
             problems.add(path, f"Invalid value at '{path}' ({kind}), {_shown(value)}")
-            return
+            return value
         inner = spec["items"]
-        for i, entry in enumerate(value):
-            here = f"{path}[{i}]"
-            if inner.get("type") == "array":  # ListValue of values (ValueRange.values)
+        if inner.get("type") == "array":  # ListValue of values (ValueRange.values)
+            for i, entry in enumerate(value):
                 if not isinstance(entry, list) and entry is not None:
+                    here = f"{path}[{i}]"
                     problems.add(here, f"Invalid value at '{here}' "
                                        f"(type.googleapis.com/google.protobuf.ListValue), "
                                        f"{_shown(entry)}")
-                continue
-            _value(problems, owner, name, inner, entry, here, parent, item=True)
-        return
+            return value
+        return [_value(problems, owner, name, inner, entry, f"{path}[{i}]", parent, item=True)
+                for i, entry in enumerate(value)]
     if isinstance(value, list):
         _unknown(problems, name, parent, "Proto field is not repeating, cannot start list.")
-        return
+        return value
     ref = spec.get("$ref")
     if ref is not None:
         if not isinstance(value, dict):
             problems.add(path, f"Invalid value at '{path}' ({PROTO}{ref}), {_shown(value)}")
-            return
-        message(problems, ref, value, path)
-        return
+            return value
+        return message(problems, ref, value, path)
     if spec.get("type") == "object":  # a map
         if not isinstance(value, dict):
             problems.add(path, f"Invalid value at '{path}' (map), {_shown(value)}")
-            return
+            return value
         sub = spec.get("additionalProperties") or {}
         if "$ref" in sub:
-            for key, entry in value.items():
-                if isinstance(entry, dict):
-                    message(problems, sub["$ref"], entry, f"{path}[{key}]")
-        return
+            return {key: message(problems, sub["$ref"], entry, f"{path}[{key}]")
+                    if isinstance(entry, dict) else entry for key, entry in value.items()}
+        return value
     if isinstance(value, dict):
         _unknown(problems, name, parent, "Starting an object on a scalar field")
-        return
+        return value
     _scalar(problems, owner, name, spec, value, path)
+    return _canonical_scalar(spec, value)
 
 
-def message(problems: Problems, schema_id: str, body: dict[str, Any], path: str = "") -> None:
-    """Check ``body`` as a ``schema_id`` message at ``path`` (``""``: the request body)."""
+def _canonical_scalar(spec: dict[str, Any], value: Any) -> Any:
+    if "enum" in spec and isinstance(value, int) and not isinstance(value, bool):
+        return spec["enum"][value] if 0 <= value < len(spec["enum"]) else value
+    if spec.get("type") == "integer" and isinstance(value, (str, float)):
+        return int(value) if _integer(value, INT64) else value
+    if spec.get("format") == "google-fieldmask" and isinstance(value, str) and "_" in value:
+        return re.sub(r"[A-Za-z0-9_]+", lambda m: camel(m.group(0)), value)
+    return value
+
+
+def message(problems: Problems, schema_id: str, body: dict[str, Any],
+            path: str = "") -> dict[str, Any]:
+    """Check ``body`` as a ``schema_id`` message at ``path`` (``""``: the request body);
+    return it in canonical form: JSON names (``update_cells`` -> ``updateCells``), enums
+    by name, int32 as ``int``, masks in JSON names (unknown names kept as they are)."""
     schema = document()["schemas"][schema_id]
     names: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for key, value in body.items():
         found = _property(schema, key)
         if found is None:
             _unknown(problems, key, path)
+            out[key] = value
             continue
         name, spec = found
         if value is not None:
             names[name] = key
-        _value(problems, schema_id, name, spec, value, _join(path, snake(name)), path)
+        out[name] = _value(problems, schema_id, name, spec, value,
+                           f"{path}.{snake(name)}" if path else snake(name), path)
     oneofs = ONEOFS.get(schema_id, ())
     if schema_id == "Request":
         oneofs = (("kind", tuple(schema.get("properties") or ())),)
@@ -310,6 +328,7 @@ def message(problems: Problems, schema_id: str, body: dict[str, Any], path: str 
         if len(present) > 1:
             problems.add(path, f"Invalid value at '{path}' (oneof), oneof field '{union}' is "
                                f"already set. Cannot set '{names[present[1]]}'")
+    return out
 
 
 # -- methods and query parameters ---------------------------------------------------------
@@ -343,14 +362,16 @@ def _query_value(problems: Problems, name: str, spec: dict[str, Any], value: str
         problems.add(where, f"Invalid value at '{where}' (TYPE_INT32), {_shown(value)}")
 
 
-def check(method_id: str, query: dict[str, list[str]], body: dict[str, Any] | None) -> None:
-    """Raise Google's 400 if the query or body of a ``method_id`` call is malformed.
+def check(method_id: str, query: dict[str, list[str]], body: dict[str, Any],
+          ) -> dict[str, Any]:
+    """Raise Google's 400 if the query or body of a ``method_id`` call is malformed; else
+    return the body in canonical form (:func:`message`).
 
     Methods the document does not describe (Drive's) are not checked here.
     """
     method = methods().get(method_id)
     if method is None:
-        return
+        return body
     problems = Problems()
     params = {k: v for k, v in (method.get("parameters") or {}).items()
               if v.get("location") == "query"}
@@ -366,13 +387,14 @@ def check(method_id: str, query: dict[str, list[str]], body: dict[str, Any] | No
             _query_value(problems, camel(key) if "_" in key else key, spec, value)
     request = (method.get("request") or {}).get("$ref")
     if request is not None and body:
-        message(problems, request, body)
+        body = message(problems, request, body)
     elif request is None and body:
         for key in body:
             _unknown(problems, key, "")
     error = problems.error()
     if error is not None:
         raise error
+    return body
 
 
 # -- field masks --------------------------------------------------------------------------
@@ -410,45 +432,3 @@ def mask_problem(kind: str, request: dict[str, Any]) -> str | None:
         if not _mask_path_ok(root, path):
             return f"Invalid field mask path: '{'.'.join(path)}'"
     return None
-
-
-def _canonical_value(spec: dict[str, Any], value: Any, *, item: bool = False) -> Any:
-    if value is None:
-        return None
-    if spec.get("type") == "array" and not item:
-        if not isinstance(value, list):
-            return value
-        return [_canonical_value(spec["items"], v, item=True) for v in value]
-    ref = spec.get("$ref")
-    if ref is not None and isinstance(value, dict):
-        return canonical(ref, value)
-    if "enum" in spec and isinstance(value, int) and not isinstance(value, bool):
-        return spec["enum"][value] if 0 <= value < len(spec["enum"]) else value
-    if spec.get("type") == "integer" and isinstance(value, (str, float)):
-        return int(value) if _integer(value, INT64) else value
-    if spec.get("format") == "google-fieldmask" and isinstance(value, str):
-        return re.sub(r"[A-Za-z0-9_]+", lambda m: camel(m.group(0)), value)
-    return value
-
-
-def canonical(schema_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A checked ``schema_id`` body in the form the handlers read: JSON names
-    (``update_cells`` -> ``updateCells``), enums by name, int32 as ``int``, masks in
-    JSON names. Names the document lacks are kept as they are."""
-    schema = document()["schemas"][schema_id]
-    out: dict[str, Any] = {}
-    for key, value in body.items():
-        found = _property(schema, key)
-        if found is None:
-            out[key] = value
-            continue
-        name, spec = found
-        out[name] = _canonical_value(spec, value)
-    return out
-
-
-def canonical_request(method_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """:func:`canonical` for the request body of ``method_id`` (others as they are)."""
-    method = methods().get(method_id)
-    ref = ((method or {}).get("request") or {}).get("$ref")
-    return canonical(ref, body) if ref is not None and body else body

@@ -430,8 +430,7 @@ class FakeSheets:
                 raise errors.ApiError(401)
             payload = _decode(body)
             if self.schema_check and path.startswith("/v4/"):
-                schema.check(api_method(method, path), query, payload)
-                payload = schema.canonical_request(api_method(method, path), payload)
+                payload = schema.check(api_method(method, path), query, payload)
                 query = {schema.camel(k): v for k, v in query.items()}
             with self.store.lock:
                 return self._route(method, path, query, payload)
