@@ -488,3 +488,22 @@ def test_no_permission_on_the_lock_file_is_chinese(
     assert str(err.value) == (
         f"无法使用项目锁 {tmp_path / 'run.lock'}:没有权限(当前用户不能读写它,或它被设为只读)。"
         f"请确认当前用户可以读写这个文件和 {tmp_path} 文件夹后重新运行;本次没有运行,什么都没有写入。")
+
+
+def test_a_report_whose_hub_write_fails_says_so_and_never_says_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheets_sync.books.excel import write_workbook
+    from sheets_sync.demo.build import HUB_NAME, demo_books
+    from sheets_sync.errors import BookError
+
+    write_workbook(tmp_path / "总表.xlsx", demo_books().books[HUB_NAME])
+
+    def refuse(self: ExcelBook, batch: object) -> None:
+        raise BookError("无法写入工作簿 总表.xlsx:磁盘空间不足。原文件没有改动。")
+
+    monkeypatch.setattr(ExcelBook, "apply", refuse)
+    out = CliRunner().invoke(cli, ["report", str(tmp_path / "总表.xlsx")])
+    assert out.exit_code == 1
+    assert "已写入" not in out.output
+    assert out.output == (f"错误:写入 {tmp_path / '总表.xlsx'} 失败:无法写入工作簿 总表.xlsx:"
+                          "磁盘空间不足。原文件没有改动。\n")

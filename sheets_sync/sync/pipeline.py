@@ -146,9 +146,14 @@ class PipelineResult:
     """A record marked 恢复 in 回收站 could not be put back (said in :attr:`messages`)."""
 
     def raise_failed(self) -> None:
-        """Raise the error of the first step that failed (a slice of one step fails with it)."""
+        """Raise the error of the first step that failed (a slice of one step fails with it),
+        or the hub's write error: nothing a slice planned was written then."""
         for name in self.failed_steps:
             raise self.errors[name]
+        if self.sync.status == "failed":
+            hub = next((b for b in self.sync.books if b.role == "hub"), None)
+            raise SheetsSyncError(hub.message if hub is not None and hub.message
+                                  else ";".join(self.sync.messages) or "写入失败。")
 
     @property
     def ok(self) -> bool:
