@@ -13,10 +13,12 @@ dropdowns (``ONE_OF_LIST``, warning only; the protection leaves their cells out,
 staff are meant to fill them) and column charts. A rebuilt tab first loses
 its old charts (``deleteEmbeddedObject``; their ids come with the tab list) and merges.
 ``print_setup`` has no Sheets API equivalent (printing is set in the print dialog) and
-is ignored. Deleted tabs go last. Google applies a batchUpdate atomically and refuses a
-body over 10 MB: a dense block of cells is cut into ``updateCells`` requests of about
-1 MB, and only a batch over ~9 MB is split into several (each atomic; the error then says a
-re-run completes it). Limits Google would refuse are refused here first, in Chinese,
+is ignored. Deleted tabs go first (the room they free is there for the rest) unless
+the batch also writes them or they are the last visible ones. Google applies a
+batchUpdate atomically and refuses a body over 10 MB: a dense block of cells is cut
+into ``updateCells`` requests of about 1 MB, and only a batch over ~9 MB is split into
+several (each atomic; the error then says a re-run completes it). Limits Google would
+refuse are refused here first, in Chinese,
 before anything is sent: a cell over 50,000 characters, a tab over 18,278 columns, a
 spreadsheet over 10,000,000 cells, an empty tab name or two that differ only in case, a
 merge across the frozen header. Column widths lie inside the grid (it is grown first).
@@ -502,8 +504,14 @@ def plan_requests(info: SpreadsheetInfo, batch: WriteBatch, book: str = "", *,
             f"按本次修改删除工作表后,Google 表格 {book} 将没有可见的工作表,因此没有写入。"
             "请检查要删除的工作表。"
         )
-    out += [{"deleteSheet": {"sheetId": s.sheet_id}} for s in doomed]
-    return out
+    # Google checks its cell limit after each request: a tab nothing else touches goes
+    # first, so the room it frees is there for the rest (when a visible tab remains).
+    touched = {t.casefold() for t in batch.tabs} | {
+        t.casefold() for t, cells in batch.cells.items() if cells}
+    first = [s for s in doomed if kept and s.title.casefold() not in touched]
+    last = [s for s in doomed if s not in first]
+    return ([{"deleteSheet": {"sheetId": s.sheet_id}} for s in first] + out
+            + [{"deleteSheet": {"sheetId": s.sheet_id}} for s in last])
 
 
 def split_payload(requests_: Sequence[dict[str, Any]], limit: int = MAX_PAYLOAD,
