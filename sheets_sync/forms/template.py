@@ -422,8 +422,20 @@ def load_template(path: Path) -> FormTemplate:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as e:
-        raise _fail(path.name, None, f"not valid YAML: {e}") from None
+        raise _fail(path.name, None, _yaml_error(e)) from None
+    except UnicodeDecodeError:
+        raise _fail(path.name, None, "不是 UTF-8 编码的文本:请用记事本“另存为”UTF-8 编码后"
+                    "再试。") from None
     return parse_template(data, path.name)
+
+
+def _yaml_error(e: yaml.YAMLError) -> str:
+    """A YAML mistake as one Chinese line: where (line, column), what, and how to look."""
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列:" if mark is not None else ""
+    what = " ".join(str(getattr(e, "problem", "") or e).split())
+    return (f"{where}YAML 格式不对({what})。请检查这一行和上一行的缩进"
+            "(同一层要对齐,只用空格不用 Tab)、冒号后的空格和括号是否成对。")
 
 
 def template_dir() -> Path:
