@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sheets_sync.books.memory import MemoryBook
+from sheets_sync.errors import SheetsSyncError
 from sheets_sync.sync.pipeline import StepOptions, run_pipeline
 from sheets_sync.sync.project import Project, project_from_dict
 from sheets_sync.sync.run import delete_limit
@@ -298,3 +299,20 @@ def test_an_oversize_cell_is_named_where_it_was_typed_and_blocks_nothing_else(
     hub = ExcelBook(tmp_path / HUB).read()[TAB].padded()
     assert hub[2][HEAD.index("年级")] == "6"                   # the rest went through
     assert hub[1][len(HEAD)] == "" and rows[1][head.index("健康状况")] == "很长" * 20_000  # kept there
+
+
+def test_allow_delete_of_a_book_the_project_lacks_is_said_not_ignored(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    with pytest.raises(SheetsSyncError) as err:
+        sync(project, books, allow_delete=frozenset({"不存在.xlsx"}))
+    assert str(err.value) == (f"--allow-delete 不存在.xlsx:项目里没有这个工作簿,可以是 {HUB}、{MC}"
+                              "(照 sheets-sync.toml 里的写法)。")
+
+
+def test_dedupe_of_a_tab_the_hub_lacks_is_said_not_zero_pairs(tmp_path: Path) -> None:
+    project, books = make(tmp_path)
+    out = run_pipeline(project, steps=("dedupe",), books=books,
+                       options=StepOptions(dedupe_tab="不存在"))
+    assert out.failed_steps == ["dedupe"] and not out.ok
+    assert str(out.errors["dedupe"]) == (
+        f"{HUB} 中没有名为“不存在”的表单工作表(--tab):可以是 {TAB}。不写 --tab 就查所有表单工作表。")

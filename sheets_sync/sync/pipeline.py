@@ -190,6 +190,11 @@ def run_pipeline(project: Project, *, steps: Sequence[str] = RUN_STEPS, dry_run:
     unknown = [s for s in steps if s not in STEPS]
     if unknown:
         raise ValueError(f"unknown steps {unknown}")
+    known = [project.hub.name, *(s.book.name for s in project.spokes)]
+    stray = sorted(set((options or StepOptions()).allow_delete) - set(known))
+    if stray:
+        raise SheetsSyncError(f"--allow-delete {stray[0]}:项目里没有这个工作簿,"
+                              f"可以是 {'、'.join(known)}(照 sheets-sync.toml 里的写法)。")
     from .lock import ProjectLock
 
     memory = project.memory_state
@@ -526,6 +531,10 @@ def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
     from ..dedupe import plan_dedupe
 
     grids = hub.grids
+    if opts.dedupe_tab is not None and opts.dedupe_tab not in findings.tabs:
+        raise SheetsSyncError(f"{hub.name} 中没有名为“{opts.dedupe_tab}”的表单工作表(--tab):"
+                              f"可以是 {'、'.join(findings.tabs) or '(没有表单工作表)'}。"
+                              "不写 --tab 就查所有表单工作表。")
     ds = plan_dedupe(grids, project.templates, project.program, state.decisions(), at=at,
                      tab=opts.dedupe_tab, report=findings)
     batch = ds.batch
