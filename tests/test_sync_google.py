@@ -159,8 +159,9 @@ def test_a_row_deleted_in_a_spoke_goes_to_the_recycle_tab_of_the_hub(hub: Hub) -
     hub.sync()
     assert "C0003" not in hub.records()
     recycle = hub.values("回收站")
-    assert recycle[1][2:7] == [TAB, "C0003", f"删除于 {MC}", "", f"gsheet:{hub.key}"]
-    assert recycle[1][recycle[0].index("姓名")] == "赵雪"
+    row_of = dict(zip(recycle[0], recycle[1], strict=False))
+    assert [row_of[h] for h in ("表单", "编号", "姓名", "去向", "恢复", "原所在工作簿")] == [
+        TAB, "C0003", "赵雪", f"删除于 {MC}", "", f"gsheet:{hub.key}"]
     assert hub.sync()[1] == {"GET meta": 1, "GET batchGet": 1}
 
 
