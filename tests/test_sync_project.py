@@ -76,3 +76,23 @@ def test_config_is_checked_against_the_program(tmp_path: Path, spokes: list[dict
         project_from_dict({"hub": {"book": "总表.xlsx"}, "spokes": spokes, "outputs": outputs},
                           tmp_path)
     assert str(e.value) == message
+
+
+@pytest.mark.parametrize("where", ["../满城.xlsx", "/srv/别处/满城.xlsx", "分表/../../满城.xlsx"])
+def test_a_spoke_outside_the_project_folder_is_one_line(tmp_path: Path, where: str) -> None:
+    root = tmp_path / "项目"
+    root.mkdir()
+    with pytest.raises(ConfigError) as err:
+        project_from_dict({"project": {"forms": ["child"]}, "hub": {"book": "总表.xlsx"},
+                           "spokes": [{"book": where, "partition": {"county": "满城"}}]}, root)
+    assert str(err.value) == (
+        f"sheets-sync.toml: [[spokes]] 第 1 项 book = '{where}' 在项目文件夹 {root} 之外:"
+        "请把工作簿放进项目文件夹(可以放在子文件夹里),再写成相对于它的路径,例如 "
+        'book = "满城.xlsx" 或 book = "分表/满城.xlsx"。')
+
+
+def test_a_spoke_in_a_subfolder_of_the_project_is_fine(tmp_path: Path) -> None:
+    project = project_from_dict({"project": {"forms": ["child"]}, "hub": {"book": "总表.xlsx"},
+                                 "spokes": [{"book": "分表/满城.xlsx",
+                                             "partition": {"county": "满城"}}]}, tmp_path)
+    assert project.spokes[0].book.location == str(tmp_path / "分表" / "满城.xlsx")

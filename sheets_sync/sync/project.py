@@ -141,9 +141,22 @@ def _book(file: str, key: str, raw: Any, root: Path) -> BookSpec:
         raise _fail(file, key, f"= {text!r}:同步只能写入 .xlsx/.xlsm 工作簿或 Google 表格,"
                     "请在 Excel 中“另存为” .xlsx 后改用新文件。")
     full = path if path.is_absolute() else root / path
+    if not _inside(full, root):
+        raise _fail(file, key, f"= {text!r} 在项目文件夹 {root} 之外:请把工作簿放进项目文件夹"
+                    "(可以放在子文件夹里),再写成相对于它的路径,例如 book = \"满城.xlsx\" 或 "
+                    "book = \"分表/满城.xlsx\"。")
     # named (in messages and in the state store) by the path as configured, so two
     # spokes called 满城.xlsx in different folders never share a base
     return BookSpec(str(full), path.as_posix())
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies in the project folder ``root`` (after ``..`` and links)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def _forms(file: str, key: str, raw: Any, templates: dict[str, FormTemplate]) -> tuple[str, ...]:
