@@ -168,8 +168,19 @@ def _overlaps(a: Box, b: Box) -> bool:
 @handles("unmergeCells")
 def unmerge_cells(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     sheet, box = ctx.grid(req.get("range") or {})
+    for m in sheet.merges:
+        merged = box_of_grid_range(m)
+        if _overlaps(merged, box) and not _inside(merged, box):
+            raise RequestFailed(  # "The range must not partially span any merge."
+                f"Cannot unmerge {quote_title(sheet.title)}!{a1(box.row0, box.col0)}: the "
+                "range partially spans a merge.")
     sheet.merges = [m for m in sheet.merges if not _overlaps(box_of_grid_range(m), box)]
     return {}
+
+
+def _inside(a: Box, b: Box) -> bool:
+    return (b.row0 <= a.row0 and (a.row1 or 0) <= (b.row1 or 0)
+            and b.col0 <= a.col0 and (a.col1 or 0) <= (b.col1 or 0))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

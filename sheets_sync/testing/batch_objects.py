@@ -44,6 +44,8 @@ def add_protected_range(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     else:
         sheet, stored_range = _stored_range(ctx, given.get("range") or {})
     pid = int(given.get("protectedRangeId") or ctx.store.new_object_id())
+    if any(int(pr["protectedRangeId"]) == pid for s in ctx.book.sheets for pr in s.protected):
+        raise RequestFailed(f"A protected range with id {pid} already exists.")
     reply: dict[str, Any] = {"protectedRangeId": pid}
     if stored_range is not None:
         reply["range"] = stored_range
