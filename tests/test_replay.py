@@ -46,3 +46,26 @@ def test_runs_start_where_a_spreadsheet_is_created() -> None:
     other = {"request": {"method": "GET", "uri": "https://sheets.googleapis.com/v4/spreadsheets/x"}}
     runs = split_runs([create, other, other, create, other])
     assert [len(r) for r in runs] == [3, 2]
+
+
+def test_every_request_google_accepted_passes_the_schema_check(cassettes: Path) -> None:
+    """The check refuses nothing Google took: each recorded Sheets request answered 2xx
+    passes it, body and query."""
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    from sheets_sync.testing import schema
+    from sheets_sync.testing.server import api_method
+
+    checked = 0
+    for path in sorted(cassettes.glob("*.json")):
+        for inter in json.loads(path.read_text(encoding="utf-8"))["interactions"]:
+            req, status = inter["request"], inter["response"]["status"]["code"]
+            parts = urlsplit(req["uri"])
+            if not parts.path.startswith("/v4/") or not 200 <= status < 300:
+                continue
+            body = json.loads(req["body"]) if req["body"] else {}
+            query = parse_qs(parts.query, keep_blank_values=True)
+            schema.check(api_method(req["method"], parts.path), query, body)
+            checked += 1
+    assert checked > 900
