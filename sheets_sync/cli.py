@@ -353,7 +353,11 @@ def run(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...
         for notice in dict.fromkeys(n for s in books for n in s.get("notices", [])):
             click.echo(notice)  # said once, however many books it concerns
         if data.get("dedupe") is not None:
-            click.echo(f"查重:疑似重复 {data['dedupe']['pairs']} 对待处理{since}")
+            merged = data["dedupe"].get("merged") or {}
+            joined = "、".join(f"{gone} 并入 {kept}" for gone, kept in list(merged.items())[:10])
+            more = f"等 {len(merged)} 对" if len(merged) > 10 else ""
+            done = f"按“是同一人”合并了 {joined}{more}(被合并的记录在“回收站”);" if merged else ""
+            click.echo(f"查重:{done}疑似重复 {data['dedupe']['pairs']} 对待处理{since}")
         if data.get("report") is not None:
             written = data["report"]["written"] if not result.quiet_since else []
             click.echo("报表:" + ("更新了 " + "、".join(written) if written else "没有变化"))

@@ -173,3 +173,20 @@ def test_run_reads_the_hub_once(project: Path, monkeypatch: pytest.MonkeyPatch) 
     assert result.validation is not None and result.reports is not None
     assert reads.count("总表.xlsx") == 1
     assert sorted(set(reads)) == ["总表.xlsx", "清苑.xlsx", "满城.xlsx", "顺平.xlsx"]
+
+
+def test_run_names_the_pairs_it_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheets_sync.books.base import WriteBatch
+    from sheets_sync.books.excel import ExcelBook
+    assert CliRunner().invoke(cli, ["demo", str(tmp_path / "demo")]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "demo")
+    CliRunner().invoke(cli, ["run"])
+    hub = ExcelBook(tmp_path / "demo" / "总表.xlsx")
+    review = hub.read()["疑似重复"].rows
+    a, b = review[1][review[0].index("编号A")], review[1][review[0].index("编号B")]
+    batch = WriteBatch()
+    batch.set_cell("疑似重复", 2, review[0].index("处理结果") + 1, "是同一人")
+    hub.apply(batch)
+    out = CliRunner().invoke(cli, ["run"]).output
+    gone, kept = (b, a) if a < b else (a, b)
+    assert f"查重:按“是同一人”合并了 {gone} 并入 {kept}(被合并的记录在“回收站”);疑似重复 " in out

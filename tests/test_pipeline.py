@@ -144,6 +144,8 @@ def test_a_merge_is_audited_and_undone_with_every_value(setup: tuple[Project, di
     gone_before = record(books[HUB], "C0007")
     res = run_pipeline(project, books=books)
     assert record(books[HUB], "C0007") == {}
+    assert res.merged == {"C0007": "C0001"}  # the summary says which pair was merged
+    assert res.as_json()["dedupe"]["merged"] == {"C0007": "C0001"}
     assert record(books[HUB], "C0001")["班级"] == "2班"  # a blank filled from the other record
     assert "merge" in steps_of(project, "C0007", res.sync.run_id)
     assert "merge" in steps_of(project, "C0001", res.sync.run_id)

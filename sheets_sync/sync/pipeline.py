@@ -142,6 +142,8 @@ class PipelineResult:
     """Set when nothing changed since that run, which also changed nothing: the steps were
     not run again and :attr:`cached` holds that run's summary."""
     cached: dict[str, Any] = field(default_factory=dict)
+    merged: dict[str, str] = field(default_factory=dict)
+    """编号 merged away this run (是同一人) -> the 编号 it was merged into."""
     restore_failed: bool = False
     """A record marked 恢复 in 回收站 could not be put back (said in :attr:`messages`)."""
 
@@ -170,7 +172,7 @@ class PipelineResult:
         return {"sync": self.sync.as_json(), "steps": list(self.steps),
                 "validate": self.validation.summary() if self.validation else None,
                 "validate_spokes": {n: f.summary() for n, f in self.spoke_validations.items()},
-                "dedupe": ({"pairs": len(self.duplicates.pairs)}
+                "dedupe": ({"pairs": len(self.duplicates.pairs), "merged": dict(self.merged)}
                            if self.duplicates is not None else None),
                 "report": self.reports.summary() if self.reports else None,
                 "pair": self.pairing.as_json() if self.pairing else None,
@@ -551,6 +553,7 @@ def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
         append_rows(tool, grids, project.recycle_tab, RECYCLE, rows)
         batch.then(tool)
     out.duplicates = ds.result
+    out.merged = dict(ds.merged_into)
     out.messages += ds.result.messages
     return batch, audit, ds.decisions
 
