@@ -25,8 +25,7 @@ from pathlib import Path
 
 from sheets_sync.books.csvfile import CsvBook
 from sheets_sync.books.excel import ExcelBook
-from sheets_sync.config import Program
-from sheets_sync.demo.synth import children_frame
+from sheets_sync.demo.synth import children_frame, demo_program
 from sheets_sync.forms.schema import table_schema
 from sheets_sync.forms.template import default_templates
 from sheets_sync.sync.slices import validate_book
@@ -48,7 +47,8 @@ def main() -> None:
     ap.add_argument("--no-xlsx", action="store_true")
     args = ap.parse_args()
 
-    program = Program()
+    # the demo's program (2026-07-01 … 2026-08-31, …): every rule applies, as before #14
+    program = demo_program()
     templates = default_templates()
     child = templates["child"]
     frame = children_frame(args.rows, seed=7)

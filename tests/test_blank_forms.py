@@ -34,12 +34,14 @@ with warnings.catch_warnings():  # oletools 0.60.2 calls pyparsing's deprecated 
 
 SCHOOLS = {"满城": ["满城第一小学", "满城二小"], "顺平": ["顺平实验小学"]}
 CHILD = "留守儿童家庭情况登记表"
+# a configured period: the birth-date dropdown ends on its first day (#14: no built-in dates)
+PROGRAM = Program(start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 8, 31))
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("blank")
-    return build_blank_workbooks(out, default_templates(), Program(),
+    return build_blank_workbooks(out, default_templates(), PROGRAM,
                                  ["child", "学校", "volunteer"], rows=20, schools=SCHOOLS,
                                  conf={"Interpreter_Win": r"C:\Python312\pythonw.exe"})
 
@@ -150,7 +152,8 @@ def test_county_and_school_are_dependent_lists(built: list[Path]) -> None:
 def test_dates_numbers_and_ids_are_validated_with_prompts_from_help(built: list[Path]) -> None:
     ws = load_workbook(built[0])[CHILD]
     birth = validation(ws, column(ws, "出生日期"))
-    start = Program().start_date
+    start = PROGRAM.start_date
+    assert start is not None
     assert (birth.type, birth.operator or "between", birth.formula1, birth.formula2) == (
         "date", "between", str(int(to_excel(dt.date(2005, 1, 1)))), str(int(to_excel(start))))
     assert birth.error == f"请填写 2005-01-01 到 {start.isoformat()} 之间的日期,如 2015-03-08。"

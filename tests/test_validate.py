@@ -219,3 +219,25 @@ def test_json_shape() -> None:
     assert list(data["problems"][0]) == ["tab", "row", "column", "cell", "field", "value",
                                          "code", "severity", "message"]
     assert data["summary"]["errors"] == 1 and data["summary"]["valid"] is False
+
+
+ALL_TALENTS = "语文、数学、英语、体育、音乐、美术、心理、法律、摄影、其他"
+
+
+@pytest.mark.parametrize(("talents", "detail"), [
+    pytest.param("书法、舞蹈", f"特长 “书法、舞蹈” “舞蹈”不在可选项中。可选:{ALL_TALENTS},"
+                 "多项之间用“、”分隔;其他情况请选“其他”。", id="dance-is-not-in-the-list"),
+    pytest.param("书法、滑板、魔术", f"特长 “书法、滑板、魔术” “滑板”、“魔术”不在可选项中。可选:"
+                 f"{ALL_TALENTS},多项之间用“、”分隔;其他情况请选“其他”。", id="every-item-named"),
+])
+def test_multi_choice_reports_every_item_not_in_the_list(talents: str, detail: str) -> None:
+    report = validate_grids({"学校": grid(SCHOOL), "志愿者报名表": grid(volunteer(特长=talents))},
+                            TEMPLATES, PROGRAM)
+    assert [(p.code, p.detail) for p in report.problems] == [("choice.unknown", detail)]
+
+
+def test_multi_choice_with_other_and_synonyms_passes() -> None:
+    report = validate_grids({"学校": grid(SCHOOL), "志愿者报名表": grid(volunteer(特长="书法、其它"))},
+                            TEMPLATES, PROGRAM)
+    assert report.problems == []
+    assert report.tabs["志愿者报名表"].normalized["skills"].text.tolist() == ["美术、其他"]

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import phonenumbers
 
-from ..config import PROGRAM_SETTING, Program
+from ..config import Program
 from ..errors import ConfigError
 from ..privacy import mask
 from .ids import id_problem, upgrade_15
@@ -361,8 +361,9 @@ class _Rules:
         if self.bound_severity == "warning":  # the date stays a date
             text = d.isoformat()
             return _Cell(text, text, _issue(
-                code, f"日期{what}:请核对;若确在项目期间内,请在 sheets-sync.toml 的 [program] "
-                f"中写明项目期间(如 {PROGRAM_SETTING[key]})。", "warning"), text != raw)
+                code, f"日期{what}:请核对;若确属项目期间,请在 sheets-sync.toml 的 [program] "
+                f"中写明 {key} = \"YYYY-MM-DD\"({_PROGRAM_LABELS[key]})。", "warning"),
+                text != raw)
         return _bad(raw, code, f"日期不能{what}。请核对。")
 
     def integer(self, raw: str) -> _Cell:

@@ -156,14 +156,27 @@ class TabData:
         return len(self.rows)
 
 
+def _total_key(text: str) -> str:
+    return _TOTAL_NOISE.sub("", unicodedata.normalize("NFKC", text))
+
+
 def _total_rows(cols: list[np.ndarray]) -> np.ndarray:
-    """Rows where one of ``cols`` says 合计/小计/总计 (spaces and a trailing colon ignored)."""
+    """Rows where one of ``cols`` says 合计/小计/总计 (spaces and a trailing colon ignored).
+
+    A column without any 计 is skipped after one search of its joined text.
+    """
     out = np.zeros(len(cols[0]) if cols else 0, dtype=bool)
     for c in cols:
-        texts = pd.Series(c, dtype=object)
-        maybe = np.flatnonzero(texts.str.contains("计", regex=False).fillna(False).to_numpy(bool))
-        for i in maybe.tolist():
-            if _TOTAL_NOISE.sub("", unicodedata.normalize("NFKC", str(c[i]))) in _TOTALS:
+        cells = c.tolist()
+        try:
+            joined = "".join(cells)
+        except TypeError:  # a cell that is not text
+            cells = [str(v) for v in cells]
+            joined = "".join(cells)
+        if "计" not in joined:
+            continue
+        for i, text in enumerate(cells):
+            if "计" in text and _total_key(text) in _TOTALS:
                 out[i] = True
     return out
 

@@ -25,6 +25,7 @@ import functools
 import operator
 
 import numpy as np
+import pandas as pd
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -210,14 +211,16 @@ def id_rows_check(chars: np.ndarray, today: dt.date | None = None) -> np.ndarray
         total += d[k] * _WEIGHTS[k]
     checksum = _CHECK_DIGITS[total % 11] == d[17]
     out = np.full(len(shape), ROW_VALID, dtype=np.int8)
-    rest = np.flatnonzero(shape & region & born & checksum)
-    if len(rest):
-        r6 = d[0:6, rest].astype(np.int64)
-        code = ((((r6[0] * 10 + r6[1]) * 10 + r6[2]) * 10 + r6[3]) * 10 + r6[4]) * 10 + r6[5]
-        pairs, inverse = np.unique(code * 10000 + ymd[rest] // 10000, return_inverse=True)
+    rest = shape & region & born & checksum
+    if rest.any():  # (region * 10000 + birth year) per row, each distinct pair asked once
+        code = d[0].astype(np.int64)
+        for k in range(1, 6):
+            code = code * 10 + d[k]
+        which, pairs = pd.factorize(code[rest] * 10000 + ymd[rest] // 10000, size_hint=256)
         known = np.fromiter((region_exists(f"{k // 10000:06d}", k % 10000)
                              for k in pairs.tolist()), dtype=bool, count=len(pairs))
-        out[rest[~known[inverse.ravel()]]] = ROW_AREA
+        if not known.all():
+            out[np.flatnonzero(rest)[~known[which]]] = ROW_AREA
     out[~checksum] = ROW_CHECKSUM
     out[~born] = ROW_BIRTH_DATE
     out[~region] = ROW_REGION

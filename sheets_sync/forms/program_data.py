@@ -179,12 +179,14 @@ def program_notices(datas: Sequence[TabData], program: Program,
     if period:
         what = list(dict.fromkeys(x for k in period for x in missing.pop(k)))
         setting = " 和 ".join(PROGRAM_SETTING[k] for k in period)
+        name = "项目期间" if len(period) == 2 else _WHAT[period[0]]
         sources = "、".join(
             f"写明{said}的“{templates[form].label if form in templates else form}”表"
             for form, _, _, said in BOOK_PERIODS)
-        out.append(f"未按项目期间检查:{'、'.join(what)}。sheets-sync.toml 中没有配置项目期间,"
-                   f"工作簿中也没有{sources}。如需检查,请在 sheets-sync.toml 的 [program] 中"
-                   f"写 {setting}(改成本期项目的日期)。")
+        lacking = (f"sheets-sync.toml 中没有配置{name},工作簿中也没有{sources}" if len(period) == 2
+                   else f"sheets-sync.toml 中没有配置{name}")
+        out.append(f"未按{name}检查:{'、'.join(what)}。{lacking}。如需检查,请在 sheets-sync.toml 的"
+                   f" [program] 中写 {setting}(改成本期项目的日期)。")
     for k, what in missing.items():
         setting = PROGRAM_SETTING.get(k, f"{k} = …")
         out.append(f"未检查:{'、'.join(dict.fromkeys(what))}。sheets-sync.toml 中没有配置"
