@@ -249,3 +249,104 @@ def test_a_field_mask_wins_over_include_grid_data(sh: gspread.Spreadsheet) -> No
     data = sh.fetch_sheet_metadata({"includeGridData": "true",
                                     "fields": "sheets.properties.title"})
     assert data == {"sheets": [{"properties": {"title": "表"}}]}
+
+
+# -- more request kinds gspread sends --------------------------------------------------------
+
+
+def test_insert_dimension_needs_both_ends(sh: gspread.Spreadsheet) -> None:
+    """range: "Both the start and end indexes must be bounded." """
+    message = refused(sh, {"insertDimension": {"range": {"sheetId": 0, "dimension": "ROWS",
+                                                         "startIndex": 1}}})
+    assert message == ("Invalid requests[0].insertDimension: range must have both a start "
+                       "and an end index.")
+
+
+def test_insert_rows_inheriting_from_before_row_zero_is_refused(sh: gspread.Spreadsheet) -> None:
+    """inheritFromBefore: "True to inherit from the dimensions before (in which case the start
+    index must be greater than 0)" """
+    assert "Cannot inherit" in refused(sh, {"insertDimension": {
+        "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 1},
+        "inheritFromBefore": True}})
+
+
+def test_delete_dimension_removes_the_rows(sh: gspread.Spreadsheet) -> None:
+    """"Deletes the dimensions from the sheet." """
+    run(sh, {"deleteDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0,
+                                           "endIndex": 1}}})
+    assert grid(sh) == [["d", "e", "f"], ["g", "h", "i"]]
+    assert sh.sheet1.row_count == 999
+
+
+def test_sort_uses_later_specs_for_ties(sh: gspread.Spreadsheet) -> None:
+    """sortSpecs: "Later specifications are used when values are equal in the earlier
+    specifications." """
+    sh.values_update("表!A1:B4", params={"valueInputOption": "RAW"},
+                     body={"values": [["满城", "2"], ["清苑", "1"], ["满城", "1"], ["清苑", "3"]]})
+    run(sh, {"sortRange": {"range": box(0, 4, 0, 2), "sortSpecs": [
+        {"dimensionIndex": 0, "sortOrder": "ASCENDING"},
+        {"dimensionIndex": 1, "sortOrder": "DESCENDING"}]}})
+    assert [r[:2] for r in grid(sh)[:4]] == [["清苑", "3"], ["清苑", "1"], ["满城", "2"],
+                                             ["满城", "1"]]
+
+
+def test_add_named_range_with_a_taken_id_is_refused(sh: gspread.Spreadsheet) -> None:
+    """namedRange: "It is an error to specify the ID of a range that already exists." """
+    named = {"namedRangeId": "nr1", "name": "school_list", "range": box(0, 3, 0, 1)}
+    run(sh, {"addNamedRange": {"namedRange": named}})
+    assert refused(sh, {"addNamedRange": {"namedRange": {**named, "name": "other_list"}}}) == (
+        "Invalid requests[0].addNamedRange: A named range with id nr1 already exists.")
+    run(sh, {"deleteNamedRange": {"namedRangeId": "nr1"}})
+    assert "namedRanges" not in sh.fetch_sheet_metadata()
+
+
+def test_clear_basic_filter_without_one_is_fine(sh: gspread.Spreadsheet) -> None:
+    """"Clears the basic filter, if any exists on the sheet." """
+    assert run(sh, {"clearBasicFilter": {"sheetId": 0}})["replies"] == [{}]
+
+
+def test_values_clear_keeps_formats_and_validation(sh: gspread.Spreadsheet) -> None:
+    """"Only values are cleared -- all other properties of the cell (such as formatting, data
+    validation, etc..) are kept." """
+    run(sh, {"repeatCell": {"range": box(0, 1, 0, 1), "cell": {"userEnteredFormat": {
+        "textFormat": {"bold": True}}, "note": "注"}, "fields": "userEnteredFormat,note"}})
+    sh.values_clear("表!A1:A1")
+    data = cell_data(sh, "A1")
+    assert "userEnteredValue" not in data and data["note"] == "注"
+    assert data["userEnteredFormat"]["textFormat"]["bold"] is True
+
+
+def test_values_written_by_columns(sh: gspread.Spreadsheet) -> None:
+    """majorDimension: "With range=A1:B2,majorDimension=COLUMNS then [[1,2],[3,4]] will set
+    A1=1,B1=3,A2=2,B2=4." """
+    sh.values_update("表!A1:B2", params={"valueInputOption": "RAW"},
+                     body={"values": [["1", "2"], ["3", "4"]], "majorDimension": "COLUMNS"})
+    assert [r[:2] for r in grid(sh)[:2]] == [["1", "3"], ["2", "4"]]
+
+
+@pytest.mark.parametrize(("option", "rows"), [
+    pytest.param("OVERWRITE", 1000, id="overwrite"),
+    pytest.param("INSERT_ROWS", 1001, id="insert-rows")])
+def test_append_overwrites_or_inserts_rows(sh: gspread.Spreadsheet, option: str,
+                                           rows: int) -> None:
+    """insertDataOption: OVERWRITE "The new data overwrites existing data in the areas it is
+    written"; INSERT_ROWS "Rows are inserted for the new data." """
+    sh.values_update("表!A5", params={"valueInputOption": "RAW"}, body={"values": [["尾"]]})
+    got = sh.values_append("表!A1:C3", params={"valueInputOption": "RAW",
+                                               "insertDataOption": option},
+                           body={"values": [["j", "k", "l"]]})
+    assert got["updates"]["updatedRange"] == "'表'!A4:C4"
+    assert sh.sheet1.row_count == rows
+    assert grid(sh)[3] == ["j", "k", "l"]
+
+
+def test_update_response_holds_the_whole_requested_range(sh: gspread.Spreadsheet) -> None:
+    """includeValuesInResponse: "If the range to write was larger than the range actually
+    written, the response includes all values in the requested range (excluding trailing
+    empty row and columns)." """
+    got = sh.values_update("表!A2:E9", params={"valueInputOption": "RAW",
+                                               "includeValuesInResponse": "true"},
+                           body={"values": [["新"]]})
+    assert got["updatedRange"] == "'表'!A2"
+    assert got["updatedData"] == {"range": "'表'!A2:E9", "majorDimension": "ROWS",
+                                  "values": [["新", "e", "f"], ["g", "h", "i"]]}

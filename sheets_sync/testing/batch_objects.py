@@ -106,6 +106,8 @@ def add_named_range(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         raise RequestFailed(f"Named range with name \"{name}\" already exists.")
     _, stored_range = _stored_range(ctx, given.get("range") or {})
     nid = str(given.get("namedRangeId") or ctx.store.new_object_id())
+    if any(nr["namedRangeId"] == nid for nr in ctx.book.named):
+        raise RequestFailed(f"A named range with id {nid} already exists.")
     named = {"namedRangeId": nid, "name": name, "range": stored_range}
     ctx.book.named.append(named)
     return {"addNamedRange": {"namedRange": copy.deepcopy(named)}}

@@ -168,7 +168,10 @@ def _dimension(ctx: Context, rng: dict[str, Any]) -> tuple[Sheet, str, int, int]
 
 @handles("insertDimension")
 def insert_dimension(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    sheet, dim, start, end = _dimension(ctx, req.get("range") or {})
+    rng = req.get("range") or {}
+    if rng.get("startIndex") is None or rng.get("endIndex") is None:
+        raise RequestFailed("range must have both a start and an end index.")
+    sheet, dim, start, end = _dimension(ctx, rng)
     count = sheet.rows if dim == "ROWS" else sheet.cols
     if start > count:
         raise RequestFailed(errors.grid_limits(

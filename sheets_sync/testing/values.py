@@ -138,6 +138,10 @@ def write(book: Spreadsheet, range_text: str, body: dict[str, Any], input_option
         if count:
             response[key] = count
     response["_tally"] = tally
+    # "If the range to write was larger than the range actually written, the response
+    # includes all values in the requested range"
+    if not origin_only:
+        shown = check_inside(sheet, box) if shown.height and shown.width else shown
     return response, sheet, shown
 
 
