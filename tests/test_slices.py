@@ -81,7 +81,7 @@ def test_slices_keep_their_state_where_run_does(project: Path) -> None:
     code, out = invoke("history")
     assert "[查重]" in out  # the dedupe slice's write is in the project's one audit trail
     code, out = invoke("run", "--json")
-    assert json.loads(out)["dedupe"] == {"pairs": 1}
+    assert json.loads(out)["dedupe"] == {"pairs": 1, "merged": {}}
     assert not (project / ".sheets-sync").exists()
 
 
