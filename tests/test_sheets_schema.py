@@ -190,6 +190,12 @@ MALFORMED = [
                  {"values": [["a"]]},
                  f"Invalid value at 'value_input_option' ({V}ValueInputOption), \"RAWW\"",
                  id="value-input-option"),
+    pytest.param("GET", f"/v4/spreadsheets/{KEY}?fields=properties,%20sheets.properties", None,
+                 "Error expanding 'fields' parameter. Cannot find matching fields for path "
+                 "' sheets.properties'.", id="response-mask-with-a-space"),
+    pytest.param("GET", f"/v4/spreadsheets/{KEY}?fields=sheets(properties(sheetId,titel))",
+                 None, "Error expanding 'fields' parameter. Cannot find matching fields for "
+                 "path 'sheets.properties.titel'.", id="response-mask-names-no-field"),
     pytest.param("GET", f"/v4/spreadsheets/{KEY}/values/A1?renderOption=FORMULA", None,
                  "Invalid JSON payload received. Unknown name \"renderOption\": Cannot bind "
                  "query parameter. Field 'renderOption' could not be found in request message.",

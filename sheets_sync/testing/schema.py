@@ -385,6 +385,12 @@ def check(method_id: str, query: dict[str, list[str]], body: dict[str, Any],
             continue
         for value in values:
             _query_value(problems, camel(key) if "_" in key else key, spec, value)
+    response = (method.get("response") or {}).get("$ref")
+    for mask in query.get("fields", []) if response is not None else []:
+        bad = response_mask_problem(response, mask)
+        if bad is not None:
+            raise errors.bad_request(f"Error expanding 'fields' parameter. Cannot find "
+                                     f"matching fields for path '{bad}'.")
     request = (method.get("request") or {}).get("$ref")
     if request is not None and body:
         body = message(problems, request, body)
@@ -408,6 +414,8 @@ def _mask_path_ok(schema_id: str, path: tuple[str, ...]) -> bool:
             return True
         while spec.get("type") == "array":
             spec = spec["items"]
+        if spec.get("type") == "object":  # a map: its keys are data
+            return True
         ref = spec.get("$ref")
         if ref is None:
             return False
@@ -416,6 +424,30 @@ def _mask_path_ok(schema_id: str, path: tuple[str, ...]) -> bool:
             return False
         spec = found[1]
     return True
+
+
+def _top_level_parts(mask: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(mask):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(mask[start:i])
+            start = i + 1
+    parts.append(mask[start:])
+    return parts
+
+
+def response_mask_problem(schema_id: str, mask: str) -> str | None:
+    """The first path of a response field mask (the ``fields`` query parameter) that names
+    nothing in a ``schema_id`` answer; None when every path does. Sheets' parser takes no
+    spaces: ``"properties, sheets"`` names ``' sheets'``."""
+    for part in _top_level_parts(mask):
+        if re.search(r"\s", part) or not re.fullmatch(r"[A-Za-z0-9_.,()*/]+", part):
+            return part
+        for path in fields.leaf_paths(fields.parse(part)):
+            if not _mask_path_ok(schema_id, tuple(camel(p) for p in path)):
+                return ".".join(path)
+    return None
 
 
 def mask_problem(kind: str, request: dict[str, Any]) -> str | None:
