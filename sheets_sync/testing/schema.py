@@ -385,8 +385,8 @@ def check(method_id: str, query: dict[str, list[str]], body: dict[str, Any],
             continue
         for value in values:
             _query_value(problems, camel(key) if "_" in key else key, spec, value)
-    response = (method.get("response") or {}).get("$ref")
-    for mask in query.get("fields", []) if response is not None else []:
+    response = str((method.get("response") or {}).get("$ref") or "")
+    for mask in query.get("fields", []) if response else []:
         bad = response_mask_problem(response, mask)
         if bad is not None:
             raise errors.bad_request(f"Error expanding 'fields' parameter. Cannot find "
