@@ -176,6 +176,9 @@ class _Gen:
                 return p
 
     def id_for(self, region: str, born: dt.date, sex: str) -> str:
+        from ..demo.synth import region_at
+
+        region = region_at(region, born.year)  # the code as it was in the birth year
         for _ in range(50):
             s = make_id(region, born, int(self.rng.integers(0, 500)), sex)
             if s not in self.ids:
