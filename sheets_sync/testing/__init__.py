@@ -6,6 +6,8 @@
         ...
         fake.requests               # what was asked, for counting calls
 
+Every request is checked against Google's published API description first
+(:mod:`.schema`, ``discovery/sheets.v4.json``) and refused as Google refuses it.
 ``python -m sheets_sync.testing.replay DIR`` measures how closely it answers like Google.
 """
 

@@ -212,6 +212,13 @@ class FakeSheets:
 
     ``port`` 0 (the default) takes a free port on 127.0.0.1. ``on_request`` is called with
     each :class:`RequestRecord` as it is answered (from the server's threads).
+
+    Every Sheets request is first checked against Google's discovery document
+    (:mod:`.schema`) and refused as Google refuses it; ``schema_check=False`` turns that
+    off. Bodies over 10,485,760 bytes answer 400 and URLs over :data:`MAX_URL` characters
+    414, as Google's front end does. A handler that fails answers Google's 500 (never a
+    closed connection, never Python's words) and keeps the traceback in :attr:`crashes`;
+    leaving ``with FakeSheets() as fake:`` then raises, so the test that caused it fails.
     """
 
     def __init__(self, *, seed: int = 0, user_email: str = "sheets-sync-test@example.iam"
