@@ -298,7 +298,7 @@ def test_an_unchanged_run_does_no_step_again(
         m.setattr(validate, "validate_grids", no)
         again = run_pipeline(project, books=books)  # the books are as that run left them
         assert again.quiet_since == first and again.ok
-        assert again.cached["dedupe"] == {"pairs": 1}
+        assert again.cached["dedupe"] == {"pairs": 1, "merged": {}}
         assert again.cached["validate"]["records"] == 3
         assert "没有变化" in again.sync.messages[-1]
         assert run_pipeline(project, books=books).quiet_since == first
