@@ -419,3 +419,21 @@ def test_a_held_conflict_is_said_by_every_run_even_a_scheduled_one(tmp_path: Pat
         out = run_pipeline(project)
         assert not out.quiet_since and out.sync.counts["conflicts"] == 1
         assert out.sync.conflicts[0]["held"] == "yes"
+
+
+def test_a_google_hub_wraps_the_long_text_columns_of_a_tool_tab() -> None:
+    from sheets_sync.books.base import WriteBatch
+    from sheets_sync.books.google_plan import SpreadsheetInfo, plan_requests
+
+    content = layout(CONFLICTS, [list(CONFLICTS.header), ["2026-07-08 14:30", "3", TAB, "C0001",
+                                                          "王小红", "年级", "4", HUB, "5", MC, "",
+                                                          "两边都改了这个单元格", ""]])
+    batch = WriteBatch()
+    batch.replace_tab("同步冲突", content)
+    wraps = [r["repeatCell"] for r in plan_requests(SpreadsheetInfo("项目", ()), batch)
+             if "repeatCell" in r and "wrapStrategy" in r["repeatCell"]["fields"]]
+    head = list(CONFLICTS.header)
+    assert sorted(w["range"]["startColumnIndex"] + 1 for w in wraps) == sorted(content.wrap)
+    assert {head.index("说明") + 1, head.index("保留的值") + 1} <= content.wrap
+    assert all(w["range"]["startRowIndex"] == 1 and w["range"]["endRowIndex"] > 400
+               for w in wraps)  # rows appended later wrap too

@@ -396,6 +396,13 @@ def _tab_requests(book: str, info: SpreadsheetInfo, title: str, content: TabCont
             "range": _box(sid, r1, 1, r2, width),
             "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
             "fields": "userEnteredFormat.textFormat.bold"}})
+    for j in sorted(content.wrap):  # long text wraps in its cell, on the rows below too
+        if content.header_rows < n_rows and j <= n_cols:
+            out.append({"repeatCell": {
+                "range": _box(sid, content.header_rows + 1, j, n_rows, j),
+                "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP",
+                                               "verticalAlignment": "TOP"}},
+                "fields": "userEnteredFormat.wrapStrategy,userEnteredFormat.verticalAlignment"}})
     for r1, c1, r2, c2 in content.merges:
         out.append({"mergeCells": {"range": _box(sid, r1, c1, r2, c2),
                                    "mergeType": "MERGE_ALL"}})
