@@ -109,19 +109,31 @@ def refuse_if_locked(path: Path) -> None:
         raise WorkbookLocked(path, lock)
 
 
+def private_dir(folder: Path) -> None:
+    """Create ``folder`` (and the missing folders above it) readable by this user only."""
+    missing = [p for p in [folder, *folder.parents] if not p.exists()]
+    for p in reversed(missing):
+        p.mkdir(mode=0o700, exist_ok=True)
+
+
 def backup(path: Path, backup_dir: Path) -> Path:
     """Copy ``path`` into ``backup_dir`` as ``<stem>.<time>[-n]<suffix>``; the copy's path."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     copying: Path | None = None  # the new file, once the copy into it has begun
     try:
-        backup_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(backup_dir)
         target = backup_dir / f"{path.stem}.{stamp}{path.suffix}"
         n = 1
         while target.exists():
             n += 1
             target = backup_dir / f"{path.stem}.{stamp}-{n}{path.suffix}"
         copying = target
-        shutil.copy2(path, target)
+        # only this user reads a backup (it holds children's data), whatever the original's mode
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+        st = path.stat()
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
     except OSError as err:
         if copying is not None and copying.is_file():  # a copy cut short is no backup
             with contextlib.suppress(OSError):
