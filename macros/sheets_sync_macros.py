@@ -118,10 +118,13 @@ def _slice(book: Any, step: str, **options: Any) -> Any:
 # ------------------------------------------------------------------ actions
 
 def _validate(book: Any) -> str:
+    from sheets_sync.errors import NoFormTab
     from sheets_sync.forms.findings import PROBLEMS_TAB
 
     run = _slice(book, "validate")
     report = run.validation
+    if isinstance(run.errors.get("validate"), NoFormTab):
+        return "没有找到可以校验的表格:请确认表头与模板一致(如“姓名”“学校”)。"
     if report is None:
         return "校验没有完成:" + ";".join(run.messages)
     if not report.tabs:

@@ -72,6 +72,13 @@ class SheetsSyncError(Exception):
     exit_code = 1
 
 
+class NoFormTab(SheetsSyncError):
+    """Validation was asked of a book in which no tab is a known form: likely the wrong
+    file, or headers that name no form field. Exit code 2, like a usage mistake."""
+
+    exit_code = 2
+
+
 class ConfigError(SheetsSyncError):
     """The project configuration is wrong: the message names the file, the key and the fix."""
 

@@ -507,3 +507,20 @@ def test_a_report_whose_hub_write_fails_says_so_and_never_says_written(
     assert "已写入" not in out.output
     assert out.output == (f"错误:写入 {tmp_path / '总表.xlsx'} 失败:无法写入工作簿 总表.xlsx:"
                           "磁盘空间不足。原文件没有改动。\n")
+
+
+def test_validate_on_a_book_with_no_form_tab_exits_2_and_writes_nothing(
+        tmp_path: Path) -> None:
+    from sheets_sync.books.excel import write_workbook
+
+    book = tmp_path / "名单.xlsx"
+    write_workbook(book, {"封面": [["满城县大队"]], "名单": [["甲", "乙"], ["1", "2"]]})
+    before = book.read_bytes()
+    out = CliRunner().invoke(cli, ["validate", str(book)])
+    assert out.exit_code == 2
+    assert out.output == (
+        f"错误:{book} 中没有认出任何表单工作表,没有可校验的内容(也没有写入):看到的工作表是 "
+        "封面、名单;能认出的表单是 儿童参加活动申请书、预算、留守儿童家庭情况登记表、捐赠、支出明细、"
+        "结对、学校、谈心记录、志愿者报名表。请确认选对了工作簿,并检查表头是否与表单字段一致"
+        "(sheets-sync templates show 表单 可查看各字段的写法)。\n")
+    assert book.read_bytes() == before

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..books.base import Book, WriteBatch, is_writable, lock_of
 from ..books.memory import MemoryBook
-from ..errors import SheetsSyncError, WorkbookLocked
+from ..errors import NoFormTab, SheetsSyncError, WorkbookLocked
 from ..table import Grid
 from .entries import BookResult, RunResult, _Book, _crash_point, _open, book_entries, read_books
 from .project import Project
@@ -317,6 +317,8 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
             if findings is None:  # once per run, again only after a fix or a merge
                 findings = _validate(project, hub, parsed)
             if name == "validate":
+                if not findings.tabs and not writable_forms(hub.grids, project):
+                    raise NoFormTab(_no_form_text(hub.name, hub.grids, project))
                 out.validation = findings
                 batch, audit = _findings_step(hub, findings, opts, run_id, at)
                 stale = opts.fix and bool(findings.fixes)
@@ -601,6 +603,20 @@ def _pair_step(project: Project, hub: Stage, findings: Findings, opts: StepOptio
                                       "结对建议(接受)", "pair"))
     audit += _tab_audit(hub, batch, run_id, at, "pair")
     return batch, audit
+
+
+def writable_forms(grids: Mapping[str, Grid], project: Project) -> bool:
+    """Whether the book holds anything to validate (a tab of a form the project syncs)."""
+    return any(project.templates[fk].label in grids for fk in project.forms)
+
+
+def _no_form_text(book: str, grids: Mapping[str, Grid], project: Project) -> str:
+    seen = [t for t in grids if t not in project.tool_tabs] or ["(没有工作表)"]
+    forms = "、".join(t.label for t in project.templates.values())
+    return (f"{book} 中没有认出任何表单工作表,没有可校验的内容(也没有写入):看到的工作表是 "
+            f"{'、'.join(seen[:12])}{' 等' if len(seen) > 12 else ''};能认出的表单是 {forms}。"
+            "请确认选对了工作簿,并检查表头是否与表单字段一致"
+            "(sheets-sync templates show 表单 可查看各字段的写法)。")
 
 
 def _undelete_step(hub: Stage, state: State, findings: Findings, opts: StepOptions,
