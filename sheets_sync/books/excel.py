@@ -15,6 +15,11 @@
   backup folder; a workbook open in Excel or LibreOffice is not written
   (:mod:`.xlsx.safety`). ``.xls``/``.et``/``.xlsb``/``.ods`` and Strict OOXML workbooks are
   read but not written (:attr:`ExcelBook.writable`).
+* A workbook with an open-password is decrypted to memory, read and edited the same way,
+  and saved encrypted again with the same password; ``ExcelBook(path, encrypt=True)`` (a
+  spoke with ``encrypt = true``) writes it encrypted even when it was plain. The password
+  comes from the environment or the keyring, never from the config (:mod:`.crypt`, which
+  alone imports msoffcrypto, and only for such a workbook).
 
 Text that XML cannot hold (control characters, a lone ``\\r``) and literal ``_xHHHH_``
 sequences are written in Excel's own ``_xHHHH_`` escape, which Excel and calamine decode,
@@ -27,8 +32,9 @@ workbooks; they live in :mod:`.xlsx.new` and are importable from here.
 
 from __future__ import annotations
 
+import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -110,10 +116,16 @@ def _reason(err: Exception) -> str:
 class ExcelBook:
     """A local ``.xlsx``/``.xlsm`` workbook (``.xls``, ``.et``, ``.xlsb``, ``.ods`` read-only)."""
 
-    def __init__(self, path: Path | str, *, backup_dir: Path | None = None) -> None:
+    def __init__(self, path: Path | str, *, backup_dir: Path | None = None,
+                 encrypt: bool = False, password_name: str = "") -> None:
         self.path = Path(path)
         self.backup_dir = backup_dir or self.path.parent / ".sheets-sync" / "backups"
         self.last_backup: Path | None = None
+        self.encrypt = encrypt
+        """Write the workbook with an open-password even when it is plain now."""
+        self.password_name = password_name
+        """Its password is ``SHEETS_SYNC_PASSWORD_<name>`` (``""``: ``SHEETS_SYNC_PASSWORD``)."""
+        self._plain: tuple[tuple[int, int], bytes, str] | None = None  # (stat, package, pw)
 
     def __repr__(self) -> str:
         return f"ExcelBook({str(self.path)!r})"
@@ -150,22 +162,88 @@ class ExcelBook:
         if not self.path.is_file():
             return True
         try:
-            with open_package(self.path) as z:
+            with self._open_zip() as z:
                 edit = Edit(z)
                 check_transitional(edit, workbook_part(edit))
         except (NotWritable, KeyError, ValueError, etree.LxmlError, zipfile.BadZipFile,
-                OSError):
+                OSError, BookError):
             return False
         return True
+
+    # -- encryption ---------------------------------------------------------------------
+
+    def _decrypted(self) -> tuple[bytes, str] | None:
+        """The plain package and password of an encrypted workbook (``None``: not encrypted).
+
+        Decrypted once per state of the file (its size and mtime), so a run's read, check
+        and write pay for one key derivation.
+        """
+        if self.path.suffix.lower() not in WRITABLE:
+            return None
+        from .crypt import decrypt, is_encrypted
+
+        if not is_encrypted(self.path):
+            return None
+        st = self.path.stat()
+        key = (st.st_size, st.st_mtime_ns)
+        if self._plain is None or self._plain[0] != key:
+            data, password = decrypt(self.path, self.name, self.password_name)
+            self._plain = (key, data, password)
+        return self._plain[1], self._plain[2]
+
+    def _open_zip(self) -> zipfile.ZipFile:
+        """The package (decrypted when encrypted), after the safety checks."""
+        if self.path.suffix.lower() in WRITABLE and self.path.is_file():
+            from .crypt import is_encrypted, open_plain
+
+            if is_encrypted(self.path):
+                found = self._decrypted()
+                assert found is not None
+                return open_plain(found[0])
+        return open_package(self.path)
+
+    def _write_password(self) -> str | None:
+        """The password to encrypt the next save with; ``None``: save it plain.
+
+        An encrypted workbook stays encrypted with the password that opened it; a plain one
+        becomes encrypted when :attr:`encrypt` asks. Raises :class:`~.crypt.PasswordMissing`
+        (before anything is written) when it asks and no password is given.
+        """
+        found = self._decrypted()
+        if found is not None:
+            return found[1]
+        if not self.encrypt:
+            return None
+        from .crypt import PasswordMissing, find_password, how_to_give
+
+        given = find_password(self.password_name)
+        if given is None:
+            raise PasswordMissing(
+                f"工作簿 {self.name} 设置了加密(encrypt = true),但没有提供密码:"
+                f"{how_to_give(self.password_name)}。文件没有改动。"
+            )
+        return given[0]
 
     # -- read ---------------------------------------------------------------------------
 
     def read(self) -> dict[str, Grid]:
         """Every worksheet in workbook order, as text; chart sheets are skipped."""
         self._check_readable()
-        self._check_package()
         try:
-            wb = CalamineWorkbook.from_path(str(self.path))
+            found = self._decrypted()
+        except NotWritable as err:
+            raise BookUnreadable(self.path, err.reason) from err
+        except OSError as err:
+            raise BookUnreadable(self.path, f"无法打开文件({os_reason(err)})") from err
+        if found is None:
+            self._check_package()
+        else:
+            self._check_plain(found[0])
+        try:
+            if found is None:
+                wb = CalamineWorkbook.from_path(str(self.path))
+            else:
+                wb = CalamineWorkbook.from_filelike(io.BytesIO(found[0]))
         except (CalamineError, ValueError) as err:
             raise BookUnreadable(self.path, _reason(err)) from err
         except OSError as err:
@@ -204,6 +282,15 @@ class ExcelBook:
         except OSError as err:
             raise BookUnreadable(self.path, f"无法打开文件({os_reason(err)})") from err
 
+    def _check_plain(self, data: bytes) -> None:
+        """Refuse a damaged or bomb package decrypted from an encrypted workbook."""
+        from .crypt import open_plain
+
+        try:
+            open_plain(data).close()
+        except NotWritable as err:
+            raise BookUnreadable(self.path, err.reason) from err
+
     # -- write --------------------------------------------------------------------------
 
     def apply(self, batch: WriteBatch) -> None:
@@ -226,7 +313,8 @@ class ExcelBook:
             if problem:
                 raise BookError(f"无法创建工作表“{tab}”:{problem}。请换一个工作表名称。")
         try:
-            z = open_package(self.path)
+            password = self._write_password()  # a missing or wrong password stops here
+            z = self._open_zip()
         except NotWritable as err:
             raise BookUnreadable(self.path, err.reason) from err
         except OSError as err:
@@ -246,7 +334,12 @@ class ExcelBook:
                     self.path, f"文件内容无法解析({type(err).__name__}: {err})"
                 ) from err
             self._backup_once()
-            atomic_save(edit.save, self.path, before_replace=self._refuse_if_locked)
+            save: Callable[[Path], object] = edit.save
+            if password is not None:
+                from .crypt import encrypting_save
+
+                save = encrypting_save(edit.save, password)
+            atomic_save(save, self.path, before_replace=self._refuse_if_locked)
 
     def _edit(self, edit: Edit, batch: WriteBatch) -> None:
         wb_part = workbook_part(edit)

@@ -12,6 +12,8 @@
     [[spokes]]
     book = "满城.xlsx"
     partition = {county = "满城"}       # field key or header label = value
+    encrypt = true                     # open-password from $SHEETS_SYNC_PASSWORD (or keyring);
+                                       # encrypt = "MANCHENG": $SHEETS_SYNC_PASSWORD_MANCHENG
 
 Every mistake is a one-line :class:`~sheets_sync.errors.ConfigError` naming the file, the
 key and the fix. Paths are relative to the folder that holds the file.
@@ -38,7 +40,7 @@ LOG_TAB = "同步日志"
 
 _TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google", "sync"}
 _PROJECT_KEYS = {"name", "forms", "conflict_policy", "templates", "state_dir"}
-_SPOKE_KEYS = {"book", "partition", "forms", "name"}
+_SPOKE_KEYS = {"book", "partition", "forms", "name", "encrypt"}
 _OUTPUT_KEYS = {"conflicts_tab", "recycle_tab", "log_tab"}
 
 
@@ -52,6 +54,10 @@ class BookSpec:
 
     location: str
     name: str
+    encrypt: bool = False
+    """Written with an Excel open-password (``encrypt = true`` on a spoke)."""
+    password_name: str = ""
+    """Its password is ``$SHEETS_SYNC_PASSWORD_<name>`` (``""``: ``$SHEETS_SYNC_PASSWORD``)."""
 
     @property
     def is_google(self) -> bool:
@@ -219,6 +225,20 @@ def _field_key(form: FormTemplate, name: str) -> str | None:
     return None
 
 
+def _encrypt(file: str, key: str, raw: Any, book: BookSpec) -> BookSpec:
+    """``encrypt = true`` / ``false`` / ``"NAME"`` (the password's name, not the password)."""
+    from ..books.crypt import password_name_problem
+
+    if raw is False:
+        return book
+    if raw is not True and (not isinstance(raw, str) or password_name_problem(raw)):
+        # never echo the value: it may be the password itself
+        raise _fail(file, key, password_name_problem("") + "。")
+    if book.is_google:
+        raise _fail(file, key, "只能用于 Excel 工作簿(.xlsx/.xlsm),Google 表格不能设置打开密码。")
+    return replace(book, encrypt=True, password_name="" if raw is True else raw)
+
+
 def _spoke(file: str, i: int, raw: Any, root: Path, forms: tuple[str, ...],
            templates: dict[str, FormTemplate]) -> Spoke:
     where = f"[[spokes]] 第 {i + 1} 项"
@@ -229,6 +249,8 @@ def _spoke(file: str, i: int, raw: Any, root: Path, forms: tuple[str, ...],
         raise _fail(file, f"{where} 的 {sorted(unknown)[0]}", "不是可用的键;可用:"
                     + "、".join(sorted(_SPOKE_KEYS)) + "。")
     book = _book(file, f"{where} book", raw.get("book"), root)
+    if "encrypt" in raw:
+        book = _encrypt(file, f"{where} encrypt", raw["encrypt"], book)
     partition = _partition(file, f"{where} partition", raw.get("partition"))
     explicit = "forms" in raw
     spoke_forms = _forms(file, f"{where} forms", raw["forms"], templates) if explicit else forms
