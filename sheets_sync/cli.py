@@ -575,6 +575,8 @@ def parse_reveal(values: tuple[str, ...]) -> dict[str, set[str]]:
                              "(默认:全部)。")
 @click.option("--per-school-books", "per_school", type=click.Path(file_okay=False, path_type=Path),
               help="另外在这个文件夹为每所学校写一个工作簿(只含该校的儿童)。")
+@click.option("--encrypt", is_flag=True,
+              help="各校工作簿设置打开密码(密码取自环境变量 SHEETS_SYNC_PASSWORD 或 keyring)。")
 @click.option("--reveal", multiple=True, metavar="报表=表单.字段",
               help="在某个报表中完整显示一个敏感字段,例如 rosters=child.guardian_phone"
                    "(可写多次)。")
@@ -583,7 +585,7 @@ def parse_reveal(values: tuple[str, ...]) -> dict[str, set[str]]:
 @click.pass_obj
 @handle_errors
 def report(obj: Context, book: str | None, credentials: Path | None, only: str | None,
-           per_school: Path | None, reveal: tuple[str, ...], as_json: bool,
+           per_school: Path | None, encrypt: bool, reveal: tuple[str, ...], as_json: bool,
            dry_run: bool) -> None:
     """在 BOOK 中生成花名册、统计表、预算汇总和经费结算表。
 
@@ -595,6 +597,8 @@ def report(obj: Context, book: str | None, credentials: Path | None, only: str |
     示例:
 
         sheets-sync report 总表.xlsx --only rosters --per-school-books 各校花名册/
+
+        sheets-sync report --only rosters --per-school-books 各校花名册/ --encrypt
     """
     from .books.base import WriteBatch
     from .reports.render import parse_only
@@ -604,10 +608,18 @@ def report(obj: Context, book: str | None, credentials: Path | None, only: str |
         parse_only(only)
     except SheetsSyncError as e:
         raise click.BadParameter(str(e), param_hint="--only") from None
+    if encrypt:
+        if per_school is None:
+            raise click.BadParameter("只用于各校工作簿,请同时写 --per-school-books 文件夹。",
+                                     param_hint="--encrypt")
+        from .reports.render import school_books_password
+
+        school_books_password()  # no password: one line before anything is written
     run = run_pipeline(_slice_project(obj, book, credentials), steps=("report",),
                        dry_run=dry_run,
                        options=StepOptions(only=only, reveal=parse_reveal(reveal),
-                                           per_school_dir=per_school))
+                                           per_school_dir=per_school,
+                                           encrypt_school_books=encrypt))
     run.raise_failed()
     result = run.reports
     assert result is not None

@@ -280,13 +280,15 @@ def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] |
 
 
 def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent], *,
-                       now: datetime | None = None) -> list[Path]:
+                       now: datetime | None = None, encrypt: bool = False) -> list[Path]:
     """One workbook ``<directory>/花名册-<学校>.xlsx`` per roster in ``tabs``.
 
     Each holds only that school's roster (for its teachers), in a tab whose name Excel
     accepts (one rule for every writer: :func:`~sheets_sync.books.xlsx.valid_tab_name`) and
     a file name any system accepts. A workbook whose roster is unchanged is left alone.
-    Returns the workbooks written.
+    With ``encrypt`` each is written with an Excel open-password, ``$SHEETS_SYNC_PASSWORD``
+    or the keyring's (:mod:`sheets_sync.books.crypt`; none given: an error before any is
+    written), and a plain one is rewritten encrypted. Returns the workbooks written.
     """
     import re
 
@@ -298,6 +300,7 @@ def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent], *,
     now = now or datetime.now()
     written: list[Path] = []
     used: set[str] = set()
+    password = school_books_password() if encrypt else None
     for tab, content in tabs.items():
         if not tab.startswith(PREFIX):
             continue
@@ -305,10 +308,42 @@ def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent], *,
         stem = valid_tab_name(file_unsafe.sub("_", tab), used)
         used.add(stem)
         path = directory / f"{stem}.xlsx"
-        if path.exists():
+        if path.exists() and (password is None or _encrypted(path)):
             held = read_workbook(path)
             if len(held) == 1 and differences(name, content, held.get(name)) == []:
                 continue
-        write_tabs(path, {name: stamped(content, now)})
+        page = {name: stamped(content, now)}
+        if password is None:
+            write_tabs(path, page)
+        else:
+            _write_encrypted(path, page, password)
         written.append(path)
     return written
+
+
+def school_books_password() -> str:
+    """The password of encrypted per-school books; :class:`PasswordMissing` when none is given."""
+    from ..books.crypt import PasswordMissing, find_password, how_to_give
+
+    found = find_password()
+    if found is None:
+        raise PasswordMissing(f"各校花名册要加密(--encrypt),但没有提供密码:{how_to_give()}。"
+                              "没有写入任何花名册。")
+    return found[0]
+
+
+def _encrypted(path: Path) -> bool:
+    from ..books.crypt import is_encrypted
+
+    return is_encrypted(path)
+
+
+def _write_encrypted(path: Path, page: Mapping[str, TabContent], password: str) -> None:
+    from ..books.crypt import encrypting_save
+    from ..books.excel import write_tabs
+    from ..books.xlsx.safety import atomic_save, refuse_if_locked
+
+    refuse_if_locked(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_save(encrypting_save(lambda plain: write_tabs(plain, page), password), path,
+                before_replace=lambda: refuse_if_locked(path))

@@ -71,6 +71,7 @@ class StepOptions:
     only: str | Collection[str] | None = None
     reveal: Mapping[str, Collection[str]] | None = None
     per_school_dir: Path | None = None
+    encrypt_school_books: bool = False
     now: dt.datetime | None = None
     previous: Mapping[str, list[list[str]]] | None = None
     today: dt.date | None = None
@@ -392,7 +393,8 @@ def _school_books(opts: StepOptions, out: PipelineResult, sync: RunResult) -> No
         from ..reports import write_school_books
 
         out.reports.school_books = write_school_books(opts.per_school_dir, out.reports.tabs,
-                                                      now=opts.now)
+                                                      now=opts.now,
+                                                      encrypt=opts.encrypt_school_books)
 
 
 QUIET_STEPS = (RUN_STEPS,)
