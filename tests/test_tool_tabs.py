@@ -100,7 +100,7 @@ def test_a_safety_conflict_overwrites_neither_book_and_the_roster_shows_both(
     assert [(r["编号"], r["姓名"], r["字段"], r["保留的值"], r["未采用的值"], r["未采用的值来自"],
              r["处理"]) for r in rows] == [
         ("C0001", "王小红", "过敏或特殊注意", "无", "对花生严重过敏", MC, "")]
-    assert rows[0]["说明"].startswith("安全相关的字段:两边的值都保留着")
+    assert rows[0]["说明"] == "安全字段:两边都保留,花名册显示两个值,请核实后选“处理”"
     assert roster_cell(books[HUB], "一小", "C0001") == "无〔待核实:满城.xlsx 写的是“对花生严重过敏”〕"
     # the next runs find the same conflict: no second row, still nobody overwritten
     for _ in range(2):

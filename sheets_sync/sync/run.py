@@ -664,8 +664,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
 
 
 HELD_WORD = "删除待确认"
-HELD_NOTE = ("安全相关的字段:两边的值都保留着,安全花名册上两个值都显示;"
-             "请核实后在“处理”列选择")
+HELD_NOTE = "安全字段:两边都保留,花名册显示两个值,请核实后选“处理”"
 
 
 def _conflict_key(v: Mapping[str, str]) -> tuple[str, ...]:

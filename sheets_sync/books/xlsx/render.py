@@ -12,6 +12,7 @@ password (dropdown cells left editable), and the tab's note as a comment on A1.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -198,8 +199,14 @@ def render_tab(ws: Worksheet, name: str, content: TabContent, formats: Formats) 
         ws.freeze_panes(content.header_rows, 0)
     for r1, c1, r2, c2 in content.merges:
         _merge(ws, r1, c1, r2, c2)
-    for j, w in sorted((content.widths or estimate_widths(rows)).items()):
+    widths = content.widths or estimate_widths(rows)
+    for j, w in sorted(widths.items()):
         ws.set_column(j - 1, j - 1, w, formats.get(wrap=True) if j in content.wrap else None)
+    for i, row in enumerate(rows, start=1):  # a wrapped cell's row is as tall as its lines
+        lines = max((math.ceil(display_width(row[j - 1]) / max(widths.get(j, 9.0) - 1, 1.0))
+                     for j in content.wrap if j <= len(row) and row[j - 1]), default=1)
+        if lines > 1 and i > content.header_rows:
+            ws.set_row(i - 1, 15 * min(lines, 20))
     if content.note:
         ws.write_comment(0, 0, content.note, {"author": "sheets-sync", "x_scale": 5.0,
                                                "y_scale": 2.0})
