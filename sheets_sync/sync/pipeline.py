@@ -292,7 +292,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                          parsed=parsed)
         sync.counts, sync.conflicts, sync.plan = plan.counts, plan.conflicts, plan.lines
         sync.books = [b.result for b in entries]
-        sync.messages = [*plan.skipped, *plan.blocked]
+        sync.messages = [*plan.skipped, *plan.blocked, *plan.notes]
         sync.blocked = list(plan.blocked)
         if (plan.blocked or plan.skipped) and not dry_run:  # a book left out is no success
             sync.status = "partial"

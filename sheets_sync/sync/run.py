@@ -251,6 +251,8 @@ class SyncPlan:
     skipped: list[str]
     blocked: list[str] = field(default_factory=list)
     """What the run did not do to keep data safe (a mass deletion, a blind merge …)."""
+    notes: list[str] = field(default_factory=list)
+    """Said every run: per spoke, the configured forms it does not carry, and why."""
 
     def bases_moved(self) -> bool:
         """Whether any book's new base differs from the one in state (it must be committed)."""
@@ -458,6 +460,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     read_books(project, entries, books)
     _parse(project, entries, parsed)
     hub = entries[0]
+    carried_notes, stranded = _forms_carried(project, entries, parsed)
     bases = {(fk, b.name): state.bases(fk, b.name) for fk in project.forms for b in entries
              if fk in b.forms}
     tombs = {fk: state.tombstones(fk) for fk in project.forms}
@@ -465,7 +468,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     twice = _same_id_twice(entries, bases)
     renamed = _renamed_ids(entries, bases, tombs)
     highs, pending = _assign_ids(project, state, entries, bases, tombs)
-    blocked: list[str] = [*blind, *renamed]
+    blocked: list[str] = [*blind, *renamed, *stranded]
     claimed: dict[str, int] = {}
     for b, ft, rid, kept, other in twice:
         blocked.append(f"{b.name}“{ft.tab}”第 {kept.sheet_row} 行和第 {other.sheet_row} 行的"
@@ -660,7 +663,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                 updates=log_marks)
 
     return SyncPlan(entries, batches, plans, bases, counts, conflicts_json, plan_lines, highs,
-                    pending, new_tombs, revived, skipped, blocked)
+                    pending, new_tombs, revived, skipped, blocked, carried_notes)
 
 
 HELD_WORD = "删除待确认"
@@ -772,6 +775,45 @@ def open_held(project: Project, grids: Mapping[str, Grid]
                 out.setdefault((v.get("编号", ""), fkey), []).append(
                     (v.get("未采用的值", ""), v.get("未采用的值来自", "")))
     return out
+
+
+def _forms_carried(project: Project, entries: list[_Book], parsed: Parsed | None
+                   ) -> tuple[list[str], list[str]]:
+    """Per spoke, which configured forms it carries and which not, and why (said every
+    run); and, as a block, a spoke tab of a form it does not carry that holds records
+    (typed there, they would never reach the hub)."""
+    from ..forms.headers import detect_form
+
+    spokes = {s.book.name: s for s in project.spokes}
+    lines: list[str] = []
+    stranded: list[str] = []
+    for b in entries[1:]:
+        spoke = spokes.get(b.name)
+        left = [fk for fk in project.forms if fk not in b.forms]
+        if spoke is None or not left:
+            continue
+        names = "、".join(f"“{project.templates[fk].label}”" for fk in b.forms)
+        why = "、".join(f"“{project.templates[fk].label}”" for fk in left)
+        part = "、".join(spoke.partition) or "partition"
+        lines.append(f"{b.name} 同步 {names};不同步 {why}(这些表单没有分表的 partition 字段"
+                     f" {part},只在总表中)。")
+        if not b.active:
+            continue
+        wanted = {fk: project.templates[fk] for fk in left}
+        for tab, grid in b.grids.items():
+            if tab in project.tool_tabs:
+                continue
+            lay = (parsed.detect(tab, grid, project.templates) if parsed is not None
+                   else detect_form(tab, grid, project.templates))
+            if lay is None or lay.form.key not in wanted:
+                continue
+            n = sum(1 for r in grid.rows[lay.header_row:] if any(t.strip() for t in r))
+            if n:
+                stranded.append(f"{b.name}“{tab}”有 {n} 行“{lay.form.label}”,但这个分表不同步"
+                                f"“{lay.form.label}”(它没有 {part} 字段),这些行不会进入总表:"
+                                "请把它们录入总表,或在 sheets-sync.toml 里为这个分表写明 forms 和"
+                                "能对上的 partition。")
+    return lines, stranded
 
 
 def _lost_columns(form: FormTemplate, books: list[_Book],
