@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sheets_sync.forms.ids import make_id
 from sheets_sync.table import Grid
@@ -46,3 +47,24 @@ def tool_records(rows: list[list[str]]) -> list[dict[str, str]]:
     head = rows[0] if rows else []
     return [{h: (r[j] if j < len(r) else "") for j, h in enumerate(head) if h}
             for r in rows[1:]]
+
+
+def synced_demo(root: Path) -> Path:
+    """The demo program's books in ``root`` with a config (``init``) and a first base."""
+    import os
+
+    from click.testing import CliRunner
+
+    from sheets_sync.cli import cli
+    from sheets_sync.demo.build import build_demo
+
+    build_demo(root)
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        for args in (["init", "."], ["sync", "--rebase-from", "hub"]):
+            result = CliRunner().invoke(cli, args, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+    finally:
+        os.chdir(cwd)
+    return root

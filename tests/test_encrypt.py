@@ -22,9 +22,11 @@ from sheets_sync.books.base import WriteBatch
 from sheets_sync.books.crypt import find_password, is_encrypted
 from sheets_sync.books.excel import ExcelBook, read_workbook
 from sheets_sync.cli import cli
-from sheets_sync.demo.build import build_demo
 from sheets_sync.errors import ConfigError
 from sheets_sync.sync.project import load_project
+
+from .samples import synced_demo
+from .test_cli_project import edit
 
 PASSWORD = "Zq7-春风-9x"
 TAB = "留守儿童家庭情况登记表"
@@ -37,15 +39,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("encdemo")
-    build_demo(root)
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        assert invoke("init", ".")[0] == 0
-        assert invoke("sync", "--rebase-from", "hub")[0] == 0
-    finally:
-        os.chdir(cwd)
+    root = synced_demo(tmp_path_factory.mktemp("encdemo"))
     config = root / "sheets-sync.toml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace('partition = {county = "满城"}',
@@ -65,19 +59,7 @@ def project(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _edit_plain(path: Path, record_id: str, column: str, value: str) -> None:
-    wb = openpyxl.load_workbook(path)
-    ws = wb[TAB]
-    for header_row in (1, 2):
-        headers = [c.value for c in ws[header_row]]
-        if "编号" in headers:
-            break
-    id_col, col = headers.index("编号") + 1, headers.index(column) + 1
-    for row in range(header_row + 1, ws.max_row + 1):
-        if ws.cell(row, id_col).value == record_id:
-            ws.cell(row, col).value = value
-            wb.save(path)
-            return
-    raise AssertionError(record_id)
+    edit(path, TAB, record_id, column, value)
 
 
 def _decrypt(path: Path, password: str = PASSWORD) -> bytes:

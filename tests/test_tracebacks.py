@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -24,9 +25,10 @@ from sheets_sync.books.base import WriteBatch
 from sheets_sync.books.excel import ExcelBook, read_workbook
 from sheets_sync.books.xlsx import package, tab_name_problem, valid_tab_name
 from sheets_sync.cli import cli
-from sheets_sync.demo.build import build_demo
 from sheets_sync.errors import DiskFull, FileUnusable, system_error
 from sheets_sync.sync import state as state_module
+
+from .samples import synced_demo
 
 CHILD = "留守儿童家庭情况登记表"
 BOOKS = ("总表.xlsx", "满城.xlsx", "顺平.xlsx", "清苑.xlsx")
@@ -38,16 +40,7 @@ FREE_SPACE = "请在这个磁盘上腾出空间(删除不需要的文件、清�
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo program's books with a config (``init``) and a first base, made once."""
-    root = tmp_path_factory.mktemp("pristine")
-    build_demo(root)
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        assert invoke("init", ".")[0] == 0
-        assert invoke("sync", "--rebase-from", "hub")[0] == 0
-    finally:
-        os.chdir(cwd)
-    return root
+    return synced_demo(tmp_path_factory.mktemp("pristine"))
 
 
 @pytest.fixture
@@ -281,11 +274,11 @@ def test_a_full_disk_while_making_the_backup_removes_the_cut_copy(
     backups = project / ".sheets-sync" / "backups"
     held = sorted(backups.iterdir()) if backups.exists() else []
 
-    def copy_cut_short(src: Path, dst: Path) -> None:
-        Path(dst).write_bytes(Path(src).read_bytes()[:100])
-        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+    def copy_cut_short(src: Any, dst: Any, length: int = 0) -> None:
+        dst.write(src.read()[:100])
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(shutil, "copy2", copy_cut_short)
+    monkeypatch.setattr(shutil, "copyfileobj", copy_cut_short)
     code, out = invoke("sync")
     assert code == 1
     assert (f"写入 总表.xlsx 失败:磁盘空间不足:无法写入 {backups}。没有备份就不写入,"
