@@ -237,12 +237,12 @@ def run_demo(directory: Path, *, seed: int = 2026,
     templates = templates if templates is not None else default_templates()
     directory = Path(directory)
     check_folder(directory, force=force, program=program)
-    (directory / ".sheets-sync").mkdir(parents=True, exist_ok=True)
+    (directory / ".sheets-sync").mkdir(mode=0o700, parents=True, exist_ok=True)
     (directory / ".sheets-sync" / DEMO_MARK).write_text(
         "此文件夹由 sheets-sync demo 生成,数据都是虚构的。\n", encoding="utf-8")
     result = build_demo(directory, seed=seed, program=program)
     write_config(directory, program)
-    (directory / ".sheets-sync").mkdir(exist_ok=True)
+    (directory / ".sheets-sync").mkdir(mode=0o700, exist_ok=True)
     for stale in (directory / ".sheets-sync").glob("state.db*"):
         stale.unlink()  # a demo re-built in the same folder starts a new history
     run = DemoRun(directory=directory, result=result)
