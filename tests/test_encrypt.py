@@ -124,6 +124,20 @@ def test_two_syncs_carry_edits_both_ways_and_the_spoke_stays_encrypted(project: 
     assert not list(project.glob(".sheets-sync-*"))  # no plain temp file left behind
 
 
+def test_a_plain_spoke_is_encrypted_by_the_next_sync_even_with_nothing_else_to_write(
+        project: Path) -> None:
+    spoke = project / "满城.xlsx"
+    before = read_workbook(spoke)
+    assert not is_encrypted(spoke)
+    code, out = invoke("sync")  # nobody edited anything since the first base
+    assert code == 0, out
+    assert is_encrypted(spoke)
+    assert {t: g.rows for t, g in read_workbook(spoke).items()} == {
+        t: g.rows for t, g in before.items()}  # the same content, now behind the password
+    code, out = invoke("sync")  # and once encrypted, a quiet run writes nothing
+    assert code == 0 and "满城.xlsx[分表]:无变化" in out
+
+
 def test_wrong_password_is_one_line_and_the_file_is_untouched(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spoke = _encrypt_spoke(project)

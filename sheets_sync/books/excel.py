@@ -202,6 +202,16 @@ class ExcelBook:
                 return open_plain(found[0])
         return open_package(self.path)
 
+    @property
+    def wants_encrypting(self) -> bool:
+        """``encrypt`` is asked and the file on disk is still plain: the next write (even
+        of nothing else) encrypts it."""
+        if not self.encrypt or not self.path.is_file():
+            return False
+        from .crypt import is_encrypted
+
+        return not is_encrypted(self.path)
+
     def _write_password(self) -> str | None:
         """The password to encrypt the next save with; ``None``: save it plain.
 
@@ -298,7 +308,7 @@ class ExcelBook:
 
         Only the package parts the batch needs change; see the module docstring.
         """
-        if not batch:
+        if not batch and not self.wants_encrypting:
             return
         self._check_readable()
         suffix = self.path.suffix.lower()
@@ -322,7 +332,8 @@ class ExcelBook:
         with z:
             edit = Edit(z)
             try:
-                self._edit(edit, batch)
+                if batch:
+                    self._edit(edit, batch)
             except NotWritable as err:
                 if err.readable:
                     raise BookError(

@@ -360,7 +360,8 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                 br.status, br.cells = "planned", st.batch.n_cells()
                 br.tabs = len(st.batch.tabs) + len(st.batch.delete_tabs)
         return out
-    wrote = (any(st.batch for st in stages) or bool(decisions)
+    wrote = (any(st.batch or (st.active and getattr(st.book, "wants_encrypting", False))
+                 for st in stages) or bool(decisions)
              or (plan is not None and (bool(plan.pending) or plan.bases_moved())))
     if not wrote:
         _school_books(opts, out, sync)
@@ -745,7 +746,7 @@ def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | Non
             state.book_status(run_id, st.name, "skipped", br.message)
             continue
         assert st.book is not None
-        if st.batch:
+        if st.batch or getattr(st.book, "wants_encrypting", False):  # a spoke to encrypt
             try:
                 st.book.apply(st.batch)
             except SheetsSyncError as err:
