@@ -266,12 +266,16 @@ def test_read_only_formats_say_so_in_writable(tmp_path: Path, tmp_workbook: Path
         assert not ExcelBook(tmp_path / name).writable
 
 
-ENCRYPTED = ("无法读取工作簿 {path}:工作簿设置了打开密码(已加密),或是旧的二进制格式,无法处理;"
-             "请在 Excel 中取消密码(文件 → 信息 → 保护工作簿 → 用密码进行加密,清空密码)后另存为 "
-             ".xlsx。请确认它是 .xlsx/.xlsm 文件且没有损坏(可在 Excel 中打开后“另存为”一次)。")
+NOT_OOXML = ("无法读取工作簿 {path}:文件是旧的二进制格式(.xls)或损坏的加密文件,无法处理;"
+             "请在 Excel 中另存为 .xlsx。请确认它是 .xlsx/.xlsm 文件且没有损坏"
+             "(可在 Excel 中打开后“另存为”一次)。")
 
 
-def test_an_encrypted_workbook_is_refused_in_one_line(tmp_path: Path) -> None:
+def test_a_binary_file_that_is_no_encrypted_workbook_is_refused_in_one_line(
+        tmp_path: Path) -> None:
+    """An OLE container with nothing a workbook needs (an .xls renamed, a cut encrypted file):
+    refused for reading and writing, left alone. A real encrypted workbook is read with its
+    password (tests/test_encrypt.py)."""
     path = tmp_path / "密.xlsx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(4000))
     before = path.read_bytes()
@@ -279,7 +283,7 @@ def test_an_encrypted_workbook_is_refused_in_one_line(tmp_path: Path) -> None:
     for action in (book.read, lambda: book.apply(WriteBatch(cells={"表": {(1, 1): "y"}}))):
         with pytest.raises(BookUnreadable) as err:
             action()
-        assert str(err.value) == ENCRYPTED.format(path=path)
+        assert str(err.value) == NOT_OOXML.format(path=path)
     assert path.read_bytes() == before and not book.writable
 
 
