@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -72,3 +73,22 @@ def test_import_sheets_sync_is_light_and_the_facade_still_resolves() -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=120, check=True)
     assert json.loads(proc.stdout) == [[], []]
+
+
+def test_a_run_on_excel_books_never_imports_the_google_client(tmp_path: Path) -> None:
+    """gspread and google-auth cost a third of a second to import: only a Google book pays."""
+    from sheets_sync.books.excel import write_workbook
+
+    tab = "留守儿童家庭情况登记表"
+    write_workbook(tmp_path / "总表.xlsx", {tab: [["编号", "姓名", "县"], ["C0001", "王小红", "满城"]]})
+    write_workbook(tmp_path / "满城.xlsx", {"封面": [["满城县大队"]]})
+    (tmp_path / "sheets-sync.toml").write_text(
+        '[project]\nforms = ["child"]\n[hub]\nbook = "总表.xlsx"\n'
+        '[[spokes]]\nbook = "满城.xlsx"\npartition = {county = "满城"}\n', encoding="utf-8")
+    probe = ("import os, sys; os.chdir(sys.argv[1]); from sheets_sync.cli import cli\n"
+             "try:\n    cli.main(['run'], prog_name='sheets-sync', standalone_mode=False)\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in {'gspread', 'google'}))")
+    proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
