@@ -136,6 +136,11 @@ def test_a_plain_spoke_is_encrypted_by_the_next_sync_even_with_nothing_else_to_w
         t: g.rows for t, g in before.items()}  # the same content, now behind the password
     code, out = invoke("sync")  # and once encrypted, a quiet run writes nothing
     assert code == 0 and "满城.xlsx[分表]:无变化" in out
+    # the backup taken before that first encrypted write is encrypted too: no plain copy
+    copies = sorted((project / ".sheets-sync" / "backups").glob("满城.*.xlsx"))
+    assert copies and all(is_encrypted(c) for c in copies)
+    assert {t: g.rows for t, g in read_workbook(copies[-1]).items()} == {
+        t: g.rows for t, g in before.items()}
 
 
 def test_wrong_password_is_one_line_and_the_file_is_untouched(

@@ -167,6 +167,18 @@ def open_plain(data: bytes) -> zipfile.ZipFile:
     return z
 
 
+def encrypt_file(path: Path, password: str) -> None:
+    """Encrypt the plain workbook ``path`` in place (a backup of a spoke about to be
+    encrypted: no plain copy of it stays behind)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(path.read_bytes())).encrypt(password, out)
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(out.getvalue())
+
+
 def encrypting_save(save_plain: Callable[[Path], object], password: str) -> Callable[[Path], None]:
     """A ``save`` for :func:`.xlsx.safety.atomic_save` that writes the workbook encrypted.
 

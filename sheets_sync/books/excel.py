@@ -344,7 +344,7 @@ class ExcelBook:
                 raise BookUnreadable(
                     self.path, f"文件内容无法解析({type(err).__name__}: {err})"
                 ) from err
-            self._backup_once()
+            self._backup_once(password)
             save: Callable[[Path], object] = edit.save
             if password is not None:
                 from .crypt import encrypting_save
@@ -366,9 +366,16 @@ class ExcelBook:
     def _refuse_if_locked(self) -> None:
         refuse_if_locked(self.path)
 
-    def _backup_once(self) -> None:
+    def _backup_once(self, password: str | None = None) -> None:
+        """Back the file up before its first write; a plain file about to be written
+        encrypted is backed up encrypted too (no plain copy of a spoke stays behind)."""
         if self.last_backup is None:
             self.last_backup = backup(self.path, self.backup_dir)
+            if password is not None:
+                from .crypt import encrypt_file, is_encrypted
+
+                if not is_encrypted(self.last_backup):
+                    encrypt_file(self.last_backup, password)
 
 
 def read_workbook(path: Path | str) -> dict[str, Grid]:
