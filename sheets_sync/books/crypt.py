@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import BookError
-from .xlsx.package import CFB_MAGIC, NotWritable, check_zip_limits
+from .xlsx.package import CFB_MAGIC, NotWritable, checked
 from .xlsx.safety import TEMP_PREFIX
 
 __all__ = [
@@ -159,24 +159,25 @@ def open_plain(data: bytes) -> zipfile.ZipFile:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
         raise NotWritable("解密后的内容不是有效的 Excel 工作簿(文件可能已损坏)") from err
-    try:
-        check_zip_limits(z)
-    except BaseException:
-        z.close()
-        raise
-    return z
+    return checked(z)
+
+
+def _encrypted(plain: bytes, password: str) -> bytes:
+    """The plain package ``plain`` encrypted (ECMA-376 agile) with ``password``."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(plain)).encrypt(password, out)
+    return out.getvalue()
 
 
 def encrypt_file(path: Path, password: str) -> None:
     """Encrypt the plain workbook ``path`` in place (a backup of a spoke about to be
     encrypted: no plain copy of it stays behind)."""
-    from msoffcrypto.format.ooxml import OOXMLFile
-
-    out = io.BytesIO()
-    OOXMLFile(io.BytesIO(path.read_bytes())).encrypt(password, out)
+    data = _encrypted(path.read_bytes(), password)
     fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(out.getvalue())
+        fh.write(data)
 
 
 def encrypting_save(save_plain: Callable[[Path], object], password: str) -> Callable[[Path], None]:
@@ -189,22 +190,17 @@ def encrypting_save(save_plain: Callable[[Path], object], password: str) -> Call
     """
 
     def save(target: Path) -> None:
-        from msoffcrypto.format.ooxml import OOXMLFile
-
         plain = target.with_name(
             f"{TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}-plain-{target.name}")
         try:
             os.close(os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             save_plain(plain)
-            with open(plain, "rb") as fh:
-                data = io.BytesIO(fh.read())
+            data = plain.read_bytes()
         finally:
             with contextlib.suppress(OSError):
                 plain.unlink()
-        out = io.BytesIO()
-        OOXMLFile(data).encrypt(password, out)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(out.getvalue())
+            fh.write(_encrypted(data, password))
 
     return save

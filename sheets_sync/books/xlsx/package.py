@@ -170,6 +170,11 @@ def open_package(path: Path) -> zipfile.ZipFile:
         raise NotWritable(
             "文件不是有效的 Excel 工作簿(压缩包结构损坏、文件不完整或不是 Excel 文件)"
         ) from err
+    return checked(z)
+
+
+def checked(z: zipfile.ZipFile) -> zipfile.ZipFile:
+    """``z`` after :func:`check_zip_limits` (closed when it fails them)."""
     try:
         check_zip_limits(z)
     except BaseException:
