@@ -38,7 +38,7 @@ def test_a_spoke_partition_by_label_or_key_resolves_to_the_field(tmp_path: Path)
                  "sheets-sync.toml: [hub] book = '总表.csv':同步只能写入 .xlsx/.xlsm 工作簿或 Google 表格",
                  id="csv hub"),
     pytest.param({"hub": HUB, "spokes": [{"book": "a.xlsx", "partition": {"省": "河北"}}]},
-                 "sheets-sync.toml: [[spokes]] 第 1 项 partition 的字段不在任何同步的表单中",
+                 "sheets-sync.toml: [[spokes]] 第 1 项 partition 的字段“省”不在任何同步的表单中",
                  id="partition field unknown"),
     pytest.param({"hub": HUB, "spokes": [{"book": "总表.xlsx"}]},
                  "sheets-sync.toml: [[spokes]] book “总表.xlsx”出现了两次(或与总表相同)",

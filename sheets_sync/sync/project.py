@@ -14,6 +14,15 @@
     partition = {county = "满城"}       # field key or header label = value
     encrypt = true                     # open-password from $SHEETS_SYNC_PASSWORD (or keyring);
                                        # encrypt = "MANCHENG": $SHEETS_SYNC_PASSWORD_MANCHENG
+    sensitive = "mask"                 # sensitive fields masked (default), "omit" or "full"
+    reveal = ["监护人电话"]              # … except these, shown in full
+
+    [partition]                        # how a form without the partition field is routed
+    expense = "brigade"                # (default: through its references, see .routes)
+    budget = "hub"                     # only in the hub
+
+A spoke carries every synced form with a route to its partition (see :mod:`.routes`);
+a whole-sensitive form (谈心记录) only when its ``forms`` names it.
 
 Every mistake is a one-line :class:`~sheets_sync.errors.ConfigError` naming the file, the
 key and the fix. Paths are relative to the folder that holds the file.
@@ -31,6 +40,7 @@ from ..books.endpoint import endpoint_problem, normalize_endpoint
 from ..config import CONFIG_NAME, Program, program_from_dict, toml_error
 from ..errors import ConfigError
 from ..forms.template import FormTemplate, default_templates, load_templates
+from .routes import HUB_ONLY, Route, find_route, why_no_route
 
 POLICIES = ("hub-wins", "spoke-wins")
 STATE_DIR = ".sheets-sync"
@@ -38,9 +48,10 @@ CONFLICT_TAB = "同步冲突"
 RECYCLE_TAB = "回收站"
 LOG_TAB = "同步日志"
 
-_TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google", "sync"}
+_TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google", "sync", "partition"}
 _PROJECT_KEYS = {"name", "forms", "conflict_policy", "templates", "state_dir"}
-_SPOKE_KEYS = {"book", "partition", "forms", "name", "encrypt"}
+_SPOKE_KEYS = {"book", "partition", "forms", "name", "encrypt", "sensitive", "reveal"}
+SENSITIVE_POLICIES = ("mask", "omit", "full")
 _OUTPUT_KEYS = {"conflicts_tab", "recycle_tab", "log_tab"}
 
 
@@ -71,6 +82,16 @@ class Spoke:
     book: BookSpec
     partition: dict[str, str]
     forms: tuple[str, ...]
+    routes: dict[str, dict[str, Route]] = field(default_factory=dict)
+    """form -> partition key -> how a record of that form reaches the key (:mod:`.routes`)."""
+    left_out: dict[str, str] = field(default_factory=dict)
+    """Synced forms this spoke does not carry -> why (said every run)."""
+    sensitive: str = "mask"
+    """``mask``: sensitive fields are shown masked; ``omit``: not in the spoke; ``full``."""
+    reveal: frozenset[str] = frozenset()
+    """``"form.field"`` keys shown in full despite ``sensitive``."""
+    asked: frozenset[str] = frozenset()
+    """The forms its ``forms`` names (a whole-sensitive form is carried only when asked)."""
 
 
 @dataclass
@@ -239,8 +260,39 @@ def _encrypt(file: str, key: str, raw: Any, book: BookSpec) -> BookSpec:
     return replace(book, encrypt=True, password_name="" if raw is True else raw)
 
 
+def _partition_key(name: str, forms: tuple[str, ...], templates: dict[str, FormTemplate]
+                   ) -> str | None:
+    """The field key a partition names (``county``, ``县`` …) in the first synced form that
+    has it (``None``: no synced form has such a field)."""
+    for fk in forms:
+        k = _field_key(templates[fk], name)
+        if k is not None:
+            return k
+    return None
+
+
+def _policy(file: str, where: str, raw: dict[str, Any], forms: tuple[str, ...],
+            templates: dict[str, FormTemplate]) -> tuple[str, frozenset[str]]:
+    from ..privacy import reveal_keys
+
+    policy = raw.get("sensitive", "mask")
+    if policy not in SENSITIVE_POLICIES:
+        raise _fail(file, f"{where} sensitive", f"= {policy!r} 不可用;请写 \"mask\"(敏感字段遮挡显示,"
+                    "默认)、\"omit\"(分表中不放敏感字段)或 \"full\"(完整显示)。")
+    names = raw.get("reveal", [])
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _fail(file, f"{where} reveal", '应为字段列表,例如 reveal = ["监护人电话"]。')
+    try:
+        keys = reveal_keys([templates[fk] for fk in forms], names)
+    except ValueError as e:
+        raise _fail(file, f"{where} reveal", f"中{e}") from None
+    return str(policy), frozenset(keys)
+
+
 def _spoke(file: str, i: int, raw: Any, root: Path, forms: tuple[str, ...],
-           templates: dict[str, FormTemplate]) -> Spoke:
+           templates: dict[str, FormTemplate], overrides: dict[str, str]) -> Spoke:
     where = f"[[spokes]] 第 {i + 1} 项"
     if not isinstance(raw, dict):
         raise _fail(file, where, "应为一个表(table),例如 book = \"满城.xlsx\"。")
@@ -254,25 +306,74 @@ def _spoke(file: str, i: int, raw: Any, root: Path, forms: tuple[str, ...],
     partition = _partition(file, f"{where} partition", raw.get("partition"))
     explicit = "forms" in raw
     spoke_forms = _forms(file, f"{where} forms", raw["forms"], templates) if explicit else forms
-    keep: list[str] = []
+    outside = [fk for fk in spoke_forms if fk not in forms]
+    if outside:
+        raise _fail(file, f"{where} forms", f"中的“{templates[outside[0]].label}”不在 [project] "
+                    "forms 中:分表只能同步总表同步的表单,请把它也加到 [project] forms。")
     resolved: dict[str, str] = {}
-    for form_key in spoke_forms:
-        form = templates[form_key]
-        keys = {name: _field_key(form, name) for name in partition}
-        missing = [name for name, k in keys.items() if k is None]
-        if missing:
+    for name, value in partition.items():
+        k = _partition_key(name, forms, templates)
+        if k is None:
+            raise _fail(file, f"{where} partition", f"的字段“{name}”不在任何同步的表单中;"
+                        '请写成 partition = {county = "满城"}。')
+        resolved[k] = value
+    keep: list[str] = []
+    routes: dict[str, dict[str, Route]] = {}
+    left_out: dict[str, str] = {}
+    for fk in spoke_forms:
+        form = templates[fk]
+        via = overrides.get(fk)
+        if via in HUB_ONLY:
             if explicit:
-                raise _fail(file, f"{where} partition",
-                            f"的字段“{missing[0]}”不在表单 {form.label} 中;"
-                            "请改用该表单的字段,或从 forms 中去掉它。")
+                raise _fail(file, f"{where} forms", f"中有“{form.label}”,但 [partition] 写明它只在"
+                            "总表中:请从这个分表的 forms 中去掉它,或改 [partition]。")
+            left_out[fk] = "[partition] 写明它只在总表中"
             continue
-        keep.append(form_key)
-        for name, k in keys.items():
-            resolved[k or name] = partition[name]
+        if form.sensitive and not explicit:
+            left_out[fk] = "整张表是敏感信息,只发给在 forms 中写明它的分表"
+            continue
+        found = {k: find_route(fk, k, templates, forms, via=via) for k in resolved}
+        missing = [k for k, r in found.items() if r is None]
+        if missing:
+            why = (f"[partition] {fk} = {via!r} 不能把它分到 {missing[0]}" if via else
+                   why_no_route(fk, missing[0], templates, forms))
+            if explicit:
+                raise _fail(file, f"{where} forms", f"中的“{form.label}”分不到这个分表:{why}。"
+                            "请从 forms 中去掉它,或在 [partition] 中写明按哪个字段分"
+                            f"(例如 [partition] {fk} = \"所属大队\")。")
+            left_out[fk] = why
+            continue
+        keep.append(fk)
+        routes[fk] = {k: r for k, r in found.items() if r is not None}
     if not keep:
         raise _fail(file, f"{where} partition", "的字段不在任何同步的表单中;"
                     '请写成 partition = {county = "满城"}。')
-    return Spoke(book, resolved, tuple(keep))
+    policy, reveal = _policy(file, where, raw, tuple(keep), templates)
+    return Spoke(book, resolved, tuple(keep), routes, left_out, policy, reveal,
+                 frozenset(spoke_forms) if explicit else frozenset())
+
+
+def _overrides(file: str, raw: Any, forms: tuple[str, ...],
+               templates: dict[str, FormTemplate]) -> dict[str, str]:
+    """``[partition]``: form -> the field its records are routed by, or ``"hub"``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _fail(file, "[partition]", '应为一个表,例如 [partition] 下写 expense = "所属大队"。')
+    out: dict[str, str] = {}
+    for name, value in raw.items():
+        form = _find_form(str(name), templates)
+        if form is None or form.key not in forms:
+            raise _fail(file, f"[partition] {name}", "不是 [project] forms 中的表单;可用:"
+                        + "、".join(forms) + "。")
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(file, f"[partition] {name}", '应为这个表单的字段名,或 "hub"(只在总表中)。')
+        v = value.strip()
+        if v not in HUB_ONLY and _field_key(form, v) is None:
+            raise _fail(file, f"[partition] {name}", f"= {v!r} 不是“{form.label}”的字段;"
+                        "可用:" + "、".join(f.label for f in form.fields) + ",或 \"hub\"。")
+        out[form.key] = v
+    return out
 
 
 def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME, *,
@@ -308,7 +409,9 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
     spokes_raw = data.get("spokes", [])
     if not isinstance(spokes_raw, list):
         raise _fail(file, "[[spokes]]", '应写成多个 [[spokes]] 表,每个有 book 和 partition。')
-    spokes = [_spoke(file, i, s, root, forms, templates) for i, s in enumerate(spokes_raw)]
+    overrides = _overrides(file, data.get("partition"), forms, templates)
+    spokes = [_spoke(file, i, s, root, forms, templates, overrides)
+              for i, s in enumerate(spokes_raw)]
     seen = {hub.location}
     for s in spokes:
         if s.book.location in seen:
