@@ -691,6 +691,79 @@ def pair(obj: Context, book: str | None, credentials: Path | None, as_json: bool
                    f"{len(batch.tabs)} 个工作表)")
 
 
+# --------------------------------------------------------------------------- privacy
+
+@cli.command()
+@click.option("--school-books", "school_books", multiple=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="另外检查这个文件夹中的各校花名册(可写多次;report --per-school-books "
+                   "写过的文件夹会自动检查)。")
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def privacy(obj: Context, school_books: tuple[Path, ...], as_json: bool, dry_run: bool) -> None:
+    """检查项目的每个工作簿中有哪些敏感信息没有遮挡,写入总表的“隐私检查”工作表。
+
+    检查总表、sheets-sync.toml 中的每个分表,以及 report --per-school-books 写出的各校
+    花名册:每个工作簿中完整(未遮挡)的身份证号、电话、住址、心理状况等各有多少个单元格,
+    是否设置了打开密码,最后写入的时间,以及分表的 sensitive 设置。只列数量,不显示任何
+    敏感信息本身。总表以外的工作簿中有完整的身份证号或心理状况(或其他县儿童的完整监护人
+    电话)时,或有工作簿无法读取(文件不存在、有密码但没有提供)时,退出码为 1;否则为 0。
+
+    示例:
+
+        sheets-sync privacy
+
+        sheets-sync privacy --school-books 各校花名册/ --dry-run --json
+    """
+    from .sync.pipeline import StepOptions, run_pipeline
+
+    run = run_pipeline(_project(obj), steps=("privacy",), dry_run=dry_run,
+                       options=StepOptions(school_books=school_books))
+    run.raise_failed()
+    report = run.privacy
+    assert report is not None
+    batch = run.batches.get("privacy")
+    if as_json:
+        click.echo(json.dumps({**report.as_json(), "run": run.sync.run_id, "dry_run": dry_run,
+                               "written": bool(batch) and not dry_run,
+                               "messages": run.messages}, ensure_ascii=False, indent=1))
+        sys.exit(0 if report.ok else 1)
+    rows = report.rows()
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=True)
+        for head in rows[0][:-1]:
+            table.add_column(head)
+        for row in rows[1:]:
+            table.add_row(*row[:-1])
+        Console().print(table)
+    else:
+        for row in rows:
+            click.echo(" | ".join(row[:-1]))
+    for b in report.books:
+        if b.error:
+            click.echo(f"[无法检查] {b.name}:{b.error}")
+        else:
+            for line in b.problems:
+                click.echo(f"[需处理] {line}")
+        for line in b.notes:
+            click.echo(f"[注意] {line}")
+    for line in [*report.notes, *run.messages]:
+        click.echo(line)
+    click.echo(report.summary())
+    if dry_run:
+        click.echo("(--dry-run:未写入“隐私检查”工作表)")
+    elif batch:
+        click.echo(f"已写入总表的“隐私检查”工作表(第 {run.sync.run_id} 次运行)。")
+    else:
+        click.echo("总表的“隐私检查”工作表没有变化。")
+    sys.exit(0 if report.ok else 1)
+
+
 # --------------------------------------------------------------------------- templates
 
 @cli.group()

@@ -51,15 +51,16 @@ if TYPE_CHECKING:
     from ..forms.validate import Findings
     from ..pairing import PairingResult
     from ..pairing.solve import Weights
+    from ..privacy_audit import PrivacyReport
     from ..reports import ReportsResult
     from .run import SyncPlan
 
-STEPS = ("sync", "validate", "dedupe", "report", "pair", "undelete")
+STEPS = ("sync", "validate", "dedupe", "report", "pair", "undelete", "privacy")
 RUN_STEPS = ("sync", "validate", "dedupe", "report")
 """What ``sheets-sync run`` (and a scheduled job) does."""
 RESTORE_FLAG = "restore_incomplete"
 STEP_ZH = {"sync": "同步", "validate": "校验", "dedupe": "查重", "report": "报表", "pair": "结对",
-           "undelete": "恢复记录"}
+           "undelete": "恢复记录", "privacy": "隐私检查"}
 
 
 @dataclass
@@ -79,6 +80,8 @@ class StepOptions:
     allow_delete: frozenset[str] = frozenset()
     rebase_from: str | None = None
     undelete: tuple[str, ...] = ()
+    school_books: tuple[Path, ...] = ()
+    """``privacy``: per-school book folders to check besides those the state recorded."""
 
 
 class Stage:
@@ -135,6 +138,7 @@ class PipelineResult:
     duplicates: DedupeResult | None = None
     reports: ReportsResult | None = None
     pairing: PairingResult | None = None
+    privacy: PrivacyReport | None = None
     batches: dict[str, WriteBatch] = field(default_factory=dict)   # step -> hub batch
     failed_steps: list[str] = field(default_factory=list)
     errors: dict[str, SheetsSyncError] = field(default_factory=dict)  # step -> why it failed
@@ -165,7 +169,8 @@ class PipelineResult:
         return (self.sync.ok and not self.failed_steps and not self.restore_failed
                 and (self.validation is None or "validate" not in self.steps
                      or self.validation.valid)
-                and all(f.valid for f in self.spoke_validations.values()))
+                and all(f.valid for f in self.spoke_validations.values())
+                and (self.privacy is None or self.privacy.ok))
 
     def as_json(self) -> dict[str, Any]:
         if self.quiet_since:
@@ -177,6 +182,7 @@ class PipelineResult:
                            if self.duplicates is not None else None),
                 "report": self.reports.summary() if self.reports else None,
                 "pair": self.pairing.as_json() if self.pairing else None,
+                "privacy": self.privacy.as_json() if self.privacy else None,
                 "failed_steps": self.failed_steps, "messages": self.messages}
 
 
@@ -222,6 +228,9 @@ def run_pipeline(project: Project, *, steps: Sequence[str] = RUN_STEPS, dry_run:
             if run_id:
                 state.end_run(run_id, "failed", {}, str(err))
             raise
+        from .privacy_step import remember_school_books
+
+        remember_school_books(state, run_id, options, result)  # where privacy finds them
         if lock.message:
             result.sync.messages.insert(0, lock.message)
         if run_id:
@@ -313,7 +322,10 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     for name in later:
         step({"validate": "校验总表……", "dedupe": "查找重复记录……",
               "report": "生成花名册和报表……", "pair": "生成结对建议……",
-              "undelete": "从回收站放回记录……"}[name])
+              "undelete": "从回收站放回记录……", "privacy": "检查各工作簿中的敏感信息……"}[name])
+        if name == "privacy":  # the books as the run leaves them: no validation needed
+            _privacy_step(project, hub, stages, state, books, opts, run_id, at, out, writable)
+            continue
         try:
             if findings is None:  # once per run, again only after a fix or a merge
                 findings = _validate(project, hub, parsed)
@@ -579,6 +591,24 @@ def _report_step(project: Project, hub: Stage, state: State, findings: Findings,
                                  else state.generated_tabs(hub.name))
     out.reports = result
     return batch, _tab_audit(hub, batch, run_id, at, "report")
+
+
+def _privacy_step(project: Project, hub: Stage, stages: list[Stage], state: State,
+                  books: Mapping[str, Book] | None, opts: StepOptions, run_id: int, at: str,
+                  out: PipelineResult, writable: bool) -> None:
+    """Audit every book (:mod:`.privacy_step`); the 隐私检查 tab joins the hub's one write."""
+    from .privacy_step import privacy_step
+
+    try:
+        batch = privacy_step(project, hub, stages, state, books, opts, out)
+    except SheetsSyncError as e:
+        out.failed_steps.append("privacy")
+        out.errors["privacy"] = e
+        out.messages.append(f"{STEP_ZH['privacy']}未完成:{e}")
+        return
+    if writable:
+        hub.add(batch, _tab_audit(hub, batch, run_id, at, "privacy"))
+        out.batches["privacy"] = batch
 
 
 def _pair_step(project: Project, hub: Stage, findings: Findings, opts: StepOptions,

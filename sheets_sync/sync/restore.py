@@ -30,7 +30,7 @@ from .state import AuditRow, Backup, State
 
 STEP_WORDS = {"sync": "同步", "conflict": "冲突", "delete": "删除", "move": "移走",
               "merge": "合并", "fix": "修正", "validate": "校验", "report": "报表",
-              "pair": "结对", "dedupe": "查重", "restore": "恢复"}
+              "pair": "结对", "dedupe": "查重", "restore": "恢复", "privacy": "隐私检查"}
 """The audit's step codes as ``history`` shows them."""
 
 

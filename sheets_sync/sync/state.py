@@ -415,15 +415,23 @@ class State:
             (book, record_id)).fetchone()
         return None if r is None else (int(r[0]), str(r[1]), str(r[2]))
 
-    def generated_tabs(self, book: str) -> set[str]:
-        """The tabs of ``book`` a report step wrote and did not delete since (from the audit)."""
+    def generated_tabs(self, book: str, step: str = "report") -> set[str]:
+        """The tabs of ``book`` a ``step`` (report, privacy) wrote and did not delete since
+        (from the audit)."""
         rows = self.conn.execute(
-            "SELECT tab, new FROM audit WHERE book = ? AND step = 'report' AND record_id = '' "
-            "ORDER BY id", (book,)).fetchall()
+            "SELECT tab, new FROM audit WHERE book = ? AND step = ? AND record_id = '' "
+            "ORDER BY id", (book, step)).fetchall()
         out: set[str] = set()
         for tab, new in rows:
             (out.discard if new == "(已删除)" else out.add)(tab)
         return out
+
+    def last_written(self, book: str) -> str | None:
+        """When a run last wrote ``book`` (the run's end, ``2026-07-08T14:30:00``), or None."""
+        r = self.conn.execute(
+            "SELECT MAX(r.ended) FROM run_books b JOIN runs r ON r.id = b.run_id "
+            "WHERE b.book = ? AND b.status = 'written'", (book,)).fetchone()
+        return None if r is None or r[0] is None else str(r[0])
 
     def flag(self, name: str) -> str | None:
         r = self.conn.execute("SELECT value FROM flags WHERE name = ?", (name,)).fetchone()
