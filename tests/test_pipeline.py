@@ -196,6 +196,7 @@ def test_one_write_per_book_per_run(setup: tuple[Project, dict]) -> None:
     project, books = setup
     set_field(books[MC], "C0003", "学校", "河口小学")
     set_field(books[HUB], "C0001", "父亲电话", "1381234 0001")  # a problem: 校验问题 changes
+    set_field(books[HUB], "C0003", "出生日期", "2016年5月2日")  # fixed, and reaches the spoke
     decide_same(books[HUB])
     applies = {n: b.applies for n, b in books.items()}
     res = run_pipeline(project, books=books, options=StepOptions(fix=True))

@@ -321,7 +321,7 @@ def test_dedupe_of_a_tab_the_hub_lacks_is_said_not_zero_pairs(tmp_path: Path) ->
 def test_a_spoke_says_which_forms_it_does_not_carry_and_blocks_on_rows_typed_there(
         tmp_path: Path) -> None:
     project = project_from_dict({"project": {"forms": ["child", "expense"]},
-                                 "hub": {"book": HUB},
+                                 "hub": {"book": HUB}, "partition": {"expense": "hub"},
                                  "spokes": [{"book": MC, "partition": {"county": "满城"}}]},
                                 tmp_path)
     expense = ["日期", "类别", "金额", "用途说明", "所属大队", "经手人", "发票号"]
@@ -329,8 +329,7 @@ def test_a_spoke_says_which_forms_it_does_not_carry_and_blocks_on_rows_typed_the
                              name=HUB),
              MC: MemoryBook({"封面": [["满城县大队"]]}, name=MC)}
     first = sync(project, books)
-    note = (f"{MC} 同步 “{TAB}”;不同步 “支出明细”(这些表单没有分表的 partition 字段 county,"
-            "只在总表中)。")
+    note = f"{MC} 同步 “{TAB}”;不同步 “支出明细”([partition] 写明它只在总表中),这些只在总表中。"
     assert first.ok and note in first.messages
     spoke = {**books[MC].read(), "支出明细": None}
     books[MC] = MemoryBook({**{t: g.rows for t, g in spoke.items() if g is not None},
@@ -339,6 +338,6 @@ def test_a_spoke_says_which_forms_it_does_not_carry_and_blocks_on_rows_typed_the
     result = sync(project, books)
     assert not result.ok
     assert result.blocked == [
-        f"{MC}“支出明细”有 1 行“支出明细”,但这个分表不同步“支出明细”(它没有 county 字段),"
-        "这些行不会进入总表:请把它们录入总表,或在 sheets-sync.toml 里为这个分表写明 forms 和"
-        "能对上的 partition。"]
+        f"{MC}“支出明细”有 1 行“支出明细”,但这个分表不同步“支出明细”([partition] 写明它只在总表中),"
+        "这些行不会进入总表:请把它们录入总表,或在 sheets-sync.toml 里为这个分表写明 forms"
+        "(需要时用 [partition] 写明按哪个字段分)。"]

@@ -31,7 +31,7 @@ from ..forms.validate import Report
 from ..sync.init import PROGRAM_LINES, TEMPLATE
 from ..sync.pipeline import StepOptions, run_pipeline
 from ..sync.project import load_project
-from ..sync.run import RunResult, sync_project
+from ..sync.run import RunResult
 from ..sync.slices import validate_book
 from ..table import Grid
 from .build import HUB_NAME, DemoResult, build_demo
@@ -148,6 +148,8 @@ class _Editor:
             value = tab.grid.cell(src, j)
             if header in {"编号", "身份证号"}:
                 value = ""
+            elif "*" in value:  # a masked cell of the spoke: the new child's own value
+                value = "13700001234" if header == "监护人电话" else ""
             elif header == "姓名":
                 value = value[:1] + "新"
             self.batches[book].set_cell(CHILD_TAB, new_row, j, value)
@@ -250,12 +252,17 @@ def run_demo(directory: Path, *, seed: int = 2026,
     # the first run records the base; the field books were copied from the hub, which is right
     run_pipeline(project, steps=("sync",), options=StepOptions(rebase_from="hub"))
     _stage_edits(run)
-    run.sync = sync_project(project)
-
+    # the sync, then every book validated as the project sees it (a spoke's masked cells
+    # checked as the hub's values), findings written into each book
+    res = run_pipeline(project, steps=("sync", "validate"))
+    run.sync = res.sync
+    by_name = {project.hub.name: res.validation, **res.spoke_validations}
     found: set[tuple[str, str, int, str]] = set()
     for path in result.books:
-        report, _ = validate_book(ExcelBook(path), templates=templates, program=program,
-                                  state_dir=project.state_path)
+        report = by_name.get(path.name)
+        if report is None:  # not synced this run (it cannot be: the demo made it)
+            report, _ = validate_book(ExcelBook(path), templates=templates, program=program,
+                                      state_dir=project.state_path)
         run.reports.append(report)
         found.update((path.name, p.tab, p.row, p.code) for p in report.problems)
     for p in result.planted:

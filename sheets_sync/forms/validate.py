@@ -13,9 +13,10 @@ cross-field rules (:mod:`.rules`). Messages are built only for the cells that fa
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,10 +110,12 @@ def ref_key(value: str) -> str:
 
 # --------------------------------------------------------------------------- per tab
 
-def _columns(data: TabData, sink: ProblemSink) -> None:
+def _columns(data: TabData, sink: ProblemSink, omitted: Collection[str] = ()) -> None:
     """Problems with the tab's columns: required ones missing, unknown or doubled ones."""
     lay = data.layout
     for f in lay.missing_required():
+        if f.key in omitted:  # a spoke that leaves the field out
+            continue
         sink.tab_level(None, f.key, "column.missing", "error",
                        f"缺少必填列“{f.label}”:请在表头行(第 {lay.header_row} 行)加上这一列。")
     for col in lay.unknown:
@@ -156,12 +159,38 @@ def _fixes(data: TabData, res: dict[str, ColumnResult]) -> list[Fix]:
 
 
 def check_tab(data: TabData, program: Program, refs: dict[str, set[str] | None],
-              templates: dict[str, FormTemplate]) -> TabResult:
-    """Every problem in one form tab (refs: values of other forms' fields in the book)."""
+              templates: dict[str, FormTemplate], masked: Mapping[str, str] | None = None,
+              full: Mapping[str, Mapping[str, str]] | None = None) -> TabResult:
+    """Every problem in one form tab (refs: values of other forms' fields in the book).
+
+    ``masked``: field -> how a spoke shows it (a mask kind, or ``omit``): a masked-looking
+    cell there (``138****5678``), or a blank one of an omitted field, is what the sync
+    wrote, not a mistake. It is checked as the record's full value in ``full`` (编号 ->
+    field -> text: the hub's), so a wrong number typed in the field is still found there
+    (the findings show it masked); a record ``full`` lacks gets no problem in that cell.
+    """
     form = data.layout.form
+    masked = masked or {}
+    hidden = {(int(i), k) for k, kind in masked.items() if k in data.columns
+              for i in np.nonzero((data.columns[k].str.strip() == "" if kind == "omit" else
+                                   data.columns[k].str.contains("*", regex=False)).to_numpy())[0]}
+    id_field = form.id_field
+    if hidden and full and id_field is not None and id_field.key in data.columns:
+        ids = data.columns[id_field.key]
+        cols = {k: v.copy() if any(h[1] == k for h in hidden) else v
+                for k, v in data.columns.items()}
+        for i, k in sorted(hidden):
+            text = full.get(str(ids.iat[i]).strip(), {}).get(k)
+            if text is not None:
+                cols[k].iat[i] = text
+        data = dataclasses.replace(data, columns=cols)
+        hidden = {(i, k) for i, k in hidden
+                  if full.get(str(ids.iat[i]).strip(), {}).get(k) is None}
     sink = ProblemSink(data)
+    if hidden:
+        sink.seen.update(hidden)  # required/unique are then never added there
     res = {k: normalize_column(s, form.field(k), program) for k, s in data.columns.items()}
-    _columns(data, sink)
+    _columns(data, sink, [k for k, kind in masked.items() if kind == "omit"])
     for fkey, r in res.items():
         fld = form.field(fkey)
         for i, issue in r.issues.items():
@@ -176,7 +205,13 @@ def check_tab(data: TabData, program: Program, refs: dict[str, set[str] | None],
             target = templates[fld.ref.split(".", 1)[0]].label
             _ref(fld, r, refs[fld.ref] or set(), target, sink)
     apply_rules(RuleContext(form, res, sink, program))
-    return TabResult(data=data, normalized=res, problems=sink.out, fixes=_fixes(data, res))
+    problems, fixes = sink.out, _fixes(data, res)
+    if hidden:
+        at = {int(r): i for i, r in enumerate(data.rows)}
+        problems = [p for p in problems if (at.get(p.row, -1), p.field) not in hidden]
+    if masked:  # a masked cell is never rewritten by --fix
+        fixes = [f for f in fixes if f.field not in masked]
+    return TabResult(data=data, normalized=res, problems=problems, fixes=fixes)
 
 
 # --------------------------------------------------------------------------- per book
@@ -218,22 +253,35 @@ def ref_values(datas: Iterable[TabData], templates: dict[str, FormTemplate]
 
 
 def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], program: Program,
-                  book: str = "", skipped: Iterable[str] = ()) -> Findings:
+                  book: str = "", skipped: Iterable[str] = (),
+                  masked: Mapping[str, Mapping[str, str]] | None = None,
+                  known_refs: Mapping[str, set[str] | None] | None = None,
+                  full: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None
+                  ) -> Findings:
     """Validate already-cut form tabs (the core: books and CSV files both end here).
 
     The program's period, when not configured, is read from the tabs (:mod:`.program_data`);
     what could not be checked for want of a program value is in ``notices``.
+    ``masked``: form key -> fields the book shows masked (a spoke; see :func:`check_tab`).
+    ``full``: form key -> 编号 -> field -> the full text of a masked cell.
+    ``known_refs``: values a reference may also take (a spoke holds part of the records: a
+    结对's volunteer of another brigade is in the hub, not in this spoke).
     """
     program, notices = program_for_book(datas, program)
     report = Findings(book=book, skipped_tabs=list(skipped), program=program,
                       notices=[*notices, *program_notices(datas, program, templates)])
     refs = ref_values(datas, templates)
+    for target, values in (known_refs or {}).items():
+        if target in refs and values is not None:
+            refs[target] = (refs[target] or set()) | values
     report.skipped_refs = sorted(
         t for t, v in refs.items()
         if v is None and any(f.ref == t for d in datas for f in d.layout.form.fields
                              if f.key in d.columns))
     for d in datas:
-        tr = check_tab(d, program, refs, templates)
+        tr = check_tab(d, program, refs, templates,
+                       masked=(masked or {}).get(d.layout.form.key),
+                       full=(full or {}).get(d.layout.form.key))
         report.tabs[d.layout.tab] = tr
         report.problems.extend(tr.problems)
         report.fixes.extend(tr.fixes)
@@ -243,7 +291,11 @@ def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], prog
 
 
 def validate_grids(grids: dict[str, Grid], templates: dict[str, FormTemplate],
-                   program: Program, book: str = "", parsed: Parsed | None = None) -> Findings:
+                   program: Program, book: str = "", parsed: Parsed | None = None,
+                   masked: Mapping[str, Mapping[str, str]] | None = None,
+                   known_refs: Mapping[str, set[str] | None] | None = None,
+                   full: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None
+                   ) -> Findings:
     """Find the form tabs among a book's grids and validate them all.
 
     ``parsed``: the run's parse of its tabs, shared with the sync step (tabs no step changed
@@ -252,7 +304,8 @@ def validate_grids(grids: dict[str, Grid], templates: dict[str, FormTemplate],
     found, skipped = layouts(grids, templates, parsed)
     datas = [parsed.data(grids[name], lay) if parsed else tab_data(grids[name], lay)
              for name, lay in found.items()]
-    return validate_tabs(datas, templates, program, book=book, skipped=skipped)
+    return validate_tabs(datas, templates, program, book=book, skipped=skipped, masked=masked,
+                         known_refs=known_refs, full=full)
 
 
 Report = Findings

@@ -90,6 +90,7 @@ def roster(school: Record, children: list[Record], forms: Forms,
     from ..privacy import shown_value
 
     child_form = forms["child"].form if "child" in forms else None
+    vol_form = forms["volunteer"].form if "volunteer" in forms else None
     pairs = _pairs(forms)
     kids = sorted(children, key=sort_key)
     b = Builder()
@@ -120,9 +121,12 @@ def roster(school: Record, children: list[Record], forms: Forms,
         allergies = c.t("allergies")
         if disputed and (c.t("id"), "allergies") in disputed:
             allergies = disputed_text(allergies, disputed[(c.t("id"), "allergies")])
+        vol_phone = vol.t("phone") if vol else ""
+        if vol_form is not None and vol_phone:  # the volunteer's own phone: sensitive too
+            vol_phone = shown_value(vol_phone, vol_form, vol_form.field("phone"), reveal)
         b.add([n, c.t("id"), c.t("name"), c.t("sex"), grade_label(c), c.t("class_name"),
                c.t("left_behind_type"), c.t("guardian_name"), phone, allergies,
-               vol.t("name") if vol else "", vol.t("phone") if vol else ""])
+               vol.t("name") if vol else "", vol_phone])
     return b.content(
         header_rows=HEADER_ROWS, widths=WIDTHS,
         note=generated_note(f"{name}的花名册:该校登记的全部儿童,按年级、班级、姓名拼音排序"),

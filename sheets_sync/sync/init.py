@@ -25,8 +25,9 @@ TEMPLATE = '''# sheets-sync 项目配置。改完保存后,在本文件夹运行
 
 [project]
 name = "让你不再孤单——一对一帮助计划"
-# 要同步的表单(须有“编号”列):child 留守儿童家庭情况登记表,school 学校,volunteer 志愿者报名表 ……
-forms = ["child", "school"]
+# 要同步的表单(须有“编号”列):child 留守儿童家庭情况登记表,school 学校,volunteer 志愿者报名表,
+# pair 结对,application 儿童参加活动申请书,expense 支出明细,talk 谈心记录,donation 捐赠
+forms = ["child", "school", "volunteer", "pair", "application", "expense", "talk"]
 # 同一个单元格两边都改了时:"hub-wins" 保留总表的值(默认),"spoke-wins" 保留分表的值。
 # 未采用的值总会记在总表的“同步冲突”工作表里。
 conflict_policy = "hub-wins"
@@ -53,9 +54,18 @@ book = "总表.xlsx"
 # credentials = "service-account.json"
 
 # 分表:每个县大队一个工作簿,只保存本县的记录(县写成“满城县”也算满城)。
+# 没有“县”列的表单按引用分:结对、申请书、谈心记录跟着儿童的县,支出明细、志愿者跟着所属大队。
+# 谈心记录整张表是敏感信息,只发给在 forms 中写明它的分表。
+# 分表中的身份证号、电话、住址、心理状况默认遮挡显示(sensitive = "mask");
+# "omit" 不放这些列,"full" 完整显示;reveal 列出要完整显示的字段。
+# 在遮挡的单元格里输入完整的新值,同步后会进入总表,分表中再显示为遮挡。
+# 给分表加打开密码:encrypt = true(密码放在环境变量 SHEETS_SYNC_PASSWORD 或系统钥匙串中)。
 [[spokes]]
 book = "满城.xlsx"
 partition = {county = "满城"}
+# sensitive = "mask"
+# reveal = ["监护人电话"]
+# encrypt = true
 
 [[spokes]]
 book = "顺平.xlsx"
@@ -64,6 +74,11 @@ partition = {county = "顺平"}
 [[spokes]]
 book = "清苑.xlsx"
 partition = {county = "清苑"}
+
+# 某个表单不按默认方式分到分表时(可不写):字段名,或 "hub"(只在总表中)。
+# [partition]
+# expense = "所属大队"
+# donation = "hub"
 
 # 工具写入总表的工作表名称(可不写):
 # [outputs]

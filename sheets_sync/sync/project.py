@@ -116,6 +116,9 @@ class Project:
     """``[sync] max_delete``: records one book may lose in one run (default: 5 %, at least 3)."""
     """Keep the run's state in memory only (library calls on one book without a project)."""
     name: str = ""
+    as_spoke: Spoke | None = None
+    """A one-book project (``validate 满城.xlsx``) on a spoke of the project: that spoke
+    (its masked cells are what the sync wrote, not mistakes)."""
 
     @property
     def state_path(self) -> Path:
@@ -277,8 +280,8 @@ def _policy(file: str, where: str, raw: dict[str, Any], forms: tuple[str, ...],
 
     policy = raw.get("sensitive", "mask")
     if policy not in SENSITIVE_POLICIES:
-        raise _fail(file, f"{where} sensitive", f"= {policy!r} 不可用;请写 \"mask\"(敏感字段遮挡显示,"
-                    "默认)、\"omit\"(分表中不放敏感字段)或 \"full\"(完整显示)。")
+        raise _fail(file, f"{where} sensitive", f"= {policy!r} 不可用;请写 \"mask\""
+                    "(敏感字段遮挡显示,默认)、\"omit\"(分表中不放敏感字段)或 \"full\"(完整显示)。")
     names = raw.get("reveal", [])
     if isinstance(names, str):
         names = [names]
@@ -484,7 +487,8 @@ def book_project(location: str, *, base: Project | None = None,
     elif base is not None and any(b.location == text for b in base.books):
         spec = next(b for b in base.books if b.location == text)
     if base is not None:
-        return replace(base, hub=spec, spokes=[], forms=(),
+        spoke = next((s for s in base.spokes if s.book.location == spec.location), None)
+        return replace(base, hub=spec, spokes=[], forms=(), as_spoke=spoke,
                        templates=templates if templates is not None else base.templates,
                        program=program or base.program,
                        state_dir=state_dir or base.state_dir, memory_state=memory_state)

@@ -18,9 +18,12 @@ Pure: templates in, routes out; :mod:`.run` evaluates them on the merged records
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from ..forms.template import Field, FormTemplate
+
+Values = dict[str, str]
 
 HUB_ONLY = frozenset({"hub", "总表", "只在总表"})
 _PLACES = frozenset({"$program.brigades", "$program.counties"})  # 所属大队 takes either
@@ -78,8 +81,7 @@ def _brigade(form: FormTemplate, key: str) -> Field | None:
 
 
 def _is_county(form: FormTemplate, key: str) -> bool:
-    f = _direct(form, key)
-    return f is not None
+    return _direct(form, key) is not None
 
 
 def _ref_target(f: Field, templates: dict[str, FormTemplate]) -> tuple[str, str] | None:
@@ -120,12 +122,12 @@ def find_route(form_key: str, key: str, templates: dict[str, FormTemplate],
             if best is None or rank < best[0]:
                 best = (rank, r)
         return best[1] if best else None
-    f = next((x for x in form.fields if via in {x.key, *x.headers}), None)
-    if f is None:
+    chosen = next((x for x in form.fields if via in {x.key, *x.headers}), None)
+    if chosen is None:
         return None
-    if f.ref:
-        return _through(form_key, f, key, templates, synced, seen)
-    return Route((Hop(form_key, f.key),))
+    if chosen.ref:
+        return _through(form_key, chosen, key, templates, synced, seen)
+    return Route((Hop(form_key, chosen.key),))
 
 
 def _through(form_key: str, f: Field, key: str, templates: dict[str, FormTemplate],
@@ -151,4 +153,75 @@ def why_no_route(form_key: str, key: str, templates: dict[str, FormTemplate],
     return f"它没有 {key} 字段,也没有能通往 {key} 的引用"
 
 
-__all__ = ["HUB_ONLY", "Hop", "Route", "find_route", "why_no_route"]
+def form_order(forms: Iterable[str], routes: Iterable[Route]) -> list[str]:
+    """``forms`` with every form after the forms its routes read (stable otherwise)."""
+    forms = list(forms)
+    needs: dict[str, set[str]] = {fk: set() for fk in forms}
+    for r in routes:
+        if r.hops[0].form in needs:
+            needs[r.hops[0].form] |= {f for f in r.forms[1:] if f in needs}
+    out: list[str] = []
+    done: set[str] = set()
+
+    def visit(fk: str, path: frozenset[str]) -> None:
+        if fk in done or fk in path:
+            return
+        for dep in sorted(needs[fk], key=forms.index):
+            visit(dep, path | {fk})
+        done.add(fk)
+        out.append(fk)
+
+    for fk in forms:
+        visit(fk, frozenset())
+    return out
+
+
+@dataclass
+class Router:
+    """Follows routes through this run's merged records (set form by form, in
+    :func:`form_order`, so a 谈心记录 follows the county its child has after this run)."""
+
+    templates: dict[str, FormTemplate]
+    records: dict[str, dict[str, Values]] = field(default_factory=dict)
+    _index: dict[tuple[str, str], dict[str, Values | None]] = field(default_factory=dict)
+
+    def set(self, form: str, records: dict[str, Values]) -> None:
+        self.records[form] = records
+        for key in [k for k in self._index if k[0] == form]:
+            del self._index[key]
+
+    def _by(self, form: str, by: str) -> dict[str, Values | None]:
+        """text of field ``by`` -> the record with it (``None`` when two records share it)."""
+        key = (form, by)
+        if key not in self._index:
+            index: dict[str, Values | None] = {}
+            for v in self.records.get(form, {}).values():
+                t = v.get(by, "").strip()
+                if t:
+                    index[t] = v if t not in index else None
+            self._index[key] = index
+        return self._index[key]
+
+    def text(self, route: Route, values: Values) -> str:
+        """The text ``route`` compares for a record with ``values`` (``""``: no way there:
+        a blank or unknown reference)."""
+        v: Values | None = values
+        for h in route.hops[:-1]:
+            assert v is not None and h.target is not None and h.by is not None
+            t = v.get(h.field, "").strip()
+            if not t:
+                return ""
+            target = self.templates[h.target]
+            id_field = target.id_field
+            if id_field is not None and h.by == id_field.key:
+                recs = self.records.get(h.target, {})
+                v = recs.get(t) or recs.get(t.upper())
+            else:
+                v = self._by(h.target, h.by).get(t)
+            if v is None:
+                return ""
+        assert v is not None
+        return v.get(route.last.field, "")
+
+
+__all__ = ["HUB_ONLY", "Hop", "Route", "Router", "find_route", "form_order", "why_no_route"]
