@@ -68,12 +68,17 @@ class FieldCount:
     """A 身份证号 or 心理状况: never in full outside the hub."""
     full: int = 0
     masked: int = 0
-    tabs: list[str] = field(default_factory=list)
-    """The tabs holding a full value."""
+    tabs: dict[str, int] = field(default_factory=dict)
+    """The tabs holding a full value -> how many."""
+    tool: dict[str, int] = field(default_factory=dict)
+    """Those of :attr:`tabs` the tool writes (同步冲突, 回收站, 校验问题, rosters …)."""
 
     def as_json(self) -> dict[str, Any]:
         return {"label": self.label, "keys": sorted(self.keys), "fatal": self.fatal,
                 "full": self.full, "masked": self.masked, "tabs": self.tabs}
+
+    def where(self) -> str:
+        return "、".join(self.tabs)
 
 
 @dataclass
@@ -235,8 +240,11 @@ def _full(value: str) -> bool:
 
 
 class _Counts:
-    def __init__(self) -> None:
-        self.by_label: dict[str, FieldCount] = {}
+    by_label: dict[str, FieldCount]
+
+    def __init__(self, tool_tabs: Collection[str]) -> None:
+        self.by_label = {}
+        self.tool_tabs = tool_tabs
 
     def add(self, form: FormTemplate, fld: Field, tab: str, full: int, masked: int) -> None:
         label = _label(form, fld)
@@ -246,8 +254,10 @@ class _Counts:
         fc.fatal = fc.fatal or fld.type == "cn_id" or key == _PSYCHOLOGY
         fc.full += full
         fc.masked += masked
-        if full and tab not in fc.tabs:
-            fc.tabs.append(tab)
+        if full:
+            fc.tabs[tab] = fc.tabs.get(tab, 0) + full
+            if tab in self.tool_tabs or is_tool_tab(tab):
+                fc.tool[tab] = fc.tabs[tab]
 
 
 def _count(values: Iterable[str], kind: str | None) -> tuple[int, int]:
@@ -267,13 +277,17 @@ def _count(values: Iterable[str], kind: str | None) -> tuple[int, int]:
 
 def scan_grids(grids: Mapping[str, Grid], templates: dict[str, FormTemplate],
                program: Program | None = None, *, county: str = "",
-               keyed: Mapping[str, str] | None = None) -> tuple[list[FieldCount], int]:
+               keyed: Mapping[str, str] | None = None, tool_tabs: Collection[str] = ()
+               ) -> tuple[list[FieldCount], int]:
     """(the sensitive fields ``grids`` hold, the full guardian phones of children not of
     ``county``). ``keyed`` renames the keyed tool tabs (``{"同步冲突": "冲突"}`` when the
-    project names its conflicts tab otherwise). The 隐私检查 tab itself holds only counts."""
+    project names its conflicts tab otherwise); ``tool_tabs`` are the project's tool tabs
+    (besides the fixed names of :func:`is_tool_tab`), never read as forms. The 隐私检查 tab
+    itself holds only counts."""
     names = {(keyed or {}).get(k, k): k for k in _KEYED}
     fields = _Fields(templates)
-    counts = _Counts()
+    tool = {*tool_tabs, *names}
+    counts = _Counts(tool)
     others = 0
     canon = _counties(program) if county else {}
     for tab, grid in grids.items():
@@ -282,7 +296,7 @@ def scan_grids(grids: Mapping[str, Grid], templates: dict[str, FormTemplate],
         if tab in names:
             _scan_keyed(tab, grid, _KEYED[names[tab]], fields, counts)
             continue
-        lay = None if is_tool_tab(tab) else detect_form(tab, grid, templates)
+        lay = None if is_tool_tab(tab) or tab in tool else detect_form(tab, grid, templates)
         if lay is None:
             _scan_headers(tab, grid, fields, counts)
             continue
@@ -384,9 +398,13 @@ def assess(book: BookAudit) -> BookAudit:
         book.problems.append(f"无法检查 {book.name}:{book.error}")
         return book
     if book.role == "hub":
+        for f in book.full_fields():
+            for tab, n in f.tool.items():
+                book.notes.append(f"{book.name} 的“{tab}”中有 {n} 个完整的{f.label}:共享的总表"
+                                  "每位协调人都能看到,工具表中的敏感信息宜遮挡显示。")
         return book
     for f in book.full_fields():
-        where = f"{book.name} 有 {f.full} 个完整的{f.label}({'、'.join(f.tabs)})"
+        where = f"{book.name} 有 {f.full} 个完整的{f.label}({f.where()})"
         revealed = sorted(f.keys & book.reveal)
         if f.fatal:
             book.problems.append(f"{where}:{_fix(book, revealed)}")

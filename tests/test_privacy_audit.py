@@ -294,7 +294,7 @@ def test_dry_run_prints_only_and_json_gives_the_counts(project: Path) -> None:
     mc = data["books"][1]
     assert mc["policy"] == "mask" and mc["encrypted"] is False
     assert mc["unmasked"] == [{"label": "身份证号", "keys": ["child.id_number"], "fatal": True,
-                               "full": 1, "masked": 1, "tabs": [TAB]}]
+                               "full": 1, "masked": 1, "tabs": {TAB: 1}}]
     assert mc["masked"]["监护人电话"] == 2
     assert KIDS[1]["身份证号"] not in out
 
@@ -405,3 +405,44 @@ def test_5000_children_are_scanned_from_the_grid_columns() -> None:
     kids[17]["身份证号"] = KIDS[0]["身份证号"]
     counts = scan({TAB: rows(*kids)}, county="满城")
     assert counts["身份证号"] == (1, 4999) and counts["心理状况"] == (0, 5000)
+
+
+def test_sensitive_values_in_the_hubs_tool_tabs_are_said(project: Path) -> None:
+    tabs = {t: g.rows for t, g in read_workbook(project / "总表.xlsx").items()}
+    conflicts = [["时间", "运行", "表单", "编号", "姓名", "字段", "保留的值", "保留的值来自",
+                  "未采用的值", "未采用的值来自", "原值"],
+                 ["", "3", TAB, "C0001", "王小红", "身份证号", KIDS[0]["身份证号"], "总表.xlsx",
+                  "130607********0000", "满城.xlsx", ""]]
+    write_workbook(project / "总表.xlsx", {**tabs, "同步冲突": conflicts})
+    code, out = invoke("privacy", "--dry-run")
+    assert code == 0, out  # the hub may hold full values; it is said where they are
+    assert ("[注意] 总表.xlsx 的“同步冲突”中有 1 个完整的身份证号:共享的总表每位协调人都能看到,"
+            "工具表中的敏感信息宜遮挡显示。") in out.splitlines()
+    assert "总表.xlsx | 总表 | 完整保存 | 否 | " in out and "| 身份证号 4、" in out
+
+
+def test_a_google_hub_is_said_not_encrypted_by_a_file_and_last_written_from_the_state(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from sheets_sync.books.google import GoogleBook
+    from sheets_sync.testing import FakeSheets
+
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path)
+    with FakeSheets() as fake:
+        key = fake.create_spreadsheet("总表", {TAB: rows(*KIDS)})
+        config = (tmp_path / "sheets-sync.toml").read_text(encoding="utf-8")
+        (tmp_path / "sheets-sync.toml").write_text(
+            config.replace('book = "总表.xlsx"', f'book = "gsheet:{key}"')
+            + f'[google]\nendpoint = "{fake.url}"\n', encoding="utf-8")
+        code, out = invoke("privacy")
+        assert code == 0, out
+        hub = f"gsheet:{key} | 总表 | 完整保存 | 不适用(Google 表格) | "
+        assert f"{hub}未知 | {HUB_FIELDS} | 正常" in out.splitlines()  # no run wrote it yet
+        tab = GoogleBook(key, endpoint=fake.url).read()["隐私检查"].rows
+        assert tab[1][:5] == [f"gsheet:{key}", "总表", "完整保存", "不适用(Google 表格)",
+                              "(本工作簿)"]
+        code, out = invoke("privacy", "--dry-run")
+        line = next(line for line in out.splitlines() if line.startswith(hub))
+        assert re.fullmatch(re.escape(hub) + r"\d{4}-\d\d-\d\d \d\d:\d\d \| .* \| 正常", line)

@@ -45,7 +45,8 @@ def privacy_step(project: Project, hub: Stage, stages: Sequence[Stage], state: S
     keyed = {"同步冲突": project.conflict_tab}
     audit = _facts(BookAudit(project.hub.name, "hub", google=project.hub.is_google),
                    project.hub, state)
-    audit.fields, _ = scan_grids(hub.grids, project.templates, project.program, keyed=keyed)
+    audit.fields, _ = scan_grids(hub.grids, project.templates, project.program, keyed=keyed,
+                                 tool_tabs=project.tool_tabs)
     report.books.append(assess(audit))
     synced = {st.name: st for st in stages[1:] if st.active}
     for spoke in project.spokes:
@@ -115,7 +116,8 @@ def _spoke(project: Project, spoke: Spoke, stage: Stage | None, state: State,
         grids, audit.error = _read(project, spec.name, spec.location, books)
     if not audit.error:
         audit.fields, audit.other_county_phones = scan_grids(
-            grids, project.templates, project.program, county=audit.county, keyed=keyed)
+            grids, project.templates, project.program, county=audit.county, keyed=keyed,
+            tool_tabs=project.tool_tabs)
     return audit
 
 
@@ -129,7 +131,8 @@ def _school(project: Project, path: Path, folder: Path, state: State,
                    BookSpec(str(path), name), state, path)
     grids, audit.error = _read(project, name, str(path), None)
     if not audit.error:
-        audit.fields, _ = scan_grids(grids, project.templates, project.program, keyed=keyed)
+        audit.fields, _ = scan_grids(grids, project.templates, project.program, keyed=keyed,
+                                     tool_tabs=project.tool_tabs)
     return audit
 
 
