@@ -446,3 +446,22 @@ def test_a_google_hub_is_said_not_encrypted_by_a_file_and_last_written_from_the_
         code, out = invoke("privacy", "--dry-run")
         line = next(line for line in out.splitlines() if line.startswith(hub))
         assert re.fullmatch(re.escape(hub) + r"\d{4}-\d\d-\d\d \d\d:\d\d \| .* \| 正常", line)
+
+
+def test_after_a_run_on_the_demo_no_field_book_holds_a_full_id_or_psychology(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15's 'done when': the demo, run, rosters for the teachers, then the audit."""
+    from .samples import synced_demo
+
+    root = synced_demo(tmp_path)
+    monkeypatch.chdir(root)
+    invoke("run")  # exit 1 for the demo's planted problems; the books are written
+    assert invoke("report", "--only", "rosters", "--per-school-books", "各校花名册")[0] in {0, 1}
+    code, out = invoke("privacy", "--json")
+    data = json.loads(out)
+    assert code == 0, [b["problems"] for b in data["books"] if b["problems"]]
+    roles = [b["role"] for b in data["books"]]
+    assert roles[:4] == ["hub", "spoke", "spoke", "spoke"] and roles.count("school") >= 10
+    assert all(not f["fatal"] for b in data["books"][1:] for f in b["unmasked"])
+    hub = data["books"][0]
+    assert {f["label"] for f in hub["unmasked"]} >= {"身份证号", "心理状况", "监护人电话"}

@@ -42,12 +42,15 @@ from .matching import (
 )
 from .merge import AuditEntry, MergePlan, Record, age_key, load_record, merge
 from .review import (
+    CHOICE_HEADER,
     NOT_MERGED,
     REVIEW_TAB,
     carried_rows,
+    choice_text,
     merged_rows,
     read_decisions,
     review_tab,
+    shown_choices,
     shown_fields,
 )
 from .store import DIFFERENT, MERGED, PENDING, SAME, Decision, pair_key
@@ -86,6 +89,15 @@ def _form_of(res: DedupeResult, tab: str) -> str:
     return tr.layout.form.key if tr else ""
 
 
+def _template(res: DedupeResult, templates: dict[str, FormTemplate], tab: str
+              ) -> FormTemplate | None:
+    """The form of ``tab`` (as this run found it, else by the templates' tab names)."""
+    tr = res.report.tabs.get(tab) if res.report else None
+    if tr is not None:
+        return tr.layout.form
+    return next((t for t in templates.values() if tab in t.tab_names), None)
+
+
 def plan_dedupe(grids: dict[str, Grid], templates: dict[str, FormTemplate], program: Program,
                 decided: dict[tuple[str, str, str], str], *, at: str, tab: str | None = None,
                 report: Report | None = None) -> DedupeStep:
@@ -117,11 +129,17 @@ def plan_dedupe(grids: dict[str, Grid], templates: dict[str, FormTemplate], prog
     fields = shown_fields(templates, forms & set(FORMS))
     keys = [k for k, _, _, _ in fields]
     all_pairs = shown + merges
-    choices = {len(shown) + n: plan.choices.get((p.a.key, p.b.key), "")
+    choices = {len(shown) + n: choice_text(plan.choices.get((p.a.key, p.b.key), []),
+                                           _template(res, templates, p.a.tab))
                for n, p in enumerate(merges)}
     marks.update({len(shown) + n: MERGED for n in range(len(merges))})
+    kept_rows = merged_rows(grids.get(REVIEW_TAB)) + carried
+    for kept in kept_rows:  # an earlier release wrote the choices in full
+        if kept.get(CHOICE_HEADER):
+            kept[CHOICE_HEADER] = shown_choices(kept[CHOICE_HEADER],
+                                                _template(res, templates, kept.get("表A", "")))
     content = review_tab(all_pairs, _values(res, all_pairs, keys), fields, marks, choices,
-                         merged_rows(grids.get(REVIEW_TAB)) + carried)
+                         kept_rows)
     old = grids.get(REVIEW_TAB)
     if (len(content.rows) > 1 or old is not None) and (old is None or _differs(old, content)):
         step.batch.replace_tab(REVIEW_TAB, content)

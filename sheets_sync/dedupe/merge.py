@@ -3,8 +3,9 @@
 The record with the older 编号 survives. Its blank cells are filled from the other
 record; where both hold different values (compared after normalisation: ``2014年9月19日``
 is ``2014-09-19``) the survivor keeps its own and the pair is listed for a person to
-choose. The other record is returned whole (:attr:`MergePlan.recycled`; the pipeline copies
-it into 回收站 with ``合并到 <id>``) and its cells are cleared in the form tab (rows are
+choose (:attr:`MergePlan.choices`, in full: the 疑似重复 tab shows them masked). The
+other record is returned whole (:attr:`MergePlan.recycled`; the pipeline copies it into
+回收站 with ``合并到 <id>``) and its cells are cleared in the form tab (rows are
 not deleted, so row numbers stay stable; blank rows are skipped by the validator). Every
 changed cell goes to the audit trail.
 """
@@ -18,6 +19,7 @@ from ..forms.validate import Report
 from ..table import Grid
 
 AuditEntry = tuple[str, str, str, str, str, str]   # tab, record id, field, old, new, action
+Choice = tuple[str, str, str, str]   # field key ("" if none), header, kept's text, the other's
 
 
 def age_key(rid: str, row: int) -> tuple[int, int, str, int]:
@@ -76,7 +78,8 @@ class MergePlan:
     cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     recycled: list[Record] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
-    choices: dict[tuple[str, str], str] = field(default_factory=dict)   # (kept, gone) -> text
+    choices: dict[tuple[str, str], list[Choice]] = field(default_factory=dict)
+    """(kept, gone) -> the fields both records hold differently, with both full values."""
     merged_into: dict[str, str] = field(default_factory=dict)           # gone key -> kept key
 
     def set(self, tab: str, row: int, col: int, value: str) -> None:
@@ -88,7 +91,7 @@ def merge(keep: Record, gone: Record, plan: MergePlan) -> None:
     target = f"合并到 {keep.key}"
     col_of_header = {h: c for c, (h, _, _) in keep.cells.items()}
     fields_of_keep = {c: f for f, c in keep.by_field.items()}
-    choices: list[str] = []
+    choices: list[Choice] = []
     for col, (header, raw, norm) in gone.cells.items():
         if not raw.strip() or header == "校验结果":
             continue
@@ -102,7 +105,7 @@ def merge(keep: Record, gone: Record, plan: MergePlan) -> None:
             keep.cells[kcol] = (header, raw, norm)
             plan.audit.append((keep.tab, keep.key, header, kraw, raw, f"补全(来自 {gone.key})"))
         elif (knorm or kraw.strip()) != (norm or raw.strip()):
-            choices.append(f"{header}:{kraw.strip()} / {raw.strip()}")
+            choices.append((fkey or "", header, kraw.strip(), raw.strip()))
     for col, (header, raw, _) in gone.cells.items():
         if raw != "":
             plan.set(gone.tab, gone.row, col, "")
@@ -110,5 +113,5 @@ def merge(keep: Record, gone: Record, plan: MergePlan) -> None:
     plan.recycled.append(Record(gone.tab, gone.row, gone.rid, dict(gone.cells),
                                 dict(gone.by_field), merged_into=keep.key))
     if choices:
-        plan.choices[(keep.key, gone.key)] = ";".join(choices)
+        plan.choices[(keep.key, gone.key)] = choices
     plan.merged_into[gone.key] = keep.key

@@ -3,7 +3,11 @@
 Columns: 组号 (pairs of one cluster share it), 相似度, 处理结果 (是同一人 / 不是同一人 /
 待定, filled in by staff), 原因, then each record's place (表, 行, 编号) and its main fields
 side by side (A then B; sensitive fields masked with :func:`sheets_sync.privacy.mask`),
-and 需人工选择: after a merge, the fields where both records had different values.
+and 需人工选择: after a merge, the fields where both records had different values, masked
+the same way (:func:`choice_text`; a shared hub is read by every coordinator). The full
+values are the records' own: the survivor's in its tab, the merged-away one's in the
+run's backup (``sheets-sync history 编号 --reveal 字段`` shows them); an earlier release's
+rows written in full are masked when the tab is next written (:func:`shown_choices`).
 :func:`read_decisions` reads the 处理结果 column back on the next run. A pair that would
 join two records decided 不是同一人 (through a third) has no 组号 and its 原因 starts with
 a note naming the chain (``C0005 与 C0001 是同一人,C0001 与 C0012 已被判定为不是同一人,
@@ -17,10 +21,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..books.base import PrintSetup, TabContent
-from ..forms.template import FormTemplate
-from ..privacy import mask
+from ..forms.headers import header_key
+from ..forms.template import Field, FormTemplate
+from ..privacy import field_mask_type, mask
 from ..table import Grid
 from .matching import Pair
+from .merge import Choice
 from .store import DECISIONS, DIFFERENT, MERGED, PENDING, SAME, pair_key
 
 REVIEW_TAB = "疑似重复"
@@ -131,16 +137,54 @@ def carried_rows(grid: Grid | None, notes: dict[tuple[str, str], str]
 
 def shown_fields(templates: dict[str, FormTemplate], forms: set[str]
                  ) -> list[tuple[str, str, str, bool]]:
-    """(key, label, type, sensitive) of the fields shown, in order, for the given forms."""
+    """(key, label, mask kind or type, sensitive) of the fields shown, in order, for the
+    given forms (:func:`sheets_sync.privacy.field_mask_type`)."""
     out: list[tuple[str, str, str, bool]] = []
     for key in SHOWN_FIELDS:
         for form in sorted(forms):
             t = templates.get(form)
             fld = next((f for f in t.fields if f.key == key), None) if t else None
-            if fld is not None:
-                out.append((key, fld.label, fld.type, fld.sensitive))
+            if t is not None and fld is not None:
+                kind = field_mask_type(t, fld)
+                out.append((key, fld.label, kind or fld.type, kind is not None))
                 break
     return out
+
+
+def _shown(text: str, form: FormTemplate | None, fld: Field | None) -> str:
+    kind = field_mask_type(form, fld) if form is not None and fld is not None else None
+    return mask(text, kind) if kind is not None and kind != "record_id" and text else text
+
+
+def _field_named(form: FormTemplate, header: str) -> Field | None:
+    key = header_key(header)
+    return next((f for f in form.fields if key in {header_key(h) for h in f.headers}), None)
+
+
+def choice_text(items: list[Choice], form: FormTemplate | None) -> str:
+    """需人工选择 of a merge: ``兴趣爱好:画画 / 跳舞;监护人电话:137****0003 / 139****0004``,
+    the kept record's value first, a sensitive field's masked."""
+    def fld(key: str, header: str) -> Field | None:
+        if form is None:
+            return None
+        return next((f for f in form.fields if f.key == key), None) or _field_named(form, header)
+    return ";".join(f"{h}:{_shown(a, form, fld(k, h))} / {_shown(b, form, fld(k, h))}"
+                    for k, h, a, b in items)
+
+
+def shown_choices(text: str, form: FormTemplate | None) -> str:
+    """A 需人工选择 cell an earlier release wrote (``表头:值 / 值;…``) with its sensitive
+    values masked (a part it cannot read is kept as it is)."""
+    if form is None or not text:
+        return text
+    parts = []
+    for part in text.split(";"):
+        header, sep, rest = part.partition(":")
+        a, slash, b = rest.partition(" / ")
+        f = _field_named(form, header) if sep else None
+        parts.append(f"{header}{sep}{_shown(a, form, f)}{slash}{_shown(b, form, f)}"
+                     if f is not None else part)
+    return ";".join(parts)
 
 
 def review_tab(pairs: list[Pair], values: dict[tuple[str, int], dict[str, str]],

@@ -561,10 +561,12 @@ def _dedupe_step(project: Project, hub: Stage, state: State, findings: Findings,
              for tab, key, fld, old, new, action in ds.audit]
     audit += _tab_audit(hub, batch, run_id, at, "dedupe")
     if ds.recycled:
-        labels = {tr.layout.tab: tr.layout.form.label for tr in findings.tabs.values()}
-        rows = [recycle_row(at, run_id, labels.get(r.tab, r.tab), r.rid or r.key,
-                            f"合并到 {r.merged_into}", hub.name, f"{r.tab} 第 {r.row} 行",
-                            [(h, raw) for h, raw, _ in r.cells.values() if h != "校验结果"])
+        forms = {tr.layout.tab: tr.layout.form for tr in findings.tabs.values()}
+        rows = [recycle_row(at, run_id, forms[r.tab].label if r.tab in forms else r.tab,
+                            r.rid or r.key, f"合并到 {r.merged_into}", hub.name,
+                            f"{r.tab} 第 {r.row} 行",
+                            [(h, raw) for h, raw, _ in r.cells.values() if h != "校验结果"],
+                            template=forms.get(r.tab))
                 for r in ds.recycled]
         tool = WriteBatch()  # the merge batch leaves 回收站 as it was: append below its rows
         append_rows(tool, grids, project.recycle_tab, RECYCLE, rows)
@@ -584,7 +586,7 @@ def _report_step(project: Project, hub: Stage, state: State, findings: Findings,
     result, batch = plan_reports(hub.grids, project.templates, project.program, only=opts.only,
                                  reveal=opts.reveal, report=findings, now=opts.now,
                                  previous=opts.previous,
-                                 disputed=open_held(project, hub.grids),
+                                 disputed=open_held(project, hub.grids, state),
                                  # roster tabs an earlier run made (a library call on one
                                  # book keeps no state: every 花名册- tab counts as ours)
                                  ours=None if project.memory_state
@@ -767,7 +769,7 @@ def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | Non
             decisions: list[Any], result: RunResult) -> None:
     """Journal, backups, one apply per book, then its audit, bases and decisions."""
     state.journal(run_id, plan.highs if plan else {}, plan.pending if plan else [],
-                  _backups(stages))
+                  _backups(stages), plan.hidden if plan else ())
     _crash_point("before-write")
     by_name = {b.name: b for b in result.books}
     for st in stages:

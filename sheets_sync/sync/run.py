@@ -255,6 +255,9 @@ class SyncPlan:
     """What the run did not do to keep data safe (a mass deletion, a blind merge …)."""
     notes: list[str] = field(default_factory=list)
     """Said every run: per spoke, the configured forms it does not carry, and why."""
+    hidden: list[tooltabs.Hidden] = field(default_factory=list)
+    """The full values behind the 同步冲突 cells the hub shows masked: the commit keeps them
+    in the state store with the journal, before the write."""
 
     def bases_moved(self) -> bool:
         """Whether any book's new base differs from the one in state (it must be committed)."""
@@ -492,9 +495,12 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     # (form, id, "删除" or "移到 X"): a re-run after a crash adds no second row
     existing_recycle = recycled_keys(hub.grids.get(project.recycle_tab))
     conflict_grid = hub.grids.get(project.conflict_tab)
-    existing_conflicts = {_conflict_key(v) for _, v in read_rows(conflict_grid, CONFLICTS)}
-    decided = _decisions(project, conflict_grid)
-    conflict_marks: dict[tuple[int, int], str] = {}
+    # its rows with their full values (the tab shows sensitive ones masked: see tooltabs)
+    existing_conflicts = tooltabs.read_conflicts(conflict_grid, project.templates,
+                                                 state.hidden(CONFLICTS.key))
+    decided = _decisions(project, existing_conflicts)
+    conflict_marks: dict[tuple[int, int], str] = dict(existing_conflicts.masks)
+    hidden = list(existing_conflicts.hidden)
     log_grid = hub.grids.get(project.log_tab)
     confirmations = {(v.get("工作簿", ""), v.get("说明", "")): r
                      for r, v in tooltabs.pending(log_grid, LOG, CONFIRM_DELETE)
@@ -557,9 +563,12 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                                    "kept_book": c.kept_book, "lost": c.lost,
                                    "lost_book": c.lost_book, "base": c.ancestor or "",
                                    "name": name, "held": "yes" if c.held else ""})
-            if _conflict_key(row) not in existing_conflicts:
-                existing_conflicts.add(_conflict_key(row))
-                conflict_rows.append(row)
+            shown = tooltabs.shown_conflict(row, form)  # the hub shows it masked
+            if not existing_conflicts.holds(row, shown):
+                existing_conflicts.add(row)
+                conflict_rows.append(shown)
+                if (kept_full := tooltabs.hidden_of(shown, row, run_id)) is not None:
+                    hidden.append(kept_full)  # 采用另一值 puts the full value back
         _settled_by_hand(decided.get(fk, []), merged, sides, hub.name, keep_both, label,
                          run_id, conflict_grid, conflict_marks)
         for n in merged.notes:
@@ -585,7 +594,8 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                 where = ""
             if (form.label, rid, "删除") not in existing_recycle:
                 recycle_rows.append(recycle_row(at, run_id, form.label, rid, f"删除于 {d.by}",
-                                                holder.name if holder else "", where, cells))
+                                                holder.name if holder else "", where, cells,
+                                                template=form))
             counts["deleted"] += 1
         targets = _placement(project, fk, merged, spokes, bases)
         if merged.records:
@@ -632,7 +642,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
             dest = "移到 " + "、".join(sorted(targets.get(rid, set())))
             if left and (form.label, rid, dest) not in existing_recycle:
                 recycle_rows.append(recycle_row(at, run_id, form.label, rid, dest, source, "",
-                                                left.items()))
+                                                left.items(), template=form))
 
     spokes_of = {s.book.name: s for s in project.spokes}
     for name, got in claimed.items():  # a county is checked against the program at load
@@ -648,11 +658,18 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     hub_batch = batches[hub.name]
     append_rows(hub_batch, hub.grids, project.conflict_tab, CONFLICTS, conflict_rows,
                 updates=conflict_marks)
-    append_rows(hub_batch, hub.grids, project.recycle_tab, RECYCLE, recycle_rows)
+    # cells an earlier release wrote in full are masked (restore needs only the backups)
+    recycle_masks = tooltabs.recycle_masks(hub.grids.get(project.recycle_tab), project.templates)
+    append_rows(hub_batch, hub.grids, project.recycle_tab, RECYCLE, recycle_rows,
+                updates=recycle_masks)
     if conflict_rows:
         plan_lines.append(f"{hub.name}:“{project.conflict_tab}”新增 {len(conflict_rows)} 行")
     if recycle_rows:
         plan_lines.append(f"{hub.name}:“{project.recycle_tab}”新增 {len(recycle_rows)} 行")
+    for tool_tab, masked in ((project.conflict_tab, len(existing_conflicts.masks)),
+                             (project.recycle_tab, len(recycle_masks))):
+        if masked:
+            plan_lines.append(f"{hub.name}:“{tool_tab}”中 {masked} 个敏感值改为遮挡显示")
     skipped = [b.result.message for b in entries if not b.active]
     logged: list[dict[str, str]] = []
     if any(batches.values()) or held_rows:
@@ -666,25 +683,20 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                 updates=log_marks)
 
     return SyncPlan(entries, batches, plans, bases, counts, conflicts_json, plan_lines, highs,
-                    pending, new_tombs, revived, skipped, blocked, carried_notes)
+                    pending, new_tombs, revived, skipped, blocked, carried_notes, hidden)
 
 
 HELD_WORD = "删除待确认"
 HELD_NOTE = "安全字段:两边都保留,花名册显示两个值,请核实后选“处理”"
 
 
-def _conflict_key(v: Mapping[str, str]) -> tuple[str, ...]:
-    """What makes two 同步冲突 rows the same conflict (a re-run adds no second row)."""
-    return tuple(v.get(h, "") for h in ("表单", "编号", "字段", "保留的值", "保留的值来自",
-                                        "未采用的值", "未采用的值来自"))
-
-
-def _decisions(project: Project, grid: Grid | None
+def _decisions(project: Project, found: tooltabs.ConflictRows
                ) -> dict[str, list[tuple[int, dict[str, str]]]]:
-    """Form key -> 同步冲突 rows still open or decided (处理 empty, 已处理 or 采用另一值)."""
+    """Form key -> 同步冲突 rows still open or decided (处理 empty, 已处理 or 采用另一值),
+    with their full values (:func:`.tooltabs.read_conflicts`)."""
     by_label = {t.label: fk for fk, t in project.templates.items()}
     out: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for r, v in read_rows(grid, CONFLICTS):
+    for r, v in found.rows:
         fk = by_label.get(v.get("表单", ""))
         if fk is not None and v.get("处理", "") in {"", HANDLED, USE_OTHER}:
             out.setdefault(fk, []).append((r, v))
@@ -699,7 +711,9 @@ def _carry_out(rows: list[tuple[int, dict[str, str]]], sides: dict[str, Side], h
     采用另一值: the hub takes the value not kept (if it still holds the kept one), and the
     sync carries it everywhere. 已处理 on a held field (``conflict: keep_both``): the kept
     value stands, so the book holding the other one takes it (its base is moved to its own
-    text: the hub's is then the only change). The cell says what was done.
+    text: the hub's is then the only change). The cell says what was done (a sensitive
+    value in it masked). ``rows`` carry the full values (:func:`_decisions`): a value the
+    tab shows masked is never put into a book.
     """
     col = col_of(grid, CONFLICTS, "处理")
     if col is None:
@@ -720,17 +734,22 @@ def _carry_out(rows: list[tuple[int, dict[str, str]]], sides: dict[str, Side], h
         if cur is None:
             marks[(r, col)] = f"未能处理:总表中已没有 {rid}"
             continue
+        held = next((f for f in form.fields if f.key == fkey), None)
         if choice == USE_OTHER:
+            if v.get(tooltabs.UNKNOWN):
+                marks[(r, col)] = ("未能采用:这一行的值是遮挡显示的,完整的值不在状态数据库中"
+                                   "(state.db 可能换过);请核对后直接在总表中改正")
+                continue
             if cur.get(fkey, "") == kept:
                 cur[fkey] = lost
             elif cur.get(fkey, "") != lost:
-                marks[(r, col)] = (f"未能采用:总表中这一项现在是“{cur.get(fkey, '')}”,"
+                now_text = tooltabs.shown_field(cur.get(fkey, ""), form, held)
+                marks[(r, col)] = (f"未能采用:总表中这一项现在是“{now_text}”,"
                                    "已不是保留的值;请核对后直接在表中改正")
                 continue
             marks[(r, col)] = f"已采用另一值(第 {run_id} 次运行)"
             continue
         other = sides.get(v.get("未采用的值来自", ""))
-        held = next((f for f in form.fields if f.key == fkey), None)
         if held is not None and held.conflict == "keep_both" and other is not None \
                 and other is not hub and cur.get(fkey, "") == kept \
                 and other.current.get(rid, {}).get(fkey) == lost:
@@ -764,12 +783,15 @@ def _settled_by_hand(rows: list[tuple[int, dict[str, str]]], merged: MergeResult
             marks[(r, col)] = f"已一致(第 {run_id} 次运行)"
 
 
-def open_held(project: Project, grids: Mapping[str, Grid]
+def open_held(project: Project, grids: Mapping[str, Grid], state: State | None = None
               ) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """(编号, field key) -> [(the other value, its book)] of held conflicts nobody decided
-    yet, for the safety roster: the hub's value shown with the other one beside it."""
+    yet, for the safety roster: the hub's value shown with the other one beside it (in
+    full when ``state`` keeps it, for the roster to mask by its own rules)."""
     out: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for fk, rows in _decisions(project, grids.get(project.conflict_tab)).items():
+    found = tooltabs.read_conflicts(grids.get(project.conflict_tab), project.templates,
+                                    state.hidden(CONFLICTS.key) if state is not None else {})
+    for fk, rows in _decisions(project, found).items():
         key_of = {f.label: f.key for f in project.templates[fk].fields
                   if f.conflict == "keep_both"}
         for _, v in rows:

@@ -13,7 +13,10 @@ dedupe helper's, are left alone):
 * ``backups`` — every tab as it was before a run wrote to it (zlib-compressed JSON);
 * ``dedupe_decisions`` — staff's 是同一人 / 不是同一人 / 待定 per pair of 编号 (never asked again);
 * ``flags`` — facts that outlive a run (a restore that did not finish: the next sync refuses
-  to mix old and new state until it is finished).
+  to mix old and new state until it is finished);
+* ``hidden_values`` — the full values behind a tool tab row that shows them masked (a
+  同步冲突 row of a sensitive field: 采用另一值 puts the full value back), by the tab's
+  kind, the row's 运行 and what the row shows (:class:`Hidden`).
 
 One state per project, one file: every command (``run`` and its slices ``sync``,
 ``validate``, ``dedupe``, ``report``, ``pair``) reads and writes this one ``State``.
@@ -39,7 +42,7 @@ from ..errors import DiskFull, SheetsSyncError, is_disk_full, os_reason
 if TYPE_CHECKING:
     from ..dedupe.store import Decision
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "state.db"
 Values = dict[str, str]
 
@@ -79,6 +82,9 @@ CREATE INDEX IF NOT EXISTS audit_record ON audit (record_id);
 CREATE TABLE IF NOT EXISTS backups (
     run_id INTEGER NOT NULL, book TEXT NOT NULL, tab TEXT NOT NULL, existed INTEGER NOT NULL,
     position INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, book, tab));
+CREATE TABLE IF NOT EXISTS hidden_values (
+    tab TEXT NOT NULL, run_id INTEGER NOT NULL, shown TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (tab, run_id, shown));
 """
 
 
@@ -96,7 +102,13 @@ def _v1_to_v2(c: sqlite3.Connection) -> None:
         c.execute("DROP TABLE dedupe_audit")
 
 
-MIGRATIONS = {1: _v1_to_v2}
+def _v2_to_v3(c: sqlite3.Connection) -> None:
+    """Layout 2: tool tabs showed sensitive values in full. ``hidden_values`` (made by the
+    schema) is filled by the next sync, which masks those cells and keeps their full values
+    there."""
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 """version -> the step that brings a file of that version to the next one."""
 
 
@@ -165,6 +177,21 @@ class Backup:
     existed: bool
     position: int
     rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """The full values behind one tool tab row that shows them masked.
+
+    ``tab`` is the tool tab's kind (``"conflicts"``), ``run_id`` the row's 运行, ``shown``
+    the row's identifying cells as the tab shows them (masked), ``values`` header -> full
+    text of the cells it masks.
+    """
+
+    tab: str
+    run_id: int
+    shown: tuple[str, ...]
+    values: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -343,9 +370,15 @@ class State:
         return out
 
     def journal(self, run_id: int, highs: dict[str, int],
-                pending: Iterable[tuple[str, str, str, str]], backups: Iterable[Backup]) -> None:
-        """Before any write: id marks, ids to be written, and backups of the tabs to change."""
+                pending: Iterable[tuple[str, str, str, str]], backups: Iterable[Backup],
+                hidden: Iterable[Hidden] = ()) -> None:
+        """Before any write: id marks, ids to be written, backups of the tabs to change, and
+        the full values of the tool tab cells the write masks (a crash after the write
+        leaves no masked row whose values are lost)."""
         with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO hidden_values VALUES (?, ?, ?, ?)",
+                          [(h.tab, h.run_id, json.dumps(list(h.shown), ensure_ascii=False),
+                            json.dumps(h.values, ensure_ascii=False)) for h in hidden])
             for prefix, high in highs.items():
                 c.execute("INSERT INTO id_marks VALUES (?, ?) ON CONFLICT(prefix) DO UPDATE "
                           "SET high = max(high, excluded.high)", (prefix, high))
@@ -399,6 +432,12 @@ class State:
                 c.execute("DELETE FROM tombstones WHERE form = ? AND record_id = ?", (form, rid))
             c.execute("INSERT OR REPLACE INTO run_books VALUES (?, ?, ?, ?, ?)",
                       (run_id, book, status, "", cells))
+
+    def hidden(self, tab: str) -> dict[tuple[int, tuple[str, ...]], dict[str, str]]:
+        """(运行, what the row shows) -> header -> full text, of the tool tab kind ``tab``."""
+        rows = self.conn.execute("SELECT run_id, shown, data FROM hidden_values WHERE tab = ?",
+                                 (tab,)).fetchall()
+        return {(int(r), tuple(json.loads(k))): json.loads(d) for r, k, d in rows}
 
     # -- duplicate decisions and flags ----------------------------------------------------
 

@@ -13,6 +13,16 @@ whichever step moved it. Three columns take a person's decision, each with a dro
 回收站's 恢复 (put a deleted record back), 同步冲突's 处理 (已处理 / 采用另一值) and
 同步日志's 确认删除 (let a held-back deletion through). The next run carries the decision
 out and writes what it did into the same cell (:func:`done`).
+
+A shared hub is read by every coordinator, so these tabs show sensitive values masked, as
+every other generated tab does (template fields marked ``sensitive``, every field of a
+whole-sensitive form such as 谈心记录; a 编号 never): :func:`shown_conflict` and
+:func:`shown_recycle`. Nothing a decision needs is lost by it: 恢复 and ``restore`` put a
+record back from the deleting run's backup, and the full values behind a masked 同步冲突
+row are kept in the state store (:class:`~.state.Hidden`, written with the run's journal),
+where :func:`read_conflicts` finds them again. Cells an earlier release wrote in full are
+masked by the next run (:func:`read_conflicts`' ``masks``, :func:`recycle_masks`), their
+full values kept first.
 """
 
 from __future__ import annotations
@@ -22,7 +32,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..books.base import CHOICE_SPARE_ROWS, PrintSetup, TabContent, WriteBatch
+from ..forms.headers import header_key
+from ..forms.template import Field, FormTemplate
+from ..privacy import field_mask_type, shown_value
 from ..table import Grid
+from .state import Hidden
 
 RESTORE = "恢复"
 HANDLED = "已处理"
@@ -51,7 +65,8 @@ CONFLICTS = ToolTab(
     "conflicts",
     ("时间", "运行", "表单", "编号", "姓名", "字段", "保留的值", "保留的值来自", "未采用的值",
      "未采用的值来自", "原值", "说明", "处理"),
-    "两边都改了同一个单元格时,保留的值和未采用的值都记在这里。核对后在“处理”列选择:"
+    "两边都改了同一个单元格时,保留的值和未采用的值都记在这里(敏感字段遮挡显示,"
+    "完整的值由工具保存)。核对后在“处理”列选择:"
     "“已处理”(保留的值是对的)或“采用另一值”(未采用的值是对的);下次运行时照此改正各表。",
     widths={"时间": 17, "运行": 5, "保留的值": 22, "未采用的值": 22, "原值": 14, "说明": 50,
             "处理": 16},
@@ -62,9 +77,10 @@ CONFLICTS = ToolTab(
 RECYCLE = ToolTab(
     "recycle",
     ("时间", "运行", "表单", "编号", "姓名", "去向", "恢复", "原所在工作簿", "原位置"),
-    "删除、移走或合并掉的记录,每个字段一列,完整保留。要放回一条被删除的记录,"
-    "在它的“恢复”列选“恢复”,下次运行时放回原表(也可运行 sheets-sync undelete 编号)。"
-    "打印时每页都重复编号和姓名两列。",
+    "删除、移走或合并掉的记录,每个字段一列。身份证号、电话、住址等敏感字段遮挡显示,"
+    "完整的记录保存在备份中:要放回一条被删除的记录,在它的“恢复”列选“恢复”,"
+    "下次运行时原样放回原表(也可运行 sheets-sync undelete 编号);"
+    "要看完整的值,运行 sheets-sync history 编号 --reveal 字段。打印时每页都重复编号和姓名两列。",
     widths={"时间": 17, "运行": 5, "恢复": 14, "原位置": 20},
     choices={"恢复": (RESTORE,)},
     wrap=frozenset({"原位置"}),
@@ -139,9 +155,11 @@ def done(batch: WriteBatch, tab: str, grid: Grid | None, spec: ToolTab, column: 
 
 
 def recycle_row(at: str, run_id: int, form: str, record_id: str, action: str, book: str,
-                where: str, cells: Iterable[tuple[str, str]]) -> dict[str, str]:
+                where: str, cells: Iterable[tuple[str, str]], *,
+                template: FormTemplate | None) -> dict[str, str]:
     """One 回收站 row: ``action`` is ``删除于 X``, ``移到 X`` or ``合并到 C0001``; every
-    non-empty cell of the record in a column of its own header."""
+    non-empty cell of the record in a column of its own header, as the hub shows it
+    (``template``'s sensitive fields masked: :func:`shown_recycle`)."""
     row = {"时间": shown_time(at), "运行": str(run_id), "表单": form, "编号": record_id,
            "去向": action, "原所在工作簿": book, "原位置": where}
     for h, t in cells:
@@ -149,7 +167,203 @@ def recycle_row(at: str, run_id: int, form: str, record_id: str, action: str, bo
         if not t or not h or (h == "编号" and t.strip() == record_id):
             continue
         row[h if h == "姓名" or h not in RECYCLE.header else f"{h}(记录)"] = t
-    return row
+    return shown_recycle(row, template)
+
+
+# -- what the hub shows of sensitive values -------------------------------------------------
+
+CONFLICT_VALUES = ("保留的值", "未采用的值", "原值")
+"""The 同步冲突 columns holding a field's values (masked when the field is sensitive)."""
+CONFLICT_KEY = ("表单", "编号", "字段", "保留的值", "保留的值来自", "未采用的值", "未采用的值来自")
+"""What makes two 同步冲突 rows the same conflict (:func:`conflict_key`)."""
+UNKNOWN = "(完整值不详)"
+"""Set (to ``"是"``) on a row :func:`read_conflicts` gives whose sensitive values are masked
+in the tab and not in the state store: they cannot be put back (no sheet header is this)."""
+_RECORD = "(记录)"
+
+
+def conflict_key(v: Mapping[str, str]) -> tuple[str, ...]:
+    """What makes two 同步冲突 rows the same conflict (a re-run adds no second row)."""
+    return tuple(v.get(h, "") for h in CONFLICT_KEY)
+
+
+_FIELDS: dict[int, tuple[FormTemplate, dict[str, Field], dict[str, Field | None]]] = {}
+
+
+def _field(form: FormTemplate, header: str) -> Field | None:
+    """The field of ``form`` a tool tab column (or 同步冲突's 字段) names (memoised: a year
+    of 回收站 rows asks about the same few headers)."""
+    memo = _FIELDS.get(id(form))
+    if memo is None or memo[0] is not form:
+        keys: dict[str, Field] = {}
+        for f in form.fields:
+            for h in f.headers:
+                keys.setdefault(header_key(h), f)
+        memo = _FIELDS[id(form)] = (form, keys, {})
+    seen = memo[2]
+    if header not in seen:
+        seen[header] = memo[1].get(header_key(header.removesuffix(_RECORD)))
+    return seen[header]
+
+
+def _sensitive(form: FormTemplate | None, fld: Field | None) -> bool:
+    """Whether the hub's tool tabs show ``fld`` of ``form`` masked (a 编号 never is)."""
+    return (form is not None and fld is not None and fld.type != "record_id"
+            and field_mask_type(form, fld) is not None)
+
+
+def shown_field(text: str, form: FormTemplate | None, fld: Field | None) -> str:
+    """``text`` of ``fld`` of ``form`` as the hub's tool tabs show it (masked if sensitive)."""
+    if not text.strip() or not _sensitive(form, fld):
+        return text
+    assert form is not None and fld is not None
+    return shown_value(text, form, fld)
+
+
+def looks_masked(text: str) -> bool:
+    """Whether ``text`` reads like a masked value (the masks all hold ``*``)."""
+    return "*" in text
+
+
+def shown_conflict(row: Mapping[str, str], form: FormTemplate | None) -> dict[str, str]:
+    """A 同步冲突 row as the hub shows it: the values of a sensitive field masked (and the
+    姓名 of a whole-sensitive form); a row of ``(整条记录)`` or of no known field as it is."""
+    out = dict(row)
+    if form is None:
+        return out
+    fld = _field(form, row.get("字段", ""))
+    for h in CONFLICT_VALUES:
+        if h in out:
+            out[h] = shown_field(out[h], form, fld)
+    if out.get("姓名"):
+        name = next((f for f in form.fields if f.key == "name"), None)
+        out["姓名"] = shown_field(out["姓名"], form, name)
+    return out
+
+
+def hidden_of(shown: Mapping[str, str], full: Mapping[str, str], run_id: int) -> Hidden | None:
+    """What the state store keeps of a 同步冲突 row shown masked (``None``: nothing masked)."""
+    values = {h: t for h, t in full.items() if shown.get(h, t) != t}
+    return Hidden(CONFLICTS.key, run_id, conflict_key(shown), values) if values else None
+
+
+def _run_of(text: str) -> int:
+    return int(text) if text.strip().isdigit() else -1
+
+
+@dataclass
+class ConflictRows:
+    """The 同步冲突 tab as a run finds it (:func:`read_conflicts`).
+
+    ``rows``: (sheet row, header -> text), each with its values in full where they are
+    known: from the state store, or from the tab itself where an earlier release wrote them
+    in full; a row whose masked values are in neither carries :data:`UNKNOWN`. ``masks``:
+    (row, column) -> masked text, the cells an earlier release wrote in full; ``hidden``:
+    their full values, for the state store (with the write that masks them).
+    """
+
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    masks: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden: list[Hidden] = field(default_factory=list)
+    _full: set[tuple[str, ...]] = field(default_factory=set)
+    _masked: set[tuple[str, ...]] = field(default_factory=set)
+
+    def holds(self, full: Mapping[str, str], shown: Mapping[str, str]) -> bool:
+        """Whether the tab has this conflict already (compared on the full values; a row
+        whose full values are not known, on what it shows)."""
+        return conflict_key(full) in self._full or conflict_key(shown) in self._masked
+
+    def add(self, full: Mapping[str, str]) -> None:
+        self._full.add(conflict_key(full))
+
+
+def read_conflicts(grid: Grid | None, templates: Mapping[str, FormTemplate],
+                   hidden: Mapping[tuple[int, tuple[str, ...]], Mapping[str, str]]
+                   ) -> ConflictRows:
+    """The rows of a 同步冲突 tab with their full values (``hidden``: the state store's,
+    :meth:`~.state.State.hidden`), and the cells to mask that an earlier release wrote in full."""
+    by_label = {t.label: t for t in templates.values()}
+    head = header_of(grid, CONFLICTS)
+    out = ConflictRows()
+    for r, v in read_rows(grid, CONFLICTS):
+        form = by_label.get(v.get("表单", ""))
+        shown = shown_conflict(v, form)
+        run = _run_of(v.get("运行", ""))
+        kept = hidden.get((run, conflict_key(shown)))
+        full = dict(v)
+        if shown != v:  # written in full (an earlier release, a restore): mask, keep the values
+            for h, t in shown.items():
+                if t != v[h] and h in head:
+                    out.masks[(r, head.index(h) + 1)] = t
+            if kept is None and (h_ := hidden_of(shown, v, run)) is not None:
+                out.hidden.append(h_)
+        elif kept is not None:
+            full.update(kept)
+        elif form is not None and _sensitive(form, _field(form, v.get("字段", ""))) and any(
+                looks_masked(v.get(h, "")) for h in CONFLICT_VALUES):
+            full[UNKNOWN] = "是"  # masked, and the store does not have it (a new state.db)
+            out._masked.add(conflict_key(shown))
+        out._full.add(conflict_key(full))
+        out.rows.append((r, full))
+    return out
+
+
+def shown_recycle(row: Mapping[str, str], form: FormTemplate | None) -> dict[str, str]:
+    """A 回收站 row as the hub shows it: each cell of a sensitive field masked (a 编号 never;
+    an earlier release's one-cell record, ``表头:值;…``, part by part)."""
+    out = dict(row)
+    if form is None:
+        return out
+    for h, t in row.items():
+        if not t or (h in RECYCLE.header and h != "姓名"):
+            continue
+        if h == OLD_CONTENT:
+            out[h] = ";".join(_shown_pair(part, form) for part in t.split(";"))
+        else:
+            out[h] = shown_field(t, form, _field(form, h))
+    return out
+
+
+def _shown_pair(part: str, form: FormTemplate) -> str:
+    head, sep, text = part.partition(":")
+    return f"{head}{sep}{shown_field(text, form, _field(form, head))}" if sep else part
+
+
+def recycle_masks(grid: Grid | None, templates: Mapping[str, FormTemplate]
+                  ) -> dict[tuple[int, int], str]:
+    """(row, column) -> masked text: the 回收站 cells an earlier release wrote in full.
+
+    Only the columns some form's sensitive field (or a whole-sensitive form) may fill are
+    looked at, so a year of rows costs little.
+    """
+    head = header_of(grid, RECYCLE)
+    if grid is None or not head or "表单" not in head:
+        return {}
+    by_label = {t.label: t for t in templates.values()}
+    cols = [j for j, h in enumerate(head)
+            if h and (h == OLD_CONTENT or h == "姓名" or h not in RECYCLE.header)
+            and any(h == OLD_CONTENT or _sensitive(f, _field(f, h)) for f in by_label.values())]
+    form_col = head.index("表单")
+    fields: dict[tuple[str, int], Field | None] = {}
+    out: dict[tuple[int, int], str] = {}
+    for i, line in enumerate(grid.rows[1:], start=2):
+        label = line[form_col].strip() if form_col < len(line) else ""
+        form = by_label.get(label)
+        if form is None:
+            continue
+        for j in cols:
+            text = line[j].strip() if j < len(line) else ""
+            if not text:
+                continue
+            if head[j] == OLD_CONTENT:
+                shown = ";".join(_shown_pair(part, form) for part in text.split(";"))
+            else:
+                if (label, j) not in fields:
+                    fields[(label, j)] = _field(form, head[j])
+                shown = shown_field(text, form, fields[(label, j)])
+            if shown != text:
+                out[(i, j + 1)] = shown
+    return out
 
 
 def recycled_keys(grid: Grid | None) -> set[tuple[str, str, str]]:
