@@ -343,8 +343,10 @@ def test_a_staff_tab_of_that_name_is_never_overwritten(project: Path) -> None:
     write_workbook(project / "总表.xlsx", {**tabs, "隐私检查": [["我们自己的检查记录"]]})
     code, out = invoke("privacy")
     assert code == 1
-    assert ("错误:总表.xlsx 中已有名为“隐私检查”的工作表,但它不是 sheets-sync privacy 生成的,为免"
-            "覆盖,本次没有写入检查结果:请把这个工作表改名(或删除)后重新运行。") in out
+    assert ("隐私检查未完成:总表.xlsx 中已有名为“隐私检查”的工作表,但它不是 sheets-sync privacy 生成"
+            "的,为免覆盖,本次没有写入检查结果:请把这个工作表改名(或删除)后重新运行。"
+            ) in out.splitlines()
+    assert "隐私检查:共 3 个工作簿,分表和各校花名册中没有完整的身份证号或心理状况。" in out  # still said
     assert read_workbook(project / "总表.xlsx")["隐私检查"].rows == [["我们自己的检查记录"]]
 
 
@@ -465,3 +467,19 @@ def test_after_a_run_on_the_demo_no_field_book_holds_a_full_id_or_psychology(
     assert all(not f["fatal"] for b in data["books"][1:] for f in b["unmasked"])
     hub = data["books"][0]
     assert {f["label"] for f in hub["unmasked"]} >= {"身份证号", "心理状况", "监护人电话"}
+
+
+def test_a_project_copied_elsewhere_still_finds_its_per_school_books(
+        project: Path, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    assert invoke("report", "--only", "rosters", "--per-school-books", "各校花名册")[0] == 0
+    copy = tmp_path_factory.mktemp("usb") / "项目"
+    shutil.copytree(project, copy)
+    shutil.rmtree(project / "各校花名册")
+    monkeypatch.chdir(copy)
+    code, out = invoke("privacy", "--dry-run")
+    assert code == 0, out
+    assert any(line.startswith("各校花名册/花名册-城关镇中心小学.xlsx | 学校工作簿 | ")
+               for line in out.splitlines())

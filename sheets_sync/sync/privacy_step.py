@@ -143,11 +143,17 @@ def _short(folder: Path, root: Path) -> Path:
         return folder
 
 
+def _anchor(state: State) -> Path:
+    """The folder recorded folders are relative to: the state folder's parent (the project
+    folder), so that a project copied elsewhere still finds its teachers' books."""
+    return state.path.parent.parent.resolve()
+
+
 def school_folders(state: State, extra: Sequence[Path] = ()) -> list[Path]:
     """The per-school book folders to audit: those recorded, then ``extra`` (each once)."""
     raw = state.flag(SCHOOL_BOOKS_FLAG)
     try:
-        recorded = [Path(p) for p in json.loads(raw)] if raw else []
+        recorded = [_anchor(state) / p for p in json.loads(raw)] if raw else []
     except (ValueError, TypeError):
         recorded = []
     out: list[Path] = []
@@ -167,5 +173,7 @@ def remember_school_books(state: State, run_id: int, opts: StepOptions | None,
     if (not run_id or opts is None or opts.per_school_dir is None or result.reports is None
             or "rosters" not in result.reports.reports):
         return
-    folders = [str(p) for p in school_folders(state, (opts.per_school_dir,))]
+    root = _anchor(state)
+    folders = [p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)
+               for p in school_folders(state, (opts.per_school_dir,))]
     state.set_flag(SCHOOL_BOOKS_FLAG, json.dumps(folders, ensure_ascii=False))
