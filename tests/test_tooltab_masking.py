@@ -353,3 +353,44 @@ def test_choice_texts_mask_sensitive_fields_only() -> None:
     assert shown_choices("监护人电话:137****0003 / 139****0004", child) == (
         "监护人电话:137****0003 / 139****0004")  # masking a masked text changes nothing
     assert shown_choices("心理状况:想念父母 / 有些孤独", child) == "心理状况:想*** / 有***"
+
+
+# -- the masks, row by row ---------------------------------------------------------------
+
+
+def test_a_whole_sensitive_form_is_masked_in_every_field_but_its_ids() -> None:
+    from sheets_sync.sync.tooltabs import recycle_row, shown_conflict
+
+    talk = default_templates()["talk"]
+    row = recycle_row("2026-07-08T14:30:00", 5, talk.label, "T0003", "删除于 满城.xlsx", HUB,
+                      "谈心记录 第 4 行", [("编号", "T0003"), ("谈心人", "刘洋"),
+                                       ("时间", "2026-07-15"), ("主要内容", "想念在外打工的妈妈")],
+                      template=talk)
+    assert (row["编号"], row["时间"], row["去向"]) == ("T0003", "2026-07-08 14:30", "删除于 满城.xlsx")
+    assert (row["谈心人"], row["时间(记录)"], row["主要内容"]) == ("刘*", "2******", "想******")
+    conflict = shown_conflict({"表单": talk.label, "编号": "T0003", "字段": "主要内容",
+                               "保留的值": "想念妈妈", "未采用的值": "", "原值": "想家"}, talk)
+    assert (conflict["编号"], conflict["保留的值"], conflict["未采用的值"], conflict["原值"]) == (
+        "T0003", "想***", "", "想*")
+    child = default_templates()["child"]
+    plain = {"表单": child.label, "字段": "年级", "保留的值": "4", "未采用的值": "5"}
+    assert shown_conflict(plain, child) == plain  # a field that is not sensitive: as it is
+
+
+def test_a_state_file_of_the_previous_layout_gets_the_table(tmp_path: Path) -> None:
+    from sheets_sync.sync.state import SCHEMA_VERSION, Hidden, State
+
+    folder = tmp_path / ".sheets-sync"
+    State.open(folder).close()
+    db = sqlite3.connect(folder / "state.db")
+    db.executescript("DROP TABLE hidden_values; DELETE FROM sync_schema_version; "
+                     "INSERT INTO sync_schema_version VALUES (2);")
+    db.close()
+    state = State.open(folder)
+    try:
+        assert state.version == SCHEMA_VERSION == 3
+        state.journal(7, {}, [], [], [Hidden("conflicts", 7, ("a", "1**2"), {"保留的值": "1002"})])
+        assert state.hidden("conflicts") == {(7, ("a", "1**2")): {"保留的值": "1002"}}
+        assert state.hidden("recycle") == {}
+    finally:
+        state.close()

@@ -571,12 +571,12 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                     hidden.append(kept_full)  # 采用另一值 puts the full value back
         _settled_by_hand(decided.get(fk, []), merged, sides, hub.name, keep_both, label,
                          run_id, conflict_grid, conflict_marks)
-        for n in merged.notes:
-            conflict_rows.append({"时间": shown_time(at), "运行": str(run_id),
-                                  "表单": form.label, "编号": n.record_id,
-                                  "姓名": merged.records.get(n.record_id, {}).get("name", ""),
-                                  "字段": "(整条记录)", "保留的值": "保留",
-                                  "未采用的值": "删除", "未采用的值来自": n.book, "说明": n.text})
+        for n in merged.notes:  # shown as the hub shows names (masked if sensitive)
+            conflict_rows.append(tooltabs.shown_conflict({
+                "时间": shown_time(at), "运行": str(run_id), "表单": form.label,
+                "编号": n.record_id, "姓名": merged.records.get(n.record_id, {}).get("name", ""),
+                "字段": "(整条记录)", "保留的值": "保留", "未采用的值": "删除",
+                "未采用的值来自": n.book, "说明": n.text}, form))
         counts["conflicts"] += len(merged.conflicts)
         for rid in merged.records.keys() & tombs[fk]:
             revived.append((fk, rid))
