@@ -186,6 +186,46 @@ class PipelineResult:
                 "failed_steps": self.failed_steps, "messages": self.messages}
 
 
+def _masked(project: Project, book: str) -> dict[str, dict[str, str]]:
+    """form -> field -> how the spoke ``book`` shows it (a mask kind or ``omit``)."""
+    from .shield import shield_for
+
+    spoke = next((s for s in [*project.spokes, project.as_spoke]
+                  if s is not None and s.book.name == book), None)
+    out: dict[str, dict[str, str]] = {}
+    for fk in spoke.forms if spoke is not None else ():
+        sh = shield_for(project.templates[fk], spoke)
+        if sh is not None:
+            out[fk] = dict(sh.fields)
+    return out
+
+
+def _full(findings: Findings) -> dict[str, dict[str, dict[str, str]]]:
+    """form -> 编号 -> field -> text of the hub's records, for a spoke's masked cells."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for t in findings.tabs.values():
+        form = t.data.layout.form
+        idf = form.id_field
+        if idf is None or idf.key not in t.data.columns:
+            continue
+        cols = {k: v.tolist() for k, v in t.data.columns.items()
+                if k != idf.key and (form.sensitive or form.field(k).sensitive)}
+        if not cols:
+            continue
+        recs = out.setdefault(form.key, {})
+        for i, rid in enumerate(t.data.columns[idf.key].tolist()):
+            if str(rid).strip():
+                recs[str(rid).strip()] = {k: str(v[i]) for k, v in cols.items()}
+    return out
+
+
+def _hub_refs(findings: Findings, project: Project) -> dict[str, set[str] | None]:
+    """The values the hub's tabs give each reference target (a spoke holds only part)."""
+    from ..forms.validate import ref_values
+
+    return ref_values((t.data for t in findings.tabs.values()), project.templates)
+
+
 def run_pipeline(project: Project, *, steps: Sequence[str] = RUN_STEPS, dry_run: bool = False,
                  books: Mapping[str, Book] | None = None,
                  progress: Callable[[str], None] | None = None,
@@ -335,10 +375,16 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                 out.validation = findings
                 batch, audit = _findings_step(hub, findings, opts, run_id, at)
                 stale = opts.fix and bool(findings.fixes)
+                hub_refs: dict[str, set[str] | None] | None = None
+                hub_full: dict[str, dict[str, dict[str, str]]] = {}
                 for st in stages[1:]:  # every book the run syncs: findings in its own tabs
                     if st.active and st.book is not None and is_writable(st.book):
+                        if hub_refs is None:
+                            hub_refs, hub_full = _hub_refs(findings, project), _full(findings)
                         found = validate_grids(st.grids, project.templates, project.program,
-                                               book=st.name, parsed=parsed)
+                                               book=st.name, parsed=parsed,
+                                               masked=_masked(project, st.name),
+                                               known_refs=hub_refs, full=hub_full)
                         out.spoke_validations[st.name] = found
                         sb, sa = _findings_step(st, found, StepOptions(), run_id, at)
                         st.add(sb, sa)
@@ -488,8 +534,9 @@ def _remember_quiet(state: State, quiet: tuple[str, str], run_id: int, since: in
 def _validate(project: Project, hub: Stage, parsed: Parsed) -> Findings:
     from ..forms.validate import validate_grids
 
+    masked = _masked(project, project.as_spoke.book.name) if project.as_spoke else None
     return validate_grids(hub.grids, project.templates, project.program, book=hub.name,
-                          parsed=parsed)
+                          parsed=parsed, masked=masked)
 
 
 def _record_id(grid: Grid, id_col: int | None, row: int, fallback: str) -> str:

@@ -39,6 +39,8 @@ from .merge import MergeResult, Side, merge_form
 from .plan import Context, FormPlan, plan_book_form
 from .project import Project
 from .records import FormTab, Row, find_form_tabs
+from .routes import Hop, Route, Router, form_order
+from .shield import Shield, shield_for
 from .state import AuditRow, State, Values
 from .tooltabs import (
     CONFIRM_DELETE,
@@ -140,32 +142,51 @@ def _canon(form: FormTemplate, key: str, texts: set[str], project: Project) -> d
     return {u: str(t).strip() for u, t in zip(uniq, res.text.tolist(), strict=True)}
 
 
-def _matcher(project: Project, fk: str, spokes: list[_Book],
-             records: Iterable[Values]) -> Callable[[Values], set[str]]:
+def _matcher(project: Project, fk: str, spokes: list[_Book], records: Iterable[Values],
+             router: Router | None = None) -> Callable[[Values], set[str]]:
     """A function: record values -> names of the spokes whose partition claims them.
 
-    Partition values compare canonically (``满城县`` is ``满城``); ``records`` are the values
-    the function will be asked about (their texts are canonicalised once, together).
+    Each spoke's partition is reached by its route for the form (:mod:`.routes`: the
+    field itself, the brigade, or a reference followed through ``router``'s records).
+    Partition values compare canonically (``满城县`` is ``满城``, ``满城大队`` too);
+    ``records`` are the values the function will be asked about (their texts are
+    canonicalised once, together).
     """
-    form = project.templates[fk]
-    keys = {k for s in spokes for k in s.partition}
+    conf = {s.book.name: s for s in project.spokes}
+    router = router or Router(project.templates)
+    checks: dict[str, list[tuple[Route, str]]] = {}
+    for s in spokes:
+        routes = conf[s.name].routes.get(fk, {}) if s.name in conf else {}
+        checks[s.name] = [(routes.get(k) or Route((Hop(fk, k),)), v)
+                          for k, v in s.partition.items()]
     recs = list(records)
-    canon: dict[str, dict[str, str]] = {}
-    for k in keys:
-        texts = {v.get(k, "") for v in recs} | {s.partition[k] for s in spokes if k in s.partition}
-        canon[k] = _canon(form, k, texts, project)
+    used = {r for c in checks.values() for r, _ in c}
+    canon: dict[Route, dict[str, str]] = {}
+    for route in used:
+        texts = {router.text(route, v) for v in recs} | {v for c in checks.values()
+                                                         for r, v in c if r == route}
+        canon[route] = _canon(project.templates[route.last.form], route.last.field, texts,
+                              project)
+
+    def canonical(route: Route, text: str) -> str:
+        known = canon[route]
+        if text not in known:
+            known.update(_canon(project.templates[route.last.form], route.last.field, {text},
+                                project))
+        return known[text]
 
     def match(values: Values) -> set[str]:
-        return {s.name for s in spokes
-                if all(canon[k][values.get(k, "")] == canon[k][v] and canon[k][v]
-                       for k, v in s.partition.items())}
+        return {name for name, c in checks.items()
+                if all((want := canonical(r, v)) and canonical(r, router.text(r, values)) == want
+                       for r, v in c)}
     return match
 
 
 def _placement(project: Project, fk: str, merged: MergeResult, spokes: list[_Book],
-               bases: dict[tuple[str, str], dict[str, Values]]) -> dict[str, set[str]]:
+               bases: dict[tuple[str, str], dict[str, Values]],
+               router: Router | None = None) -> dict[str, set[str]]:
     """id -> names of the spokes that should hold it."""
-    match = _matcher(project, fk, spokes, merged.records.values())
+    match = _matcher(project, fk, spokes, merged.records.values(), router)
     out: dict[str, set[str]] = {}
     for rid, values in merged.records.items():
         claim = match(values)
@@ -177,7 +198,8 @@ def _placement(project: Project, fk: str, merged: MergeResult, spokes: list[_Boo
 
 
 def _moved_out(project: Project, fk: str, hub: _Book, spokes: list[_Book],
-               bases: dict[tuple[str, str], dict[str, Values]]) -> dict[str, dict[str, Values]]:
+               bases: dict[tuple[str, str], dict[str, Values]],
+               router: Router | None = None) -> dict[str, dict[str, Values]]:
     """Each spoke's base without the records it no longer holds because they moved away.
 
     A record a spoke's base has but the spoke does not, and that the hub places in another
@@ -190,7 +212,8 @@ def _moved_out(project: Project, fk: str, hub: _Book, spokes: list[_Book],
     out = {s.name: bases[(fk, s.name)] for s in spokes}
     if not any(missing.values()):
         return out
-    match = _matcher(project, fk, spokes, (hub_now[r] for m in missing.values() for r in m))
+    match = _matcher(project, fk, spokes, (hub_now[r] for m in missing.values() for r in m),
+                     router)
     for s in spokes:
         gone = {rid for rid in missing[s.name] if (claim := match(hub_now[rid]))
                 and s.name not in claim}
@@ -297,7 +320,8 @@ def delete_limit(project: Project, held: int) -> int:
     return max(DELETE_MIN, math.ceil(DELETE_SHARE * held))
 
 
-def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]]
+def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]],
+                   shields: Mapping[tuple[str, str], Shield] | None = None
                    ) -> list[tuple[_Book, FormTab, str, Row, Row]]:
     """A 编号 on two rows of one book (a pasted row): the row closer to the base keeps it.
 
@@ -310,12 +334,15 @@ def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, 
             continue
         for fk, ft in b.tabs.items():
             base = bases.get((fk, b.name), {})
+            sh = (shields or {}).get((fk, b.name))
             for other in list(ft.repeated):
                 rid = other.id
                 first = ft.rows.get(rid)
                 if first is None:
                     continue
                 was = base.get(rid, {})
+                if sh is not None:  # compared as the spoke shows it
+                    was = sh.show(was)
 
                 def score(r: Row, was: Values = was) -> int:
                     return sum(1 for k, v in r.values.items() if v and was.get(k) == v)
@@ -330,7 +357,8 @@ def _same_id_twice(entries: list[_Book], bases: dict[tuple[str, str], dict[str, 
 
 
 def _renamed_ids(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Values]],
-                 tombs: dict[str, set[str]]) -> list[str]:
+                 tombs: dict[str, set[str]],
+                 shields: Mapping[tuple[str, str], Shield] | None = None) -> list[str]:
     """A 编号 typed over (C0012 → C012): put the real one back instead of a delete + an add.
 
     A row whose 编号 no book has ever held, in a book that no longer holds a record whose
@@ -348,6 +376,8 @@ def _renamed_ids(entries: list[_Book], bases: dict[tuple[str, str], dict[str, Va
             missing = {rid: v for rid, v in base.items() if rid not in ft.rows}
             if not missing:
                 continue
+            if (sh := (shields or {}).get((fk, b.name))) is not None:  # as the spoke shows it
+                missing = {rid: sh.show(v) for rid, v in missing.items()}
             for rid, row in list(ft.rows.items()):
                 if rid in known.get(fk, set()) or rid in tombs.get(fk, set()):
                     continue
@@ -471,8 +501,14 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
              if fk in b.forms}
     tombs = {fk: state.tombstones(fk) for fk in project.forms}
     blind = _keep_unreadable(entries, bases) + _keep_oversize(entries, bases)
-    twice = _same_id_twice(entries, bases)
-    renamed = _renamed_ids(entries, bases, tombs)
+    spokes_of = {s.book.name: s for s in project.spokes}
+    shields: dict[tuple[str, str], Shield] = {}
+    for fk in project.forms:
+        for sp in project.spokes:
+            if fk in sp.forms and (sh := shield_for(project.templates[fk], sp)) is not None:
+                shields[(fk, sp.book.name)] = sh
+    twice = _same_id_twice(entries, bases, shields)
+    renamed = _renamed_ids(entries, bases, tombs, shields)
     highs, pending = _assign_ids(project, state, entries, bases, tombs)
     blocked: list[str] = [*blind, *renamed, *stranded]
     claimed: dict[str, int] = {}
@@ -511,16 +547,24 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
     held_rows: list[dict[str, str]] = []
     confirm_col = col_of(log_grid, LOG, CONFIRM_DELETE)
 
-    for fk in project.forms:
+    router = Router(project.templates)
+    order = form_order(project.forms, (r for sp in project.spokes for rs in sp.routes.values()
+                                       for r in rs.values()))
+    for fk in order:
         form = project.templates[fk]
         spokes = [b for b in entries[1:] if fk in b.forms]
         active = [s for s in spokes if s.active]
         hub_ft = hub.tabs[fk]
-        spoke_bases = _moved_out(project, fk, hub, active, bases)
+        spoke_bases = _moved_out(project, fk, hub, active, bases, router)
         hub_now = {rid: dict(v) for rid, v in hub_ft.current().items()}
         sides: dict[str, Side] = {hub.name: Side(hub.name, hub_now, bases[(fk, hub.name)])}
         for s in active:
-            sides[s.name] = Side(s.name, s.tabs[fk].current(), spoke_bases[s.name])
+            current = s.tabs[fk].current()
+            if (sh := shields.get((fk, s.name))) is not None:
+                current, odd = sh.read(current, spoke_bases[s.name], bases[(fk, hub.name)],
+                                       hub_now)
+                carried_notes += _odd_masked(s, s.tabs[fk], form, odd)
+            sides[s.name] = Side(s.name, current, spoke_bases[s.name])
         keep_both = {f.key for f in form.fields if f.conflict == "keep_both"}
         _carry_out(decided.get(fk, []), sides, hub.name, form, run_id, conflict_grid,
                    conflict_marks)
@@ -597,7 +641,8 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                                                 holder.name if holder else "", where, cells,
                                                 template=form))
             counts["deleted"] += 1
-        targets = _placement(project, fk, merged, spokes, bases)
+        router.set(fk, merged.records)
+        targets = _placement(project, fk, merged, spokes, bases, router)
         if merged.records:
             for s in spokes:
                 claimed[s.name] = claimed.get(s.name, 0) + sum(
@@ -622,10 +667,19 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                 dest = "、".join(sorted(targets.get(rid, set()))) or "其他分表"
                 gone[rid] = f"移到 {dest}"
             ctx = Context(run_id, b.name, merged.sources, at)
+            sh = shields.get((fk, b.name))
+            full = want
+            if sh is not None:  # the spoke shows its sensitive fields masked (or not at all)
+                want = {rid: sh.show(v) for rid, v in want.items()}
+            cols = [k for k in hub_cols if sh is None or sh.fields.get(k) != "omit"]
             p = plan_book_form(batches[b.name], ft, want, b.needs_id.get(fk, set()), ctx,
-                               columns=hub_cols, why_gone=gone,
+                               columns=cols, why_gone=gone,
                                extras=None if b is hub else extras,
                                slots=_slots(ft, b.grids.get(ft.tab)))
+            if sh is not None:  # its base is the full record: what it shows reads back as it
+                for rid, base_v in p.base.items():
+                    if rid in full:
+                        base_v.update({k: full[rid].get(k, "") for k in sh.fields if k in base_v})
             carried |= p.carried
             for (rid, book), kept_here in merged.held.items():  # found again next run
                 if book == b.name and rid in p.base:
@@ -644,7 +698,6 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
                 recycle_rows.append(recycle_row(at, run_id, form.label, rid, dest, source, "",
                                                 left.items(), template=form))
 
-    spokes_of = {s.book.name: s for s in project.spokes}
     for name, got in claimed.items():  # a county is checked against the program at load
         if got == 0 and name in spokes_of and set(spokes_of[name].partition) - {"county"}:
             part = "、".join(f"{k} = {v}" for k, v in spokes_of[name].partition.items())
@@ -802,6 +855,22 @@ def open_held(project: Project, grids: Mapping[str, Grid], state: State | None =
     return out
 
 
+def _odd_masked(b: _Book, ft: FormTab, form: FormTemplate, odd: list[tuple[str, str]]
+                ) -> list[str]:
+    """A masked-looking text in a masked column that is not this record's mask (copied
+    from another row): not taken as an edit; said, with the fix."""
+    label = {f.key: f.label for f in form.fields}
+    out = []
+    for rid, k in odd[:20]:
+        row = ft.rows.get(rid)
+        where = f"第 {row.sheet_row} 行" if row is not None else rid
+        out.append(f"{b.name}“{ft.tab}”{where}({rid})的“{label.get(k, k)}”是遮挡显示的值(含 *),"
+                   "但不是这条记录的,没有当作修改:要修改请输入完整的值。")
+    if len(odd) > 20:
+        out.append(f"{b.name}“{ft.tab}”还有 {len(odd) - 20} 个这样的单元格。")
+    return out
+
+
 def _forms_carried(project: Project, entries: list[_Book], parsed: Parsed | None
                    ) -> tuple[list[str], list[str]]:
     """Per spoke, which configured forms it carries and which not, and why (said every
@@ -818,10 +887,9 @@ def _forms_carried(project: Project, entries: list[_Book], parsed: Parsed | None
         if spoke is None or not left:
             continue
         names = "、".join(f"“{project.templates[fk].label}”" for fk in b.forms)
-        why = "、".join(f"“{project.templates[fk].label}”" for fk in left)
-        part = "、".join(spoke.partition) or "partition"
-        lines.append(f"{b.name} 同步 {names};不同步 {why}(这些表单没有分表的 partition 字段"
-                     f" {part},只在总表中)。")
+        why = "、".join(f"“{project.templates[fk].label}”("
+                       + spoke.left_out.get(fk, "没有能分到这个分表的字段") + ")" for fk in left)
+        lines.append(f"{b.name} 同步 {names};不同步 {why},这些只在总表中。")
         if not b.active:
             continue
         wanted = {fk: project.templates[fk] for fk in left}
@@ -834,10 +902,11 @@ def _forms_carried(project: Project, entries: list[_Book], parsed: Parsed | None
                 continue
             n = sum(1 for r in grid.rows[lay.header_row:] if any(t.strip() for t in r))
             if n:
+                why_not = spoke.left_out.get(lay.form.key, "没有能分到这个分表的字段")
                 stranded.append(f"{b.name}“{tab}”有 {n} 行“{lay.form.label}”,但这个分表不同步"
-                                f"“{lay.form.label}”(它没有 {part} 字段),这些行不会进入总表:"
-                                "请把它们录入总表,或在 sheets-sync.toml 里为这个分表写明 forms 和"
-                                "能对上的 partition。")
+                                f"“{lay.form.label}”({why_not}),这些行不会进入总表:"
+                                "请把它们录入总表,或在 sheets-sync.toml 里为这个分表写明 forms"
+                                "(需要时用 [partition] 写明按哪个字段分)。")
     return lines, stranded
 
 

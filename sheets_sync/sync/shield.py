@@ -57,9 +57,8 @@ class Shield:
     def show(self, values: Values) -> Values:
         """``values`` (full) as the spoke holds them."""
         out = dict(values)
-        for k, kind in self.fields.items():
-            if k in out:
-                out[k] = "" if kind == OMIT else mask(out[k], kind)
+        for k, kind in self.fields.items():  # a text not taken back (a stray mask) is cleared
+            out[k] = "" if kind == OMIT else mask(out.get(k, ""), kind)
         return out
 
     def shown(self, key: str, text: str) -> str:
