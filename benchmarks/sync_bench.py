@@ -11,9 +11,17 @@ tab and write all its rows: ``values:clear`` + ``values:update`` on Google, a re
 sheet in Excel), timed on the same books after the sync; its merge is not even counted.
 
     python benchmarks/sync_bench.py [--rows 5000] [--edits 100] [--seed 7]
+    python benchmarks/sync_bench.py --privacy [--repeat 3]
 
 Prints wall time, HTTP requests (the server's log) and cells written per approach. The
 last line is ``ratio: N``, the naive approach's cells written / ours.
+
+``--privacy``: the cost of keeping the children's data home (#15). The same project three
+ways — spokes in full (``sensitive = "full"``, the plain spokes of 0.1), masked (the
+default), masked and encrypted (``encrypt = true``) — each filled by a first sync, then
+the same edits synced, then a run with no edits. CPU seconds of this process (the local
+Google server runs in it too, the same for all three), median of ``--repeat``; the last
+line is ``privacy ratio: N`` (masked + encrypted / full, the edit run; target ≤ 1.5).
 """
 
 from __future__ import annotations
@@ -78,14 +86,16 @@ def setup(fake: FakeSheets, root: Path, rows: int, seed: int) -> tuple[str, dict
     return key, config
 
 
-def books_for(fake: FakeSheets, key: str, root: Path) -> dict[str, Counting]:
+def books_for(fake: FakeSheets, key: str, root: Path, encrypt: bool = False
+              ) -> dict[str, Counting]:
     out = {f"gsheet:{key}": Counting(GoogleBook(key, client=fake.client()))}
     for c in COUNTIES:
-        out[f"{c}.xlsx"] = Counting(ExcelBook(root / f"{c}.xlsx"))
+        out[f"{c}.xlsx"] = Counting(ExcelBook(root / f"{c}.xlsx", encrypt=encrypt))
     return out
 
 
-def scatter_edits(fake: FakeSheets, key: str, root: Path, n: int, seed: int) -> None:
+def scatter_edits(fake: FakeSheets, key: str, root: Path, n: int, seed: int,
+                  encrypt: bool = False) -> None:
     """``n`` cell edits: half in the hub (one coordinator session), half over the spokes."""
     rng = random.Random(seed)
     hub = GoogleBook(key, client=fake.client())
@@ -98,19 +108,21 @@ def scatter_edits(fake: FakeSheets, key: str, root: Path, n: int, seed: int) -> 
     hub.apply(batch)
     spoke_batches = {c: WriteBatch() for c in COUNTIES}  # one save per brigade workbook
     sizes = {c: ExcelBook(root / f"{c}.xlsx").read()[TAB].n_rows for c in COUNTIES}
+    # staff type full values (an ID, a phone) into masked cells too: those flow in full
     for i in range(n - n // 2):
         county = COUNTIES[i % len(COUNTIES)]
         spoke_batches[county].set_cell(TAB, rng.randrange(2, sizes[county] + 1),
                                        rng.choice(editable), f"分表改{i}")
     for county, b in spoke_batches.items():
-        ExcelBook(root / f"{county}.xlsx").apply(b)
+        ExcelBook(root / f"{county}.xlsx", encrypt=encrypt).apply(b)
 
 
 def measured_run(fake: FakeSheets, key: str, root: Path, project: Any,
-                 profile: bool = False) -> dict[str, Any]:
-    books = books_for(fake, key, root)
+                 profile: bool = False, encrypt: bool = False) -> dict[str, Any]:
+    books = books_for(fake, key, root, encrypt)
     fake.reset_log()
     prof = cProfile.Profile() if profile else None
+    c0 = time.process_time()
     t0 = time.perf_counter()
     if prof:
         prof.enable()
@@ -118,9 +130,10 @@ def measured_run(fake: FakeSheets, key: str, root: Path, project: Any,
     if prof:
         prof.disable()
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
-    return {"wall": wall, "requests": len(fake.requests), "status": result.status,
+    return {"wall": wall, "cpu": cpu, "requests": len(fake.requests), "status": result.status,
             "cells": sum(b.cells for b in books.values()),
             "updated": result.counts.get("updated", 0),
             "conflicts": result.counts.get("conflicts", 0)}
@@ -151,13 +164,56 @@ def naive_run(fake: FakeSheets, key: str, root: Path) -> dict[str, Any]:
     return {"wall": wall, "requests": len(fake.requests), "cells": cells}
 
 
+PRIVACY = (("full", {"sensitive": "full"}, False), ("masked", {}, False),
+           ("masked+encrypted", {"encrypt": True}, True))
+
+
+def privacy_costs(rows: int, edits: int, seed: int, repeat: int) -> int:
+    """CPU of the sync with spokes in full, masked, masked + encrypted (see the module doc)."""
+    import os
+    import statistics
+
+    os.environ.setdefault("SHEETS_SYNC_PASSWORD", "bench-口令-1")  # synthetic, this run only
+    got: dict[str, dict[str, list[float]]] = {}
+    for _ in range(repeat):
+        for name, extra, encrypt in PRIVACY:
+            with FakeSheets() as fake, tempfile.TemporaryDirectory() as tmp:
+                root = Path(tmp)
+                key, config = setup(fake, root, rows, seed)
+                config["spokes"] = [{**s, **extra} for s in config["spokes"]]
+                project = project_from_dict(config, root)
+                first = measured_run(fake, key, root, project, encrypt=encrypt)
+                scatter_edits(fake, key, root, edits, seed, encrypt)
+                ours = measured_run(fake, key, root, project, encrypt=encrypt)
+                idle = measured_run(fake, key, root, project, encrypt=encrypt)
+                assert ours["status"] == "ok", ours
+                for part, r in (("first", first), ("edits", ours), ("idle", idle)):
+                    got.setdefault(name, {}).setdefault(part, []).append(r["cpu"])
+    med = {n: {p: statistics.median(v) for p, v in parts.items()} for n, parts in got.items()}
+    print(f"hub {rows:,} children (local Google server), 3 spokes as .xlsx; CPU s, "
+          f"median of {repeat}")
+    print(f"{'spokes':20}{'first sync':>12}{'100 edits':>12}{'no edits':>12}{'edits ×':>10}")
+    for name, _, _ in PRIVACY:
+        m = med[name]
+        print(f"{name:20}{m['first']:12.2f}{m['edits']:12.2f}{m['idle']:12.2f}"
+              f"{m['edits'] / med['full']['edits']:10.2f}")
+    ratio = med["masked+encrypted"]["edits"] / med["full"]["edits"]
+    print(f"privacy ratio: {ratio:.2f} (target ≤ 1.5: {'met' if ratio <= 1.5 else 'NOT met'})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=5000)
     ap.add_argument("--edits", type=int, default=100)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", action="store_true", help="cProfile the measured runs")
+    ap.add_argument("--privacy", action="store_true",
+                    help="the cost of masked and encrypted spokes against spokes in full")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per variant (--privacy)")
     args = ap.parse_args(argv)
+    if args.privacy:
+        return privacy_costs(args.rows, args.edits, args.seed, args.repeat)
     with FakeSheets() as fake, tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         key, config = setup(fake, root, args.rows, args.seed)

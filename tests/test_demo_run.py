@@ -20,14 +20,14 @@ def test_demo_is_a_working_project(tmp_path: Path) -> None:
     data = json.loads(result.output)
     counts = data["sync"]["counts"]
     assert (counts["updated"], counts["appended"], counts["deleted"], counts["conflicts"],
-            counts["new_ids"]) == (3, 1, 1, 1, 1)
+            counts["new_ids"]) == (7, 1, 1, 1, 1)  # 4: the new child's typed values shown masked
     assert data["planted"]["found"] == data["planted"]["total"] == 51
     assert (demo / "sheets-sync.toml").exists()
 
     hub = read_workbook(demo / "总表.xlsx")
     conflict = next(e for e in data["edits"] if "冲突" in e["note"])
     conflicts = "\n".join("|".join(r) for r in hub["同步冲突"].rows)
-    assert conflict["record"] in conflicts and "13900002222" in conflicts  # the spoke's value kept
+    assert conflict["record"] in conflicts and "139****2222" in conflicts  # kept, shown masked
     deleted = next(e for e in data["edits"] if e["column"] == "(整行)" and e["record"] != "(新行)")
     assert deleted["record"] in "\n".join("|".join(r) for r in hub["回收站"].rows)
     assert "同步演示" in (demo / "README.md").read_text(encoding="utf-8")

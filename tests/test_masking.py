@@ -119,7 +119,7 @@ def test_history_shows_the_masked_forms(demo: tuple[Path, dict[str, str]]) -> No
     assert "T" not in conflict.split(" 第")[0]  # local time without the ISO T
     new_child = [x for x in lines if " C1502 " in x]
     assert any(x.endswith("C1502 心理状况:“” → “良*”(来源 清苑.xlsx)") for x in new_child)
-    assert any("C1502 父亲电话:“” → “183****8383”" in x for x in new_child)
+    assert any("C1502 父亲电话:“” → “137****5678”" in x for x in new_child)
     rows = json.loads(printed["history --json"])
     phone = next(r for r in rows if r["record_id"] == "C0003" and r["step"] == "conflict")
     assert (phone["field"], phone["old"], phone["new"]) == ("监护人电话", "139****2222",
@@ -133,21 +133,21 @@ def test_reveal_shows_one_field_for_the_coordinator(demo: tuple[Path, dict[str, 
     try:
         code, out = invoke("history", "C1502", "--reveal", "监护人电话")
         assert code == 0
-        assert "C1502 监护人电话:“” → “15138661571”" in out      # revealed
-        assert "C1502 母亲电话:“” → “139****2565”" in out        # still masked
-        code, out = invoke("history", "C1502", "--reveal", "电话")
+        assert "C1502 监护人电话:“” → “13700001234”" in out      # revealed
+        assert "C1502 母亲电话:“” → “137****9012”" in out        # still masked
+        code, out = invoke("history", "C1502", "--reveal", "学校")
     finally:
         os.chdir(cwd)
     assert code == 2
-    assert ("“电话”不是需要遮挡的字段。可以写:家庭住址、心理状况、母亲电话、父亲电话、监护人电话、"
-            "身份证号(谈心记录的内容写作 talk.字段,如 talk.content)。") in out
+    assert ("“学校”不是需要遮挡的字段。可以写:家庭住址、心理状况、手机号、母亲电话、父亲电话、"
+            "监护人电话、紧急联系人电话、身份证号(谈心记录的内容写作 talk.字段,如 talk.content)。") in out
 
 
 def test_fix_list_and_old_ids_are_masked(demo: tuple[Path, dict[str, str]]) -> None:
     _, printed = demo
     out = printed["validate 总表.xlsx --fix --dry-run"]
     assert "将修正 留守儿童家庭情况登记表!W419 监护人电话:“186****8534” → “186****8534”" in out
-    assert ("将修正 志愿者报名表!H2 手机号:“152 3107 9301” → “15231079301”" in out)  # not sensitive
+    assert ("将修正 志愿者报名表!H2 手机号:“152****9301” → “152****9301”" in out)  # a volunteer's too
     old15 = next(line for line in out.splitlines() if "id.old15" in line)
     assert re.search(r"志愿者报名表!I\d+ 身份证号 “\d{6}\*{5}\d{4}” 这是 15 位的旧身份证号,"
                      r"请改填 18 位号码:在第 6 位数字后插入“19”,末尾加上校验位“[0-9X]”"

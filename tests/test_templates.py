@@ -145,7 +145,7 @@ def test_sensitive_fields(templates: dict[str, FormTemplate]) -> None:
     assert sensitive == {
         ("child", "身份证号"), ("child", "父亲电话"), ("child", "母亲电话"),
         ("child", "监护人电话"), ("child", "家庭住址"), ("child", "心理状况"),
-        ("volunteer", "身份证号"),
+        ("volunteer", "身份证号"), ("volunteer", "手机号"), ("volunteer", "紧急联系人电话"),
     }
     assert [t.key for t in templates.values() if t.sensitive] == ["talk"]
 

@@ -148,8 +148,10 @@ class _Editor:
             value = tab.grid.cell(src, j)
             if header in {"编号", "身份证号"}:
                 value = ""
-            elif "*" in value:  # a masked cell of the spoke: the new child's own value
-                value = "13700001234" if header == "监护人电话" else ""
+            elif "*" in value:  # a masked cell of the spoke: staff type the child's own
+                value = {"监护人电话": "13700001234", "父亲电话": "13700005678",
+                         "母亲电话": "13700009012", "心理状况": "良好"}.get(
+                             header, value.replace("*", "") + ("1号" if "住址" in header else ""))
             elif header == "姓名":
                 value = value[:1] + "新"
             self.batches[book].set_cell(CHILD_TAB, new_row, j, value)
