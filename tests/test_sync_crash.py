@@ -29,8 +29,8 @@ from .samples import tool_records
 TAB = "留守儿童家庭情况登记表"
 HUB = "总表.xlsx"
 MC, SP = "满城.xlsx", "顺平.xlsx"
-HUB_HEAD = ["编号", "姓名", "性别", "县", "学校", "年级"]
-MC_HEAD = ["姓名", "编号", "县", "学校", "年级", "带队备注"]
+HUB_HEAD = ["编号", "姓名", "性别", "县", "学校", "年级", "心理状况"]
+MC_HEAD = ["姓名", "编号", "县", "学校", "年级", "带队备注", "心理状况"]  # shown masked there
 CONFIG = """\
 [project]
 forms = ["child"]
@@ -47,7 +47,7 @@ book = "顺平.xlsx"
 partition = {county = "顺平"}
 """
 # values users type between the first sync and the crashed one
-TYPED = ["孙丽", "周强", "4", "三小", "五小", "六小", "满城"]
+TYPED = ["孙丽", "周强", "4", "三小", "五小", "六小", "满城", "想家了"]
 
 
 def _setup(root: Path) -> None:
@@ -55,13 +55,14 @@ def _setup(root: Path) -> None:
     (root / "sheets-sync.toml").write_text(CONFIG, encoding="utf-8")
     write_workbook(root / HUB, {TAB: [
         HUB_HEAD,
-        ["C0001", "王小红", "女", "满城", "一小", "3"],
-        ["C0002", "李明", "男", "顺平", "二小", "4"],
-        ["C0003", "赵雪", "女", "满城", "一小", "5"],
-        ["C0004", "钱多多", "男", "满城", "一小", "2"],
-        ["C0005", "吴昊", "男", "顺平", "二小", "1"],
+        ["C0001", "王小红", "女", "满城", "一小", "3", "内向"],
+        ["C0002", "李明", "男", "顺平", "二小", "4", "开朗"],
+        ["C0003", "赵雪", "女", "满城", "一小", "5", ""],
+        ["C0004", "钱多多", "男", "满城", "一小", "2", "爱哭"],
+        ["C0005", "吴昊", "男", "顺平", "二小", "1", "胆小"],
     ]})
-    write_workbook(root / MC, {TAB: [MC_HEAD, ["王小红", "C0001", "满城", "一小", "3", "已家访"]]})
+    write_workbook(root / MC, {TAB: [MC_HEAD, ["王小红", "C0001", "满城", "一小", "3", "已家访",
+                                                   "内向"]]})
     write_workbook(root / SP, {"封面": [["顺平县大队"]]})
     sync_project(load_project(root))
     # edits on both sides, each book in one batch
@@ -77,7 +78,8 @@ def _setup(root: Path) -> None:
     mc = WriteBatch()
     mc.set_cell(TAB, _row(mc_rows, 1, "C0001"), 4, "三小")          # spoke edit: 学校
     mc.set_cell(TAB, _row(mc_rows, 1, "C0003"), 4, "六小")          # conflict with the hub
-    for col in range(1, 7):                                        # C0004 deleted here
+    mc.set_cell(TAB, _row(mc_rows, 1, "C0001"), 7, "想家了")        # typed into a masked cell
+    for col in range(1, 8):                                        # C0004 deleted here
         mc.set_cell(TAB, _row(mc_rows, 1, "C0004"), col, "")
     mc.set_cell(TAB, len(mc_rows) + 1, 1, "孙丽")                   # new row, no 编号
     mc.set_cell(TAB, len(mc_rows) + 1, 3, "满城")
@@ -101,7 +103,7 @@ def _records(root: Path, name: str) -> dict[str, dict[str, str]]:
         if any(rec.values()):
             assert rec["编号"], f"{name}: a row without 编号: {r}"
             assert rec["编号"] not in out, f"{name}: {rec['编号']} twice"
-            out[rec["编号"]] = {k: rec[k] for k in ("姓名", "县", "学校", "年级")}
+            out[rec["编号"]] = {k: rec[k] for k in ("姓名", "县", "学校", "年级", "心理状况")}
     return out
 
 
@@ -118,7 +120,8 @@ def _outcome(root: Path) -> dict[str, object]:
                                                    "原值"]),
             "recycle": _tool_rows(root, "回收站", ["表单", "编号", "去向", "原所在工作簿",
                                                 "原位置", "姓名"]),
-            "extra": [r[5] for r in ExcelBook(root / MC).read()[TAB].rows[1:] if len(r) > 5]}
+            "extra": [r[5] for r in ExcelBook(root / MC).read()[TAB].rows[1:]
+                      if len(r) > 5 and r[5]]}
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +141,9 @@ def test_the_uninterrupted_run_does_what_the_scenario_expects(
     assert {rid: r["姓名"] for rid, r in hub.items()} == {
         "C0001": "王小红", "C0002": "李明", "C0003": "赵雪", "C0005": "吴昊",
         "C0006": "周强", "C0007": "孙丽"}
-    assert hub["C0001"] == {"姓名": "王小红", "县": "满城", "学校": "三小", "年级": "4"}
+    assert hub["C0001"] == {"姓名": "王小红", "县": "满城", "学校": "三小", "年级": "4",
+                            "心理状况": "想家了"}          # typed into the masked cell
+    assert books[MC]["C0001"]["心理状况"] == "想**" and books[MC]["C0003"]["心理状况"] == ""
     assert set(books[MC]) == {"C0001", "C0003", "C0005", "C0007"}
     assert set(books[SP]) == {"C0002", "C0006"}
     assert reference["conflicts"] == [[TAB, "C0003", "学校", "五小", HUB, "六小", MC, "一小"]]
