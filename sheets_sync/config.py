@@ -18,6 +18,11 @@ default: a rule that needs one is not applied, and validation says so once
     end_date = "2026-08-31"
     invoice_threshold = "100"     # under this amount a receipt (收据) suffices
     volunteer_min_age = 18
+    team_size = 8                 # volunteers per team (支队); sizes outside 8 ± 2 are warned
+    cross_county = false          # true: a team may visit a school outside its brigade's county
+    visit_start = "2026-07-07"    # the first visit week starts here (default: start_date)
+    visit_end = "2026-08-11"      # the last visit ends by here (default: end_date)
+    pair_capacity_max = 5         # at most this many children per volunteer when pairing
 """
 
 from __future__ import annotations
@@ -55,6 +60,26 @@ class Program:
     head_brigade: str = "总队"
     extra: dict[str, Any] = field(default_factory=dict)
     period_from: str = ""
+    team_size: int = 8
+    """Volunteers per team (支队, 八名志愿者可以单独引导); a team of another size ± 2 is warned."""
+    cross_county: bool = False
+    """Whether a team may visit a school outside its brigade's county."""
+    visit_start: dt.date | None = None
+    """The first day of the first visit week (default: ``start_date``)."""
+    visit_end: dt.date | None = None
+    """The last day a visit may end on (default: ``end_date``)."""
+    pair_capacity_max: int = 5
+    """At most this many children per volunteer when pairing inside a visiting team."""
+
+    @property
+    def visit_first(self) -> dt.date | None:
+        """The first visit day: ``visit_start``, else ``start_date``."""
+        return self.visit_start or self.start_date
+
+    @property
+    def visit_last(self) -> dt.date | None:
+        """The last day a visit may end on: ``visit_end``, else ``end_date``."""
+        return self.visit_end or self.end_date
 
     def county_choices(self) -> list[tuple[str, list[str]]]:
         """Each county with its synonyms (满城 ← 满城县, 满城区, 满城市, 满城大队)."""
@@ -73,8 +98,13 @@ class Program:
             return self.county_choices()
         if key == "brigades":
             return self.brigade_choices()
-        if key in {"start_date", "end_date", "invoice_threshold", "volunteer_min_age", "name"}:
+        if key in {"start_date", "end_date", "invoice_threshold", "volunteer_min_age", "name",
+                   "team_size", "cross_county", "pair_capacity_max"}:
             return getattr(self, key)
+        if key == "visit_start":
+            return self.visit_first
+        if key == "visit_end":
+            return self.visit_last
         return self.extra[key]
 
     def known(self, key: str) -> bool:
@@ -86,13 +116,19 @@ class Program:
 
 
 PROGRAM_KEYS = frozenset({"counties", "brigades", "start_date", "end_date",
-                          "invoice_threshold", "volunteer_min_age", "name"})
+                          "invoice_threshold", "volunteer_min_age", "name", "team_size",
+                          "cross_county", "visit_start", "visit_end", "pair_capacity_max"})
 
 PROGRAM_SETTING = {
     "start_date": 'start_date = "2026-07-01"',
     "end_date": 'end_date = "2026-08-31"',
     "invoice_threshold": 'invoice_threshold = "100"',
     "volunteer_min_age": "volunteer_min_age = 18",
+    "team_size": "team_size = 8",
+    "cross_county": "cross_county = false",
+    "visit_start": 'visit_start = "2026-07-07"',
+    "visit_end": 'visit_end = "2026-08-11"',
+    "pair_capacity_max": "pair_capacity_max = 5",
 }
 """How each ``[program]`` value is written in sheets-sync.toml (for messages naming the fix)."""
 
@@ -112,7 +148,8 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
     """Build :class:`Program` from a ``[program]`` table, naming the key on any mistake."""
     defaults = Program()
     known = {"name", "counties", "start_date", "end_date", "invoice_threshold",
-             "volunteer_min_age", "head_brigade"}
+             "volunteer_min_age", "head_brigade", "team_size", "cross_county", "visit_start",
+             "visit_end", "pair_capacity_max"}
     extra = {k: v for k, v in data.items() if k not in known}
     counties = data.get("counties", list(defaults.counties))
     if not isinstance(counties, list) or not counties or not all(
@@ -136,6 +173,22 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
     age = data.get("volunteer_min_age")
     if age is not None and (not isinstance(age, int) or isinstance(age, bool)):
         raise ConfigError(f"{file}: [program] volunteer_min_age 应为整数,例如 18。")
+    visit_start = _date(file, "visit_start", data["visit_start"]) if "visit_start" in data \
+        else None
+    visit_end = _date(file, "visit_end", data["visit_end"]) if "visit_end" in data else None
+    first, last = visit_start or start, visit_end or end
+    if first is not None and last is not None and last < first:
+        raise ConfigError(f"{file}: [program] visit_end {last} 早于 visit_start {first},"
+                          "请检查日期(不写时分别按 start_date、end_date)。")
+    for key, day in (("visit_start", visit_start), ("visit_end", visit_end)):
+        if day is not None and ((start is not None and day < start)
+                                or (end is not None and day > end)):
+            raise ConfigError(f"{file}: [program] {key} {day} 不在项目期间 "
+                              f"{start or '…'} 至 {end or '…'} 内,请检查日期。")
+    cross = data.get("cross_county", defaults.cross_county)
+    if not isinstance(cross, bool):
+        raise ConfigError(f"{file}: [program] cross_county 应为 true 或 false(不加引号),"
+                          "例如 cross_county = false。")
     return Program(
         name=str(data.get("name", defaults.name)),
         counties=tuple(c.strip() for c in counties),
@@ -145,7 +198,20 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
         volunteer_min_age=age,
         head_brigade=str(data.get("head_brigade", defaults.head_brigade)),
         extra=extra,
+        team_size=_positive(file, data, "team_size", defaults.team_size),
+        cross_county=cross,
+        visit_start=visit_start,
+        visit_end=visit_end,
+        pair_capacity_max=_positive(file, data, "pair_capacity_max", defaults.pair_capacity_max),
     )
+
+
+def _positive(file: str, data: dict[str, Any], key: str, default: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{file}: [program] {key} 应为正整数(不加引号),"
+                          f"例如 {key} = {default}。")
+    return value
 
 
 _TOML_AT = re.compile(

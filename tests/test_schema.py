@@ -36,7 +36,7 @@ def templates() -> dict[str, FormTemplate]:
 
 
 FORM_KEYS = ["school", "volunteer", "child", "application", "pair", "budget", "expense",
-             "donation", "talk"]
+             "donation", "talk", "team", "rotation"]
 
 
 @pytest.mark.parametrize("form", FORM_KEYS)

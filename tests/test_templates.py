@@ -31,7 +31,10 @@ FORMS: dict[str, tuple[str, str | None, list[str]]] = {
     "volunteer": ("志愿者报名表", "V", [
         "姓名", "性别", "学号", "学院", "专业", "年级", "手机号", "身份证号", "邮箱", "特长",
         "意向县", "健康状况", "紧急联系人", "紧急联系人电话", "以往志愿经历", "初试成绩",
-        "复试成绩", "录取状态", "培训完成", "所属大队", "所属学校", "报名日期"]),
+        "复试成绩", "录取状态", "培训完成", "所属大队", "所属支队", "所属学校", "报名日期"]),
+    "team": ("支队", "G", ["支队名称", "所属大队", "队长", "带队老师", "联系电话", "备注"]),
+    "rotation": ("进驻安排", "R", ["支队", "学校", "开始日期", "结束日期", "住宿安排", "餐饮安排",
+                               "交通", "状态"]),
     "child": ("留守儿童家庭情况登记表", "C", [
         "姓名", "性别", "出生日期", "身份证号", "民族", "县", "乡镇", "村", "学校", "年级", "班级",
         "留守类型", "父亲姓名", "父亲务工地", "父亲电话", "母亲姓名", "母亲务工地", "母亲电话",
@@ -50,7 +53,7 @@ FORMS: dict[str, tuple[str, str | None, list[str]]] = {
 }
 
 GENERATED_TABS = ["花名册", "年级统计", "建档完整率", "预算汇总", "经费结算表", "校验问题",
-                  "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议"]
+                  "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议", "排班建议", "排班表"]
 
 
 @pytest.fixture(scope="module")
@@ -264,9 +267,10 @@ def _no_id(d: dict[str, Any]) -> None:
     d["fields"] = [f for f in d["fields"] if f["key"] != "id"]
 
 
-KNOWN_RULES = ("age_at, age_for_grade, compare, equals, id_consistent, range, require_if, "
-               "require_one_of, unique_where")
-KNOWN_PROGRAM = ("brigades, counties, end_date, invoice_threshold, name, start_date, "
+KNOWN_RULES = ("age_at, age_for_grade, compare, count_refs, equals, id_consistent, no_overlap, "
+               "range, require_if, require_one_of, same_via, unique_where")
+KNOWN_PROGRAM = ("brigades, counties, cross_county, end_date, invoice_threshold, name, "
+                 "pair_capacity_max, start_date, team_size, visit_end, visit_start, "
                  "volunteer_min_age")
 
 BROKEN = [
@@ -486,6 +490,10 @@ PLACEHOLDERS = {
     "equals": {"value"},
     "range": {"min", "max"},
     "unique_where": {"other", "cond", "label"},
+    "no_overlap": {"other", "group", "at", "other_start", "other_end", "label", "start", "end"},
+    "count_refs": {"count", "tab", "rows", "lo", "hi", "target", "tolerance"},
+    "same_via": {"value", "tab", "row", "other", "other_value", "other_via_value", "other_tab",
+                 "other_row"},
 }
 
 

@@ -22,7 +22,7 @@ RESULT_COLUMN = "校验结果"
 
 #: Tabs the tool writes itself; never read as forms (a roster has a child form's headers).
 TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议",
-                       "年级统计", "建档完整率", "预算汇总", "经费结算表"})
+                       "年级统计", "建档完整率", "预算汇总", "经费结算表", "排班建议", "排班表"})
 TOOL_TAB_PREFIXES = ("花名册-",)
 HEADER_SCAN_ROWS = 10
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})

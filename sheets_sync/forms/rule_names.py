@@ -57,6 +57,10 @@ RULE_NAMES: dict[str, str] = {
     "pattern.mismatch": "格式不符",
     "equals": "必须为规定的值",
     "compare": "前后矛盾",
+    "overlap": "时间重叠",
+    "count.min": "人数偏少",
+    "count.max": "人数偏多",
+    "via.mismatch": "不在本大队的县",
     # columns
     "column.missing": "缺少列",
     "column.unknown": "不认识的列",
@@ -67,7 +71,7 @@ FAMILY_NAMES: dict[str, str] = {
     "id": "身份证号", "phone": "电话号码", "email": "邮箱", "name": "姓名", "date": "日期",
     "age": "年龄", "grade": "年级", "integer": "整数", "decimal": "数字", "money": "金额",
     "range": "数值范围", "choice": "可选值", "pattern": "格式", "column": "列",
-    "unique": "重复", "ref": "引用",
+    "unique": "重复", "ref": "引用", "count": "人数", "via": "关联记录",
 }
 
 

@@ -4,6 +4,12 @@ Each rule sees the normalised columns of one tab (``ColumnResult.value`` holds t
 values: ISO dates, Int64, Decimal, canonical choices) and reports through a
 :class:`~.problems.ProblemSink`. Conditions (``when``) become boolean masks first, so a
 rule touches only the rows it applies to.
+
+A rule across forms (a team's size counted in 志愿者报名表, a visit's school and team in the
+same county) reads the other form tabs of the book through :class:`BookView`
+(``RuleContext.book``): one field of another form, normalised once, keyed by another field
+as references compare (:func:`~.validate.ref_key`). Where the book lacks that form, the
+rule is not applied (as a ``ref`` check is not).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import Program
-from .normalize import ColumnResult
+from .headers import TabData
+from .normalize import ColumnResult, normalize_column
 from .problems import ProblemSink, duplicate_groups
 from .program_data import rule_keys, unknown_keys
 from .template import Condition, FormTemplate, Rule
@@ -82,14 +89,84 @@ def _canonical(r: ColumnResult) -> pd.Series:
     return r.value.astype(object).where(r.value.notna(), r.text)
 
 
+def _key(text: str) -> str:
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One record of another form as a cross-form rule sees it: its canonical value there."""
+
+    value: str
+    tab: str
+    row: int
+
+
+class BookView:
+    """The form tabs of one book, for rules that look across forms.
+
+    ``values("team.name", "brigade")``: ref_key(支队名称) -> the first 支队 record's
+    canonical 所属大队, tab and sheet row; ``rows_by("volunteer.team")``: ref_key(所属支队)
+    -> the sheet rows of the volunteers naming it. Each is ``None`` when no tab of the book
+    holds that form and field. Columns are normalised once per view, when first asked for.
+    """
+
+    def __init__(self, datas: list[TabData], program: Program) -> None:
+        self._datas = datas
+        self._program = program
+        self._cache: dict[tuple[str, str], list[tuple[str, TabData, list[str]]]] = {}
+
+    def _column(self, form: str, key: str) -> list[tuple[str, TabData, list[str]]]:
+        """(tab, data, canonical texts) of every tab holding ``form`` with field ``key``."""
+        if (form, key) not in self._cache:
+            out = []
+            for d in self._datas:
+                if d.layout.form.key == form and key in d.columns:
+                    r = normalize_column(d.columns[key], d.layout.form.field(key),
+                                         self._program)
+                    out.append((d.layout.tab, d, [str(v) for v in _canonical(r).tolist()]))
+            self._cache[(form, key)] = out
+        return self._cache[(form, key)]
+
+    def values(self, target: str, key: str) -> dict[str, Seen] | None:
+        form, by = target.split(".", 1)
+        keys, vals = self._column(form, by), self._column(form, key)
+        if not keys:
+            return None
+        out: dict[str, Seen] = {}
+        got = {tab: texts for tab, _, texts in vals}
+        for tab, d, texts in keys:
+            there = got.get(tab, [""] * len(texts))
+            for i, k in enumerate(texts):
+                if k.strip() and _key(k) not in out:
+                    out[_key(k)] = Seen(there[i], tab, int(d.rows[i]))
+        return out
+
+    def rows_by(self, target: str) -> tuple[str, dict[str, list[int]]] | None:
+        form, by = target.split(".", 1)
+        cols = self._column(form, by)
+        if not cols:
+            return None
+        out: dict[str, list[int]] = {}
+        for _tab, d, texts in cols:
+            for i, k in enumerate(texts):
+                if k.strip():
+                    out.setdefault(_key(k), []).append(int(d.rows[i]))
+        return cols[0][0], out
+
+
 @dataclass
 class RuleContext:
-    """What a rule sees: the form, its normalised columns, where to report, program data."""
+    """What a rule sees: the form, its normalised columns, where to report, program data,
+    and (``book``) the book's other form tabs, for rules across forms."""
 
     form: FormTemplate
     res: dict[str, ColumnResult]
     sink: ProblemSink
     program: Program
+    book: BookView | None = None
 
     @property
     def n(self) -> int:
@@ -356,6 +433,106 @@ def unique_where(rule: Rule, ctx: RuleContext) -> None:
                 other=int(ctx.sink.data.rows[other]), cond=cond, label=label))
 
 
+def _rows_text(rows: list[int], limit: int = 8) -> str:
+    shown = "、".join(str(r) for r in rows[:limit])
+    return f"第 {shown}{' 等' if len(rows) > limit else ''} 行"
+
+
+def no_overlap(rule: Rule, ctx: RuleContext) -> None:
+    """Rows of one ``field`` value (a team) whose ``start``..``end`` overlap: an error on
+    each, naming the other row (and its ``place``: the school it is at)."""
+    p = rule.params
+    key, a, b, place = p["field"], p["start"], p["end"], p.get("place")
+    if not all(k in ctx.res for k in (key, a, b)):
+        return
+    starts, ends = ctx.res[a].value.tolist(), ctx.res[b].value.tolist()
+    groups: dict[str, list[int]] = {}
+    for i in np.nonzero(ctx.mask(rule.when))[0].tolist():
+        g = ctx.text(key, i)
+        s, e = as_date(starts[i]), as_date(ends[i])
+        if g.strip() and s is not None and e is not None and e >= s:
+            groups.setdefault(_key(g), []).append(i)
+    rows = ctx.sink.data.rows
+    for members in groups.values():
+        members.sort(key=lambda i: (as_date(starts[i]), int(rows[i])))
+        for x, i in enumerate(members):
+            si, ei = as_date(starts[i]), as_date(ends[i])
+            assert si is not None and ei is not None
+            other = next((j for j in members[:x] + members[x + 1:]
+                          if (sj := as_date(starts[j])) is not None
+                          and (ej := as_date(ends[j])) is not None
+                          and sj <= ei and si <= ej), None)
+            if other is None:
+                continue
+            where = ctx.text(place, other) if place in ctx.res else ""
+            ctx.sink.cell(i, a, "overlap", rule.severity, message(
+                rule, "与第 {other} 行({group}{at},{other_start} 至 {other_end})时间重叠:"
+                "{label}同一时间只能在一处。请改其中一行的{start}或{end},"
+                "或把不再执行的一行状态改为“取消”。",
+                other=int(rows[other]), group=ctx.text(key, i),
+                at=f" 在 {where}" if where else "", other_start=ctx.text(a, other),
+                other_end=ctx.text(b, other), label=ctx.label(key), start=ctx.label(a),
+                end=ctx.label(b)))
+
+
+def count_refs(rule: Rule, ctx: RuleContext) -> None:
+    """How many records of another form name this row (``counted``: ``volunteer.team``)
+    stays within ``target`` ± ``tolerance``: otherwise a problem on ``field``."""
+    p = rule.params
+    key = p["field"]
+    if key not in ctx.res or ctx.book is None:
+        return
+    found = ctx.book.rows_by(str(p["counted"]))
+    if found is None:
+        return
+    tab, by = found
+    target = int(resolve(p["target"], ctx.program))
+    slack = int(resolve(p.get("tolerance", 0), ctx.program))
+    lo, hi = max(target - slack, 0), target + slack
+    for i in np.nonzero(ctx.mask(rule.when))[0].tolist():
+        name = ctx.text(key, i)
+        if not name.strip():
+            continue
+        rows = by.get(_key(name), [])
+        if lo <= len(rows) <= hi:
+            continue
+        ctx.sink.cell(i, key, "count.min" if len(rows) < lo else "count.max", rule.severity,
+                      message(rule, "有 {count} 人(“{tab}”{rows}),不在 {lo}–{hi} 人之间:"
+                              "请增减人员。", count=len(rows), tab=tab,
+                              rows=_rows_text(rows) if rows else "没有", lo=lo, hi=hi,
+                              target=target, tolerance=slack))
+
+
+def same_via(rule: Rule, ctx: RuleContext) -> None:
+    """``field`` and ``other`` are references; the record ``field`` names has ``via``, the
+    one ``other`` names has ``other_via``: the two must agree (a visit's team is of the
+    brigade of the school's county), unless ``unless`` (a program flag) is true."""
+    p = rule.params
+    if bool(resolve(p.get("unless", False), ctx.program)) or ctx.book is None:
+        return
+    a, b = p["field"], p["other"]
+    if a not in ctx.res or b not in ctx.res:
+        return
+    ref_a, ref_b = ctx.form.field(a).ref, ctx.form.field(b).ref
+    if not ref_a or not ref_b:
+        return
+    left = ctx.book.values(ref_a, str(p["via"]))
+    right = ctx.book.values(ref_b, str(p["other_via"]))
+    if left is None or right is None:
+        return
+    for i in np.nonzero(ctx.mask(rule.when))[0].tolist():
+        x, y = left.get(_key(ctx.text(a, i))), right.get(_key(ctx.text(b, i)))
+        if x is None or y is None or not x.value.strip() or not y.value.strip():
+            continue
+        if x.value != y.value:
+            ctx.sink.cell(i, a, "via.mismatch", rule.severity, message(
+                rule, "属于“{value}”(“{tab}”第 {row} 行),{other}“{other_value}”却是"
+                "“{other_via_value}”(“{other_tab}”第 {other_row} 行):两者应一致,请核对。",
+                value=x.value, tab=x.tab, row=x.row, other=ctx.label(b),
+                other_value=ctx.text(b, i), other_via_value=y.value, other_tab=y.tab,
+                other_row=y.row))
+
+
 RULES: dict[str, Callable[[Rule, RuleContext], None]] = {
     "require_if": require_if,
     "require_one_of": require_one_of,
@@ -366,6 +543,9 @@ RULES: dict[str, Callable[[Rule, RuleContext], None]] = {
     "equals": equals,
     "range": in_range,
     "unique_where": unique_where,
+    "no_overlap": no_overlap,
+    "count_refs": count_refs,
+    "same_via": same_via,
 }
 
 

@@ -26,7 +26,7 @@ from ..config import Program
 from .template import Condition, Field, FormTemplate, Rule
 
 FORM_ORDER = ("school", "volunteer", "child", "application", "pair", "budget", "expense",
-              "donation", "talk")
+              "donation", "talk", "team", "rotation")
 
 # Canonical cell forms (what forms/normalize writes back), as Python regexes; frictionless
 # anchors each pattern as ^...$ itself.
@@ -303,6 +303,15 @@ def rule_text(t: FormTemplate, rule: Rule, program: Program) -> str:
     elif rule.kind == "unique_where":
         fields = "、".join(_label(t, k) for k in p["fields"])
         text = f"{when},{fields}不可重复"
+    elif rule.kind == "no_overlap":
+        text = f"{when},同一{lab('field')}的{lab('start')}–{lab('end')}不可重叠"
+    elif rule.kind == "count_refs":
+        text = (f"指向本行{lab('field')}的 {p['counted']} 记录数为 "
+                f"{_bound_text(p['target'], program)} ± {p.get('tolerance', 0)}")
+    elif rule.kind == "same_via":
+        unless = _program_key(p.get("unless"))
+        text = (f"{when},{lab('field')}的 {p['via']} 须与{lab('other')}的 {p['other_via']} 一致"
+                + (f"({unless} = true 时不检查)" if unless else ""))
     else:
         text = rule.kind
     return text + ("(警告)" if rule.severity == "warning" else "")

@@ -76,6 +76,9 @@ RULE_KINDS = frozenset({
     "equals",          # field must equal value (when filled)
     "range",           # field within min/max, with its own severity (e.g. a warning)
     "unique_where",    # fields unique among rows matching a condition
+    "no_overlap",      # rows of one field value: start..end must not overlap (a team's visits)
+    "count_refs",      # records of another form naming this row: target ± tolerance of them
+    "same_via",        # two references lead to records that agree (team's brigade = county)
 })
 
 SEVERITIES = frozenset({"error", "warning"})
@@ -142,7 +145,8 @@ class Rule:
     def fields(self) -> list[str]:
         """Every field key this rule mentions (for load-time checks)."""
         keys: list[str] = []
-        for name in ("field", "other", "id", "birth_date", "sex", "grade"):
+        for name in ("field", "other", "id", "birth_date", "sex", "grade", "start", "end",
+                     "place"):
             v = self.params.get(name)
             if isinstance(v, str):
                 keys.append(v)
@@ -336,6 +340,9 @@ RULE_REQUIRED = {
     "equals": ("field", "value"),
     "range": ("field",),
     "unique_where": ("fields", "when"),
+    "no_overlap": ("field", "start", "end"),
+    "count_refs": ("field", "counted", "target"),
+    "same_via": ("field", "via", "other", "other_via"),
 }
 
 
@@ -470,7 +477,32 @@ def load_templates(directory: Path | None = None) -> dict[str, FormTemplate]:
                     raise _fail(t.source, f.key,
                                 f'ref "{f.ref}": form "{form_key}" has no field "{field_key}"'
                                 ) from None
+        for i, rule in enumerate(t.rules):
+            _check_across(t, rule, forms, f"rules[{i}]")
     return forms
+
+
+def _check_across(t: FormTemplate, rule: Rule, forms: dict[str, FormTemplate],
+                  where: str) -> None:
+    """A rule across forms names fields that exist there (``counted``, ``via``)."""
+    def has(form_key: str, key: str) -> bool:
+        return form_key in forms and any(f.key == key for f in forms[form_key].fields)
+
+    if rule.kind == "count_refs":
+        target = str(rule.params["counted"])
+        form_key, _, key = target.partition(".")
+        if not has(form_key, key):
+            raise _fail(t.source, where, f'rule "count_refs": counted "{target}" is no '
+                        "form.field of the templates")
+    if rule.kind == "same_via":
+        for side, via in (("field", "via"), ("other", "other_via")):
+            ref = t.field(str(rule.params[side])).ref
+            if not ref:
+                raise _fail(t.source, where, f'rule "same_via": field "{rule.params[side]}" '
+                            "has no ref")
+            if not has(ref.split(".", 1)[0], str(rule.params[via])):
+                raise _fail(t.source, where, f'rule "same_via": form "{ref.split(".", 1)[0]}" '
+                            f'has no field "{rule.params[via]}"')
 
 
 @cache

@@ -28,7 +28,7 @@ from .headers import Parsed, TabData, TabLayout, detect_form, header_key, is_too
 from .normalize import ColumnResult, normalize_column
 from .problems import Fix, Problem, ProblemSink, duplicate_groups
 from .program_data import program_for_book, program_notices
-from .rules import RuleContext, apply_rules
+from .rules import BookView, RuleContext, apply_rules
 from .template import Field, FormTemplate
 
 
@@ -160,8 +160,10 @@ def _fixes(data: TabData, res: dict[str, ColumnResult]) -> list[Fix]:
 
 def check_tab(data: TabData, program: Program, refs: dict[str, set[str] | None],
               templates: dict[str, FormTemplate], masked: Mapping[str, str] | None = None,
-              full: Mapping[str, Mapping[str, str]] | None = None) -> TabResult:
-    """Every problem in one form tab (refs: values of other forms' fields in the book).
+              full: Mapping[str, Mapping[str, str]] | None = None,
+              book: BookView | None = None) -> TabResult:
+    """Every problem in one form tab (refs: values of other forms' fields in the book;
+    ``book``: the book's form tabs, for the rules across forms).
 
     ``masked``: field -> how a spoke shows it (a mask kind, or ``omit``): a masked-looking
     cell there (``138****5678``), or a blank one of an omitted field, is what the sync
@@ -204,7 +206,7 @@ def check_tab(data: TabData, program: Program, refs: dict[str, set[str] | None],
         if fld.ref and refs.get(fld.ref) is not None:
             target = templates[fld.ref.split(".", 1)[0]].label
             _ref(fld, r, refs[fld.ref] or set(), target, sink)
-    apply_rules(RuleContext(form, res, sink, program))
+    apply_rules(RuleContext(form, res, sink, program, book))
     problems, fixes = sink.out, _fixes(data, res)
     if hidden:
         at = {int(r): i for i, r in enumerate(data.rows)}
@@ -278,10 +280,11 @@ def validate_tabs(datas: list[TabData], templates: dict[str, FormTemplate], prog
         t for t, v in refs.items()
         if v is None and any(f.ref == t for d in datas for f in d.layout.form.fields
                              if f.key in d.columns))
+    view = BookView(datas, program)
     for d in datas:
         tr = check_tab(d, program, refs, templates,
                        masked=(masked or {}).get(d.layout.form.key),
-                       full=(full or {}).get(d.layout.form.key))
+                       full=(full or {}).get(d.layout.form.key), book=view)
         report.tabs[d.layout.tab] = tr
         report.problems.extend(tr.problems)
         report.fixes.extend(tr.fixes)

@@ -43,6 +43,14 @@ counties = ["满城", "顺平", "清苑"]
 # invoice_threshold = "100"
 # 志愿者最低年龄(按身份证号算到 start_date 那天);不写时不检查:
 # volunteer_min_age = 18
+# 排班(sheets-sync schedule):每个支队的人数(± 2 人以内不提醒),支队能否跨县进驻,
+# 进驻周从哪天开始、最晚到哪天结束(不写时按 start_date、end_date;每周六天在校,周日准备下一所):
+# team_size = 8
+# cross_county = false
+# visit_start = "2026-07-07"
+# visit_end = "2026-08-11"
+# 结对时每名志愿者最多负责几名儿童:
+# pair_capacity_max = 5
 
 # 总表:保存全部记录。可以是本地工作簿,也可以是 Google 表格:
 #   book = "https://docs.google.com/spreadsheets/d/表格ID/edit"
@@ -93,6 +101,11 @@ PROGRAM_LINES = {
     "end_date": '# end_date = "2026-08-31"',
     "invoice_threshold": '# invoice_threshold = "100"',
     "volunteer_min_age": "# volunteer_min_age = 18",
+    "team_size": "# team_size = 8",
+    "cross_county": "# cross_county = false",
+    "visit_start": '# visit_start = "2026-07-07"',
+    "visit_end": '# visit_end = "2026-08-11"',
+    "pair_capacity_max": "# pair_capacity_max = 5",
 }
 """The commented ``[program]`` lines of :data:`TEMPLATE` (the demo writes its values there)."""
 
