@@ -660,8 +660,11 @@ def pair(obj: Context, book: str | None, credentials: Path | None, as_json: bool
          dry_run: bool) -> None:
     """为每个还没有结对的儿童推荐一名志愿者(写入“结对建议”工作表)。
 
-    按学校(或县)整体求最优分配:只用已录取并参加过培训的志愿者,每人最多 pair_capacity
-    名儿童(默认 3),薄弱科目对应志愿者的特长,各人负担均衡,五年级起同性别结对。工作人员在
+    有“支队”和“进驻安排”表时,每所有支队进驻的学校的儿童由进驻该校的支队的队员结对,每人
+    每校最多 ⌈儿童数 ÷ 队员数⌉ 名(不超过 pair_capacity_max,默认 5);没有这两张表时按学校
+    (或县)结对,每人最多 pair_capacity 名(默认 3)。整体求最优分配:只用已录取并参加过培训
+    的志愿者,薄弱科目对应志愿者的特长,各人负担均衡,五年级起同性别结对;结不上对的儿童
+    按学校写明原因和人数。工作人员在
     “确认”中写 接受 或 拒绝:下次运行把接受的一行写入“结对”(只写一次),拒绝的一对不再推荐。
     在项目文件夹中 BOOK 可以不写(即总表)。
 
@@ -684,6 +687,8 @@ def pair(obj: Context, book: str | None, credentials: Path | None, as_json: bool
     click.echo(f"结对建议 {len(result.proposals)} 条;写入结对 {len(result.accepted)} 条;"
                f"无法结对的儿童 {len(result.unpaired_children)} 名;"
                f"暂无儿童的志愿者 {len(result.idle_volunteers)} 名。")
+    for line in result.summary:
+        click.echo(f"  {line}")
     for note in [*result.notes, *run.messages]:
         click.echo(f"  {note}")
     if dry_run:

@@ -8,6 +8,7 @@ compared by :func:`id_key` (NFKC, no spaces, upper case), schools by
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from ..forms.validate import Report, TabResult, ref_key
 from .study import weak_subjects
 
 ACTIVE = "进行中"
+CANCELLED = "取消"
 ADMITTED = "录取"
 YES = "是"
 
@@ -30,10 +32,19 @@ class PairingError(SheetsSyncError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Pairing settings from ``[program]``: ``pair_capacity``, ``same_sex_from_grade``."""
+    """Pairing settings from ``[program]``.
+
+    ``capacity`` (``pair_capacity``, default 3): children per volunteer when pairing by
+    school or brigade. Inside visiting teams a volunteer takes ⌈children of the school ÷
+    team members⌉ of each school's children, at most ``capacity_max``
+    (``pair_capacity_max``, default 5) — unless ``pair_capacity`` is configured
+    (``capacity_fixed``), which then holds per school.
+    """
 
     capacity: int = 3
     same_sex_from_grade: int = 5
+    capacity_max: int = 5
+    capacity_fixed: bool = False
 
     @classmethod
     def from_program(cls, program: Program) -> Settings:
@@ -44,7 +55,17 @@ class Settings:
                                   f"例如 {key} = {default}。")
             return value
 
-        return cls(positive("pair_capacity", 3), positive("same_sex_from_grade", 5))
+        return cls(positive("pair_capacity", 3), positive("same_sex_from_grade", 5),
+                   program.pair_capacity_max, "pair_capacity" in program.extra)
+
+    def school_capacity(self, children: int, members: int) -> int:
+        """What each of ``members`` volunteers of a visiting team takes of a school with
+        ``children`` children: ⌈children ÷ members⌉, at most :attr:`capacity_max`."""
+        if self.capacity_fixed:
+            return self.capacity
+        if members < 1:
+            return 0
+        return max(1, min(-(-children // members), self.capacity_max))
 
 
 @dataclass(frozen=True)
@@ -74,11 +95,26 @@ class Volunteer:
     skills: tuple[str, ...]
     admitted: bool
     trained: bool
+    team: str = ""       # 所属支队 as shown
+    team_key: str = ""   # ref_key(team); "" when none
 
     @property
     def eligible(self) -> bool:
-        """录取 and 培训完成 = 是, and placed somewhere (a school or a brigade)."""
-        return self.admitted and self.trained and bool(self.school_key or self.brigade)
+        """录取 and 培训完成 = 是, and placed somewhere (a school, a brigade or a team)."""
+        return self.admitted and self.trained and bool(self.school_key or self.brigade
+                                                       or self.team_key)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A 进驻安排 row that is not 取消: ``team`` visits ``school``."""
+
+    row: int
+    team: str
+    team_key: str
+    school: str
+    school_key: str
+    start: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -162,7 +198,7 @@ def read_volunteers(report: Report) -> list[Volunteer]:
     c = _Columns(require_tab(report, "volunteer", "志愿者报名表"))
     ids, names, sex, schools = c.text("id"), c.text("name"), c.value("sex"), c.text("school")
     brigade, skills = c.value("brigade"), c.value("skills")
-    status, trained = c.value("admission_status"), c.value("trained")
+    status, trained, teams = c.value("admission_status"), c.value("trained"), c.text("team")
     out: list[Volunteer] = []
     for i, row in enumerate(c.rows):
         sk = skills[i]
@@ -171,8 +207,28 @@ def read_volunteers(report: Report) -> list[Volunteer]:
             school=schools[i], school_key=ref_key(schools[i]) if schools[i] else "",
             brigade=str(brigade[i]) if brigade[i] else "",
             skills=tuple(sk) if isinstance(sk, tuple | list) else (),
-            admitted=status[i] == ADMITTED, trained=trained[i] in (YES, True)))
+            admitted=status[i] == ADMITTED, trained=trained[i] in (YES, True),
+            team=teams[i], team_key=ref_key(teams[i]) if teams[i] else ""))
     return out
+
+
+def has_team_plan(report: Report) -> bool:
+    """Whether the book keeps teams and their rotation (a 支队 and a 进驻安排 tab)."""
+    return find_tab(report, "team") is not None and find_tab(report, "rotation") is not None
+
+
+def read_visits(report: Report) -> list[Visit]:
+    """The 进驻安排 rows with a team and a school whose 状态 is not 取消, in sheet order."""
+    tab = find_tab(report, "rotation")
+    if tab is None:
+        return []
+    c = _Columns(tab)
+    teams, schools, status, start = c.text("team"), c.text("school"), c.value("status"), \
+        c.value("start_date")
+    return [Visit(row, teams[i], ref_key(teams[i]), schools[i], ref_key(schools[i]),
+                  start[i] if isinstance(start[i], dt.date) else None)
+            for i, row in enumerate(c.rows)
+            if teams[i] and schools[i] and status[i] != CANCELLED]
 
 
 def read_active_pairs(report: Report) -> list[ActivePair]:
@@ -187,5 +243,6 @@ def read_active_pairs(report: Report) -> list[ActivePair]:
             for i, row in enumerate(c.rows) if status[i] == ACTIVE and kids[i]]
 
 
-__all__ = ["ActivePair", "Child", "PairingError", "Settings", "Volunteer", "find_tab",
-           "id_key", "read_active_pairs", "read_children", "read_volunteers"]
+__all__ = ["ActivePair", "Child", "PairingError", "Settings", "Visit", "Volunteer", "find_tab",
+           "has_team_plan", "id_key", "read_active_pairs", "read_children", "read_visits",
+           "read_volunteers"]

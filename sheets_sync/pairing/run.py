@@ -33,10 +33,14 @@ from .model import (
     Settings,
     Volunteer,
     find_tab,
+    has_team_plan,
     read_active_pairs,
     read_children,
+    read_visits,
     read_volunteers,
+    school_counties,
 )
+from .placement import BRIGADE, BrigadePlacement, Group, Placement, TeamPlacement
 from .sheet import (
     ACCEPT,
     REJECT,
@@ -46,7 +50,7 @@ from .sheet import (
     read_suggestions,
     suggestions_tab,
 )
-from .solve import Assignment, Weights, allowed, assign
+from .solve import Assignment, Weights, allowed, assign_group, free_slots
 
 PAIR_TAB = "结对"
 PAIR_NOTE = "由结对建议确认"
@@ -98,6 +102,11 @@ class PairingResult:
     target: PairTarget
     extra_headers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    mode: str = BRIGADE
+    """``team`` (inside the visiting teams) or ``brigade`` (by school / brigade)."""
+    shortfalls: list[Shortfall] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    """What the run followed and, per school, why children stay unpaired (Chinese lines)."""
 
     def as_json(self) -> dict[str, Any]:
         """The ``--json`` shape (rows are sheet rows of the child / volunteer tabs)."""
@@ -113,6 +122,10 @@ class PairingResult:
                          for p in self.accepted],
             "kept_decisions": len(self.kept),
             "notes": list(self.notes),
+            "mode": self.mode,
+            "shortfalls": [{"school": f.label, "children": f.children, "unpaired": f.unpaired,
+                            "reason": f.reason} for f in self.shortfalls],
+            "summary": list(self.summary),
         }
 
     def tab(self) -> TabContent:
@@ -123,7 +136,8 @@ class PairingResult:
                     for u in self.unpaired_children]
         idle = [(i.volunteer.id, i.volunteer.name, i.volunteer.school, i.volunteer.brigade,
                  i.reason) for i in self.idle_volunteers]
-        return suggestions_tab(lines, self.kept, unpaired, idle, self.extra_headers)
+        gaps = [(f.label, f.reason) for f in self.shortfalls]
+        return suggestions_tab(lines, self.kept, unpaired, idle, self.extra_headers, gaps)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -144,17 +158,26 @@ def _next_ids(existing: list[str], prefix: str, n: int) -> list[str]:
     return [f"{prefix}{top + k:0{width}d}" for k in range(1, n + 1)]
 
 
-def _why_blocked(c: Child | None, v: Volunteer | None, load: int, settings: Settings) -> str:
+def _why_blocked(c: Child | None, v: Volunteer | None, load: Counter[str],
+                 place: Placement) -> str:
     if c is None:
         return "找不到这个儿童编号"
     if v is None:
         return "找不到这个志愿者编号"
     if not (v.admitted and v.trained):
         return "志愿者不是已录取并完成培训"
-    if not allowed(c, v):
+    if isinstance(place, TeamPlacement):
+        if not place.visited(c.school_key):
+            return f"儿童的学校“{c.school}”没有进驻安排"
+        if not place.allowed(c, v):
+            teams = "、".join(place.visiting(c.school_key))
+            return (f"志愿者的所属支队“{v.team}”不进驻儿童的学校(进驻的是 {teams})"
+                    if v.team else f"志愿者没有所属支队(进驻儿童学校的是 {teams})")
+    elif not place.allowed(c, v):
         return "志愿者的所属学校(或大队)与儿童的学校(或县)不一致"
-    if load >= settings.capacity:
-        return f"志愿者已满额({load}/{settings.capacity})"
+    used, cap = load[place.bucket(c, v)], place.capacity(c, v)
+    if used >= cap:
+        return f"志愿者已满额({used}/{cap})"
     return ""
 
 
@@ -174,14 +197,32 @@ def _unpaired_reason(c: Child, eligible: list[Volunteer], excluded: set[tuple[st
     return text
 
 
+def _team_unpaired_reason(c: Child, group: Group | None, excluded: set[tuple[str, str]],
+                          place: TeamPlacement, line: str) -> str:
+    if group is None or not place.visited(c.school_key):
+        return NO_VISIT
+    if not group.volunteers:
+        return f"进驻的支队{_names(group.teams)}没有已录取并完成培训的队员"
+    if all((c.id, v.id) in excluded for v in group.volunteers):
+        return "进驻支队的队员都已被拒绝(" + "、".join(v.id for v in group.volunteers) + ")"
+    return line
+
+
 def _idle_reason(v: Volunteer, children: list[Child], paired: set[str],
-                 excluded: set[tuple[str, str]]) -> str:
+                 excluded: set[tuple[str, str]], place: Placement) -> str:
     if not v.trained:
         return "尚未完成培训(培训完成 不是“是”)"
-    if not (v.school_key or v.brigade):
+    if isinstance(place, TeamPlacement):
+        if not v.team_key:
+            return "没有所属支队(按进驻支队结对)"
+        if not any(v.team_key in teams for teams in place.visitors.values()):
+            return f"所属支队“{v.team}”还没有进驻安排"
+    elif not (v.school_key or v.brigade):
         return "缺少所属学校和所属大队"
-    kids = [c for c in children if c.id and allowed(c, v)]
+    kids = [c for c in children if c.id and place.allowed(c, v)]
     if not kids:
+        if isinstance(place, TeamPlacement):
+            return f"所属支队“{v.team}”进驻的学校没有登记的儿童"
         return (f"所属学校“{v.school}”没有登记的儿童" if v.school_key
                 else f"{v.brigade}县没有登记的儿童")
     waiting = [c for c in kids if c.id not in paired]
@@ -190,6 +231,46 @@ def _idle_reason(v: Volunteer, children: list[Child], paired: set[str],
     if all((c.id, v.id) in excluded for c in waiting):
         return "与该校待结对儿童的建议都已被拒绝"
     return "该校待结对的儿童已分给其他志愿者"
+
+
+NO_VISIT = "学校没有进驻安排(“进驻安排”中没有该校未取消的进驻),暂不结对"
+
+
+def _names(teams: tuple[str, ...] | list[str]) -> str:
+    return "、".join(f"“{t}”" for t in teams)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A school (or, without teams, a group of schools) where children stay unpaired."""
+
+    label: str           # 顺平·东王庄小学
+    children: int        # the children who count there
+    unpaired: int
+    reason: str          # the arithmetic, in Chinese
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}:{self.reason}"
+
+
+def _team_shortfall(g: Group, n: int, unpaired: int, outside: int, free: int) -> Shortfall:
+    """``n`` children at the school, ``outside`` of them paired outside the team, ``free``
+    slots left in the team before this run's proposals."""
+    if not g.volunteers:
+        why = (f"{n} 名儿童,进驻的支队{_names(g.teams)}没有已录取并完成培训的队员 "
+               f"→ {unpaired} 名未结对")
+        return Shortfall(g.label, n, unpaired, why)
+    team = f"支队 {len(g.volunteers)} 人" if len(g.teams) == 1 else \
+        f"{len(g.teams)} 个支队共 {len(g.volunteers)} 人"
+    why = f"{n} 名儿童"
+    if outside:
+        why += f"(其中 {outside} 名已由支队外的志愿者结对)"
+    why += f",{team},每人最多 {g.capacity} 名 → {unpaired} 名未结对"
+    arithmetic = max(0, len(g.children) - free)
+    if unpaired > arithmetic:
+        why += f"(其中 {unpaired - arithmetic} 名的可选队员都已被拒绝)"
+    return Shortfall(g.label, n, unpaired, why)
 
 
 def _target(grids: dict[str, Grid], report_tab: Any, templates: dict[str, FormTemplate]
@@ -202,6 +283,19 @@ def _target(grids: dict[str, Grid], report_tab: Any, templates: dict[str, FormTe
 
 
 # --------------------------------------------------------------------------- the run
+
+def placement_for(report: Report, settings: Settings, children: list[Child],
+                  volunteers: list[Volunteer]) -> Placement:
+    """Inside visiting teams when the book keeps 支队 and 进驻安排, else by school/brigade.
+
+    ``children``/``volunteers``: the ones that count (a usable id; eligible volunteers)."""
+    if not has_team_plan(report):
+        return BrigadePlacement(settings)
+    place = TeamPlacement(settings, read_visits(report), school_counties(report),
+                          dict(Counter(c.school_key for c in children if c.school_key)))
+    place.groups((), volunteers)  # the members of each team
+    return place
+
 
 def propose_pairs(grids: dict[str, Grid], templates: dict[str, FormTemplate], program: Program,
                   *, today: dt.date, weights: Weights | None = None,
@@ -220,11 +314,23 @@ def propose_pairs(grids: dict[str, Grid], templates: dict[str, FormTemplate], pr
     suggestions = read_suggestions(grids.get(TAB))
     kids: dict[str, Child] = _first_by_id(children)
     vols: dict[str, Volunteer] = _first_by_id(volunteers)
+    counted = [c for c in children if c.id and kids[c.id] is c]
+    eligible = [v for v in volunteers if v.eligible and v.id and vols[v.id] is v]
+    place = placement_for(report, settings, counted, eligible)
+    team = isinstance(place, TeamPlacement)
+    if team:
+        eligible = [v for v in eligible if v.team_key]
     pair_tab = find_tab(report, "pair")
     target = _target(grids, pair_tab, templates)
     paired = {p.child_id for p in active}
     partner = {p.child_id: p.volunteer_id for p in active}
-    load: Counter[str] = Counter(p.volunteer_id for p in active)
+    load: Counter[str] = Counter()
+    for p in active:
+        c, v = kids.get(p.child_id), vols.get(p.volunteer_id)
+        if c is not None and v is not None:
+            load[place.bucket(c, v)] += 1
+        elif not team:
+            load[p.volunteer_id] += 1
     notes: list[str] = []
     kept: list[Decision] = []
     excluded: set[tuple[str, str]] = set()
@@ -238,15 +344,16 @@ def propose_pairs(grids: dict[str, Grid], templates: dict[str, FormTemplate], pr
                                  f"{partner.get(d.child_id)}),这条确认没有写入“结对”。")
                 continue
             c, v = kids.get(d.child_id), vols.get(d.volunteer_id)
-            d.blocked = _why_blocked(c, v, load[d.volunteer_id], settings)
+            d.blocked = _why_blocked(c, v, load, place)
             if d.blocked:
                 kept.append(d)
                 notes.append(f"{where}:确认的结对 {d.child_id}–{d.volunteer_id} 没有写入:"
                              f"{d.blocked}。")
                 continue
+            assert c is not None and v is not None
             paired.add(d.child_id)
             partner[d.child_id] = d.volunteer_id
-            load[d.volunteer_id] += 1
+            load[place.bucket(c, v)] += 1
             accepted_pairs.append((d.volunteer_id, d.child_id, d.row))
         else:
             kept.append(d)
@@ -274,23 +381,90 @@ def propose_pairs(grids: dict[str, Grid], templates: dict[str, FormTemplate], pr
             unpaired.append(Unpaired(c, "缺少学校"))
         else:
             candidates.append(c)
-    eligible = [v for v in volunteers if v.eligible and v.id and vols[v.id] is v]
-    proposals = assign(candidates, eligible, dict(load), excluded, settings, weights)
+    groups = place.groups(candidates, eligible)
+    proposals: list[Assignment] = []
+    for g in groups:
+        proposals.extend(assign_group(g, load, excluded, settings, weights, place))
+    proposals.sort(key=lambda a: a.child.row)
     final = Counter(load)
-    final.update(a.volunteer.id for a in proposals)
+    final.update(place.bucket(a.child, a.volunteer) for a in proposals)
     chosen = {a.child.id for a in proposals}
+    shortfalls = _shortfalls(groups, candidates, chosen, counted, paired, partner, load, place)
+    line_of = {s.label: s.text for s in shortfalls}
+    group_of = {c.id: g for g in groups for c in g.children}
     for c in candidates:
-        if c.id not in chosen:
-            unpaired.append(Unpaired(c, _unpaired_reason(c, eligible, excluded, final, settings)))
+        if c.id in chosen:
+            continue
+        if isinstance(place, TeamPlacement):
+            line = line_of.get(place.label(c.school_key, c.school), "")
+            reason = _team_unpaired_reason(c, group_of.get(c.id), excluded, place, line)
+        else:
+            reason = _unpaired_reason(c, eligible, excluded, final, settings)
+        unpaired.append(Unpaired(c, reason))
     unpaired.sort(key=lambda u: u.child.row)
     taken = paired | chosen
-    idle = [Idle(v, _idle_reason(v, children, taken, excluded)) for v in volunteers
-            if v.admitted and v.id and vols[v.id] is v and final[v.id] == 0]
+    used_by = Counter(p.volunteer_id for p in active)
+    used_by.update(vid for vid, _, _ in accepted_pairs)
+    used_by.update(a.volunteer.id for a in proposals)
+    idle = [Idle(v, _idle_reason(v, children, taken, excluded, place)) for v in volunteers
+            if v.admitted and v.id and vols[v.id] is v and not used_by[v.id]]
     for v in volunteers:
         if v.admitted and not v.id:
             notes.append(f"志愿者报名表第 {v.row} 行({v.name})缺少编号,不能参与结对。")
+    summary = [_mode_line(place, settings), *(s.text for s in shortfalls)]
     return PairingResult(proposals, unpaired, idle, accepted, kept, settings, target,
-                         list(suggestions.extra_headers), notes)
+                         list(suggestions.extra_headers), notes, place.mode, shortfalls,
+                         summary)
+
+
+def _mode_line(place: Placement, settings: Settings) -> str:
+    if isinstance(place, TeamPlacement):
+        cap = (f"每人每校最多 {settings.capacity} 名(pair_capacity)" if settings.capacity_fixed
+               else f"每人每校最多 ⌈儿童 ÷ 队员⌉ 名,不超过 {settings.capacity_max} 名"
+                    "(pair_capacity_max)")
+        return (f"按进驻支队结对:{len(place.visitors)} 所学校有支队进驻,"
+                f"每名儿童的志愿者来自进驻该校的支队;{cap}。")
+    return ("本工作簿没有“支队”和“进驻安排”表,按所属学校(或所属大队)结对,"
+            f"每人最多 {settings.capacity} 名(pair_capacity);"
+            "有了进驻安排(sheets-sync schedule)后按进驻支队结对。")
+
+
+def _shortfalls(groups: list[Group], candidates: list[Child], chosen: set[str],
+                counted: list[Child], paired: set[str], partner: dict[str, str],
+                load: Counter[str], place: Placement
+                ) -> list[Shortfall]:
+    """Where children stay unpaired, with the arithmetic; in sheet order of the children."""
+    out: list[Shortfall] = []
+    left = {c.id for c in candidates} - chosen
+    at_school = Counter(c.school_key for c in counted if c.school_key)
+    seen: set[str] = set()
+    if isinstance(place, TeamPlacement):
+        group_at = {g.children[0].school_key: g for g in groups if g.children}
+        for c in candidates:
+            if c.id not in left or c.school_key in seen:
+                continue
+            seen.add(c.school_key)
+            n = at_school[c.school_key]
+            k = sum(1 for x in candidates if x.school_key == c.school_key and x.id in left)
+            g = group_at.get(c.school_key)
+            if g is None:
+                out.append(Shortfall(place.label(c.school_key, c.school), n, k,
+                                     f"{n} 名儿童,没有进驻安排 → {k} 名未结对"))
+                continue
+            team_ids = {v.id for v in g.volunteers}
+            outside = sum(1 for x in counted if x.school_key == c.school_key
+                          and x.id in paired and partner.get(x.id) not in team_ids)
+            out.append(_team_shortfall(g, n, k, outside, sum(free_slots(g, load, place))))
+        return out
+    for g in groups:
+        k = sum(1 for x in g.children if x.id in left)
+        if not k:
+            continue
+        free = sum(free_slots(g, load, place))
+        why = (f"待结对 {len(g.children)} 名儿童,可结对的志愿者 {len(g.volunteers)} 人,"
+               f"每人最多 {g.capacity} 名,剩余名额 {free} 个 → {k} 名未结对")
+        out.append(Shortfall(g.label, len(g.children), k, why))
+    return out
 
 
 def pairing_batch(result: PairingResult, grids: dict[str, Grid],
@@ -327,5 +501,5 @@ def pairing_batch(result: PairingResult, grids: dict[str, Grid],
     return batch
 
 
-__all__ = ["Idle", "NewPair", "PairingResult", "Unpaired", "pairing_batch",
-           "propose_pairs"]
+__all__ = ["Idle", "NewPair", "PairingResult", "Shortfall", "Unpaired", "pairing_batch",
+           "placement_for", "propose_pairs"]

@@ -5,6 +5,9 @@ Layout (row 1 is the header)::
     儿童编号 | 儿童姓名 | 学校 | 年级 | 志愿者编号 | 志愿者姓名 | 理由 | 代价 | 确认
     …one row per proposal, then the rows staff decided and the tool keeps…
 
+    结对缺口(N 所学校)                     (only when children stay unpaired)
+    学校 | 原因                             顺平·东王庄小学 | 52 名儿童,支队 8 人,…
+    …
     未能结对的儿童(N 名)
     儿童编号 | 儿童姓名 | 学校 | 年级 | 原因
     …
@@ -39,6 +42,8 @@ ACCEPT, REJECT, UNCLEAR = "接受", "拒绝", "?"
 UNPAIRED_TITLE = "未能结对的儿童"
 UNPAIRED_HEADERS = ["儿童编号", "儿童姓名", "学校", "年级", "原因"]
 IDLE_TITLE = "暂无结对儿童的志愿者"
+GAP_TITLE = "结对缺口"
+GAP_HEADERS = ["学校", "原因"]
 IDLE_HEADERS = ["志愿者编号", "志愿者姓名", "所属学校", "所属大队", "原因"]
 NO_PROPOSALS = "(暂无新的结对建议)"
 BLOCKED = "未写入结对:"
@@ -123,7 +128,7 @@ def read_suggestions(grid: Grid | None) -> Suggestions:
         raise PairingError(f"“{TAB}”表第 {header} 行没有“确认”列:请把这一列加回来"
                            "(填写 接受 或 拒绝)后重新运行。")
     out.confirm_column = cols[CONFIRM]
-    titles = (UNPAIRED_TITLE, IDLE_TITLE)
+    titles = (GAP_TITLE, UNPAIRED_TITLE, IDLE_TITLE)
     for r in range(header + 1, grid.n_rows + 1):
         first = next((grid.cell(r, j).strip() for j in range(1, 4) if grid.cell(r, j).strip()),
                      "")
@@ -166,8 +171,10 @@ def _kept_cells(d: Decision, header: list[str]) -> list[str]:
 def suggestions_tab(lines: Sequence[Line], kept: Sequence[Decision],
                     unpaired: Sequence[tuple[str, str, str, str, str]],
                     idle: Sequence[tuple[str, str, str, str, str]],
-                    extra_headers: Sequence[str] = ()) -> TabContent:
-    """The whole tab: proposals, kept decisions, unpaired children, idle volunteers."""
+                    extra_headers: Sequence[str] = (),
+                    gaps: Sequence[tuple[str, str]] = ()) -> TabContent:
+    """The whole tab: proposals, kept decisions, the schools where children stay unpaired
+    (with the arithmetic, when there are any), unpaired children, idle volunteers."""
     header = [*HEADERS, *extra_headers]
     pad = [""] * len(extra_headers)
     rows: list[list[str]] = [header]
@@ -178,10 +185,14 @@ def suggestions_tab(lines: Sequence[Line], kept: Sequence[Decision],
     if len(rows) == 1:
         rows.append([NO_PROPOSALS])
     sections: set[int] = set()
-    for title, head, items in ((UNPAIRED_TITLE, UNPAIRED_HEADERS, unpaired),
-                               (IDLE_TITLE, IDLE_HEADERS, idle)):
+    parts: list[tuple[str, list[str], Sequence[Sequence[str]], str]] = []
+    if gaps:
+        parts.append((GAP_TITLE, GAP_HEADERS, gaps, "所学校"))
+    parts += [(UNPAIRED_TITLE, UNPAIRED_HEADERS, unpaired, "名"),
+              (IDLE_TITLE, IDLE_HEADERS, idle, "名")]
+    for title, head, items, unit in parts:
         rows.append([])
-        rows.append([f"{title}({len(items)} 名)"])
+        rows.append([f"{title}({len(items)} {unit})"])
         rows.append(list(head))
         sections |= {len(rows) - 1, len(rows)}
         rows.extend(list(item) for item in items)
@@ -191,5 +202,5 @@ def suggestions_tab(lines: Sequence[Line], kept: Sequence[Decision],
                       choices={HEADERS.index(CONFIRM) + 1: [ACCEPT, REJECT]})
 
 
-__all__ = ["ACCEPT", "HEADERS", "REJECT", "TAB", "Decision", "Line", "Suggestions",
+__all__ = ["ACCEPT", "GAP_TITLE", "HEADERS", "REJECT", "TAB", "Decision", "Line", "Suggestions",
            "mark_of", "read_suggestions", "suggestions_tab"]

@@ -1,7 +1,8 @@
 """The assignment itself: minimum total cost, solved per school (or per county).
 
-A child may go to a volunteer of the same school, or to a volunteer without a school
-whose brigade (所属大队) is the child's county. Every volunteer has ``capacity`` minus
+Who may take whom, and how many, is the :mod:`.placement`'s: inside the team visiting the
+child's school, or (without teams) a volunteer of the same school or one without a school
+whose brigade (所属大队) is the child's county. Every volunteer has their capacity minus
 their current load free *slots*; slot *k* costs ``load_step × (load + k)``, so the total
 grows faster than linearly with a volunteer's load and the optimum spreads children.
 On top of that, a pair costs:
@@ -12,7 +13,7 @@ On top of that, a pair costs:
   sexes differ;
 * ``county_only`` when the volunteer has no school and is matched by county.
 
-:func:`assign` builds one cost matrix (children × free slots) per connected group and
+:func:`assign` builds one cost matrix (children × free slots) per group and
 solves it with :func:`scipy.optimize.linear_sum_assignment`; forbidden pairs (another
 school, a rejected suggestion) cost more than every allowed pairing together, so the
 solution first pairs as many children as possible, then at the least cost.
@@ -25,13 +26,14 @@ input is taken in sheet order and nothing is random: the same book gives the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .model import Child, Settings, Volunteer
+from .placement import BrigadePlacement, Group, Placement
 from .study import SUBJECTS
 
 _BIT = {subject: 1 << i for i, subject in enumerate(SUBJECTS)}
@@ -57,18 +59,20 @@ class Assignment:
 
 
 def allowed(c: Child, v: Volunteer) -> bool:
-    """The hard placement rule: same school, or (volunteer without school) same county."""
+    """The placement rule without teams: same school, or (volunteer without school) same
+    county. (:mod:`.placement` holds both rules; this is :class:`BrigadePlacement`'s.)"""
     if v.school_key:
         return v.school_key == c.school_key
     return bool(v.brigade) and v.brigade == c.county
 
 
-def pair_cost(c: Child, v: Volunteer, settings: Settings, w: Weights) -> tuple[int, list[str]]:
+def pair_cost(c: Child, v: Volunteer, settings: Settings, w: Weights,
+              placement: Placement | None = None) -> tuple[int, list[str]]:
     """What pairing ``c`` with ``v`` costs before load, and why (Chinese reasons)."""
-    cost = 0
-    reasons = ["同校" if v.school_key else "同县"]
-    if not v.school_key:
-        cost += w.county_only
+    place = placement or BrigadePlacement(settings)
+    word, by_county = place.where(c, v)
+    cost = w.county_only if by_county else 0
+    reasons = [word]
     if c.weak:
         matched = [f"特长:{s} ↔ {clause}" for s, clause in c.weak if s in v.skills]
         if matched:
@@ -85,18 +89,22 @@ def pair_cost(c: Child, v: Volunteer, settings: Settings, w: Weights) -> tuple[i
     return cost, reasons
 
 
-def explain(pairs: Iterable[tuple[Child, Volunteer]], load: dict[str, int], settings: Settings,
-            w: Weights) -> list[Assignment]:
-    """Cost and reasons of each pair; a volunteer's new children take slots in sheet order."""
-    by_volunteer: dict[str, list[tuple[Child, Volunteer]]] = {}
+def explain(pairs: Iterable[tuple[Child, Volunteer]], load: Mapping[str, int],
+            settings: Settings, w: Weights, placement: Placement | None = None
+            ) -> list[Assignment]:
+    """Cost and reasons of each pair; a volunteer's new children take slots in sheet order.
+
+    ``load``: the pairs each load bucket (:meth:`Placement.bucket`) already holds."""
+    place = placement or BrigadePlacement(settings)
+    by_bucket: dict[str, list[tuple[Child, Volunteer]]] = {}
     for c, v in pairs:
-        by_volunteer.setdefault(v.id, []).append((c, v))
+        by_bucket.setdefault(place.bucket(c, v), []).append((c, v))
     out: list[Assignment] = []
-    for group in by_volunteer.values():
+    for key, group in by_bucket.items():
         for k, (c, v) in enumerate(sorted(group, key=lambda p: p[0].row)):
-            before = load.get(v.id, 0) + k
-            cost, reasons = pair_cost(c, v, settings, w)
-            reasons.append(f"当前负担 {before}/{settings.capacity}")
+            before = load.get(key, 0) + k
+            cost, reasons = pair_cost(c, v, settings, w, place)
+            reasons.append(f"当前负担 {before}/{place.capacity(c, v)}")
             out.append(Assignment(c, v, cost + w.load_step * before, tuple(reasons)))
     out.sort(key=lambda a: a.child.row)
     return out
@@ -108,49 +116,29 @@ def groups(children: Sequence[Child], volunteers: Sequence[Volunteer]
            ) -> list[tuple[list[Child], list[Volunteer]]]:
     """Children and volunteers split into independent problems (a school, or a county
     when volunteers without a school serve it), in sheet order."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    county_served = {v.brigade for v in volunteers if not v.school_key and v.brigade}
-    for c in children:
-        if c.county in county_served:
-            parent[find("s:" + c.school_key)] = find("c:" + c.county)
-    kids: dict[str, list[Child]] = {}
-    for c in children:
-        kids.setdefault(find("s:" + c.school_key), []).append(c)
-    vols: dict[str, list[Volunteer]] = {}
-    for v in volunteers:
-        node = "s:" + v.school_key if v.school_key else "c:" + v.brigade
-        vols.setdefault(find(node), []).append(v)
-    return [(cs, vols.get(root, [])) for root, cs in kids.items()]
+    return [(g.children, g.volunteers)
+            for g in BrigadePlacement(Settings()).groups(children, volunteers)]
 
 
-def _codes(values: list[str], table: dict[str, int]) -> np.ndarray:
-    return np.array([table.setdefault(x, len(table)) if x else -1 for x in values],
-                    dtype=np.int64)
+def free_slots(group: Group, load: Mapping[str, int], placement: Placement) -> list[int]:
+    """Room left for each volunteer of ``group`` (capacity minus the bucket's load)."""
+    if not group.children:
+        return [0] * len(group.volunteers)
+    c = group.children[0]
+    return [max(group.capacity - load.get(placement.bucket(c, v), 0), 0)
+            for v in group.volunteers]
 
 
-def _solve_group(children: list[Child], volunteers: list[Volunteer], load: dict[str, int],
-                 rejected: set[tuple[str, str]], settings: Settings, w: Weights
+def _solve_group(group: Group, load: Mapping[str, int], rejected: set[tuple[str, str]],
+                 settings: Settings, w: Weights, placement: Placement
                  ) -> list[tuple[Child, Volunteer]]:
-    free = [max(settings.capacity - load.get(v.id, 0), 0) for v in volunteers]
+    children, volunteers = group.children, group.volunteers
+    free = free_slots(group, load, placement)
     slot_vol = np.repeat(np.arange(len(volunteers)), free)
     if not len(children) or not len(slot_vol):
         return []
-    place: dict[str, int] = {}
-    c_school = _codes([c.school_key for c in children], place)
-    v_school = _codes([v.school_key for v in volunteers], place)
-    area: dict[str, int] = {}
-    c_county = _codes([c.county for c in children], area)
-    v_brigade = _codes([v.brigade for v in volunteers], area)
-    ok = np.where(v_school[None, :] >= 0, v_school[None, :] == c_school[:, None],
-                  (v_brigade[None, :] >= 0) & (v_brigade[None, :] == c_county[:, None]))
+    ok, county_only = placement.matrix(group)
+    ok = ok.copy()
     c_weak = np.array([sum(_BIT.get(s, 0) for s, _ in c.weak) for c in children])
     v_skill = np.array([sum(_BIT.get(s, 0) for s in v.skills) for v in volunteers])
     miss = (c_weak[:, None] != 0) & ((c_weak[:, None] & v_skill[None, :]) == 0)
@@ -161,7 +149,7 @@ def _solve_group(children: list[Child], volunteers: list[Volunteer], load: dict[
     differ = (older & (c_sex > 0))[:, None] & (v_sex > 0)[None, :] & (c_sex[:, None]
                                                                       != v_sex[None, :])
     base = (w.skill_miss * miss + w.sex_mismatch * differ
-            + w.county_only * (v_school < 0)[None, :]).astype(np.float64)
+            + w.county_only * county_only).astype(np.float64)
     if rejected:
         row_of = {c.id: i for i, c in enumerate(children)}
         col_of = {v.id: j for j, v in enumerate(volunteers)}
@@ -174,7 +162,8 @@ def _solve_group(children: list[Child], volunteers: list[Volunteer], load: dict[
     base = base - np.where(np.isfinite(best), best, 0.0)[:, None]
     n = len(children)
     base += (np.arange(n, dtype=np.float64) / (n * n + 1.0))[:, None]
-    loads = np.array([load.get(v.id, 0) for v in volunteers])
+    c0 = children[0]
+    loads = np.array([load.get(placement.bucket(c0, v), 0) for v in volunteers])
     first = np.concatenate(([0], np.cumsum(free)[:-1]))
     k = np.arange(len(slot_vol)) - first[slot_vol]
     matrix = base[:, slot_vol] + (w.load_step * (loads[slot_vol] + k))[None, :]
@@ -187,39 +176,46 @@ def _solve_group(children: list[Child], volunteers: list[Volunteer], load: dict[
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True) if allowed_m[i, j]]
 
 
-def assign(children: Sequence[Child], volunteers: Sequence[Volunteer], load: dict[str, int],
-           rejected: set[tuple[str, str]], settings: Settings, w: Weights) -> list[Assignment]:
+def assign_group(group: Group, load: Mapping[str, int], rejected: set[tuple[str, str]],
+                 settings: Settings, w: Weights, placement: Placement) -> list[Assignment]:
+    """The minimum-cost assignment inside one :class:`~.placement.Group`."""
+    return explain(_solve_group(group, load, rejected, settings, w, placement), load,
+                   settings, w, placement)
+
+
+def assign(children: Sequence[Child], volunteers: Sequence[Volunteer], load: Mapping[str, int],
+           rejected: set[tuple[str, str]], settings: Settings, w: Weights,
+           placement: Placement | None = None) -> list[Assignment]:
     """The minimum-cost assignment of ``children`` (unpaired, with a school) to
-    ``volunteers`` (eligible), given each volunteer's current ``load``."""
+    ``volunteers`` (eligible), given each load bucket's current ``load`` (by volunteer id
+    without teams; :meth:`Placement.bucket`)."""
+    place = placement or BrigadePlacement(settings)
     pairs: list[tuple[Child, Volunteer]] = []
-    for cs, vs in groups(children, volunteers):
-        pairs.extend(_solve_group(cs, vs, load, rejected, settings, w))
-    return explain(pairs, load, settings, w)
+    for g in place.groups(children, volunteers):
+        pairs.extend(_solve_group(g, load, rejected, settings, w, place))
+    return explain(pairs, load, settings, w, place)
 
 
-def greedy(children: Sequence[Child], volunteers: Sequence[Volunteer], load: dict[str, int],
-           rejected: set[tuple[str, str]], settings: Settings, w: Weights) -> list[Assignment]:
+def greedy(children: Sequence[Child], volunteers: Sequence[Volunteer], load: Mapping[str, int],
+           rejected: set[tuple[str, str]], settings: Settings, w: Weights,
+           placement: Placement | None = None) -> list[Assignment]:
     """First fit, for comparison: each child in sheet order takes the first allowed
     volunteer (sheet order) with room."""
+    place = placement or BrigadePlacement(settings)
     now = dict(load)
-    by_school: dict[str, list[Volunteer]] = {}
-    by_county: dict[str, list[Volunteer]] = {}
-    for v in volunteers:
-        if v.school_key:
-            by_school.setdefault(v.school_key, []).append(v)
-        elif v.brigade:
-            by_county.setdefault(v.brigade, []).append(v)
     pairs: list[tuple[Child, Volunteer]] = []
-    for c in children:
-        options = sorted(by_school.get(c.school_key, []) + by_county.get(c.county, []),
-                         key=lambda v: v.row)
-        for v in options:
-            if now.get(v.id, 0) < settings.capacity and (c.id, v.id) not in rejected:
-                now[v.id] = now.get(v.id, 0) + 1
-                pairs.append((c, v))
-                break
-    return explain(pairs, load, settings, w)
+    for g in place.groups(children, volunteers):
+        options = sorted(g.volunteers, key=lambda v: v.row)
+        for c in sorted(g.children, key=lambda c: c.row):
+            for v in options:
+                key = place.bucket(c, v)
+                if (place.allowed(c, v) and now.get(key, 0) < g.capacity
+                        and (c.id, v.id) not in rejected):
+                    now[key] = now.get(key, 0) + 1
+                    pairs.append((c, v))
+                    break
+    return explain(pairs, load, settings, w, place)
 
 
-__all__ = ["Assignment", "Weights", "allowed", "assign", "explain", "greedy", "groups",
-           "pair_cost"]
+__all__ = ["Assignment", "Weights", "allowed", "assign", "assign_group", "explain",
+           "free_slots", "greedy", "groups", "pair_cost"]
