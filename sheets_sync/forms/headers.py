@@ -22,7 +22,11 @@ RESULT_COLUMN = "校验结果"
 
 #: Tabs the tool writes itself; never read as forms (a roster has a child form's headers).
 TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议",
-                       "年级统计", "建档完整率", "预算汇总", "经费结算表", "排班建议", "排班表"})
+                       "年级统计", "建档完整率", "预算汇总", "经费结算表", "排班建议", "排班表",
+                       "导入映射", "问卷统计"})
+#: Columns ``sheets-sync import`` adds to a form tab (where each answer came from): kept
+#: with the row, never a field, never reported as an unknown column.
+PROVENANCE_COLUMNS = frozenset({"导入来源", "提交编号", "提交时间"})
 TOOL_TAB_PREFIXES = ("花名册-",)
 HEADER_SCAN_ROWS = 10
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
@@ -96,6 +100,8 @@ def layout_from_header(tab: str, form: FormTemplate, header_row: int,
         key = header_key(raw)
         if key == header_key(RESULT_COLUMN):
             lay.result_column = j
+            continue
+        if raw.strip() in PROVENANCE_COLUMNS:
             continue
         fkey = idx.get(key)
         if fkey is None:

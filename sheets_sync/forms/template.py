@@ -12,6 +12,7 @@ The YAML shape (see ``form_templates/child.yaml`` for a full example)::
     aliases: [儿童登记表]              # other tab names that mean this form
     id_prefix: C                     # 编号 prefix; omit for forms without ids
     sensitive: false                 # true: the whole form is sensitive
+    survey: false                    # true: a questionnaire, with a 问卷统计 tab
     fields:
       - key: grade
         label: 年级
@@ -170,6 +171,8 @@ class FormTemplate:
     description: str = ""
     rules: tuple[Rule, ...] = ()
     source: str = ""
+    survey: bool = False
+    """``survey: true``: a questionnaire; the report step makes its 问卷统计 tab."""
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -374,7 +377,7 @@ def _rule(file: str, raw: Any, index: int, keys: set[str]) -> Rule:
 
 
 TEMPLATE_KEYS = frozenset({"form", "label", "aliases", "id_prefix", "sensitive", "description",
-                           "fields", "rules"})
+                           "fields", "rules", "survey"})
 
 
 def parse_template(data: Any, file: str = "<template>") -> FormTemplate:
@@ -410,6 +413,8 @@ def parse_template(data: Any, file: str = "<template>") -> FormTemplate:
     if not isinstance(raw_rules, list):
         raise _fail(file, None, '"rules" must be a list')
     rules = tuple(_rule(file, raw, i, keys) for i, raw in enumerate(raw_rules))
+    if not isinstance(data.get("survey", False), bool):
+        raise _fail(file, None, '"survey" must be true or false')
     return FormTemplate(
         key=str(data["form"]),
         label=str(data["label"]),
@@ -420,6 +425,7 @@ def parse_template(data: Any, file: str = "<template>") -> FormTemplate:
         description=str(data.get("description", "")),
         rules=rules,
         source=file,
+        survey=bool(data.get("survey", False)),
     )
 
 

@@ -15,6 +15,7 @@
    * ``dedupe`` — suspected duplicates, staff decisions, merges of 是同一人;
    * ``report`` — rosters, counts, archive, budget, settlement;
    * ``pair`` — volunteer ↔ child proposals and the accepted pairs;
+   * ``import`` — a survey export's answers into the hub's form tab (:mod:`sheets_sync.intake`);
 
 4. commit (:func:`_commit`), the one place with side effects, in this order: journal (id
    marks, pending ids, a backup of every tab any step edits or replaces), apply **one**
@@ -55,12 +56,12 @@ if TYPE_CHECKING:
     from ..reports import ReportsResult
     from .run import SyncPlan
 
-STEPS = ("sync", "validate", "dedupe", "report", "pair", "undelete", "privacy")
+STEPS = ("sync", "import", "validate", "dedupe", "report", "pair", "undelete", "privacy")
 RUN_STEPS = ("sync", "validate", "dedupe", "report")
 """What ``sheets-sync run`` (and a scheduled job) does."""
 RESTORE_FLAG = "restore_incomplete"
 STEP_ZH = {"sync": "同步", "validate": "校验", "dedupe": "查重", "report": "报表", "pair": "结对",
-           "undelete": "恢复记录", "privacy": "隐私检查"}
+           "undelete": "恢复记录", "privacy": "隐私检查", "import": "导入"}
 
 
 @dataclass
@@ -82,6 +83,8 @@ class StepOptions:
     undelete: tuple[str, ...] = ()
     school_books: tuple[Path, ...] = ()
     """``privacy``: per-school book folders to check besides those the state recorded."""
+    intake: Any = None
+    """``import``: the :class:`~sheets_sync.intake.step.ImportRequest` (export, form, name)."""
 
 
 class Stage:
@@ -139,6 +142,8 @@ class PipelineResult:
     reports: ReportsResult | None = None
     pairing: PairingResult | None = None
     privacy: PrivacyReport | None = None
+    intake: Any = None
+    """``import``: the :class:`~sheets_sync.intake.step.ImportResult`."""
     batches: dict[str, WriteBatch] = field(default_factory=dict)   # step -> hub batch
     failed_steps: list[str] = field(default_factory=list)
     errors: dict[str, SheetsSyncError] = field(default_factory=dict)  # step -> why it failed
@@ -183,6 +188,7 @@ class PipelineResult:
                 "report": self.reports.summary() if self.reports else None,
                 "pair": self.pairing.as_json() if self.pairing else None,
                 "privacy": self.privacy.as_json() if self.privacy else None,
+                **({"import": self.intake.as_json()} if self.intake is not None else {}),
                 "failed_steps": self.failed_steps, "messages": self.messages}
 
 
@@ -362,7 +368,12 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     for name in later:
         step({"validate": "校验总表……", "dedupe": "查找重复记录……",
               "report": "生成花名册和报表……", "pair": "生成结对建议……",
-              "undelete": "从回收站放回记录……", "privacy": "检查各工作簿中的敏感信息……"}[name])
+              "undelete": "从回收站放回记录……", "privacy": "检查各工作簿中的敏感信息……",
+              "import": "导入问卷答卷……"}[name])
+        if name == "import":  # before any validation: the validate step sees its rows
+            _import_step(project, hub, state, opts, run_id, at, out, writable)
+            findings = None
+            continue
         if name == "privacy":  # the books as the run leaves them: no validation needed
             _privacy_step(project, hub, stages, state, books, opts, run_id, at, out, writable)
             continue
@@ -420,6 +431,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
         return out
     wrote = (any(st.batch or (st.active and getattr(st.book, "wants_encrypting", False))
                  for st in stages) or bool(decisions)
+             or (out.intake is not None and bool(out.intake.rows))
              or (plan is not None and (bool(plan.pending) or plan.bases_moved())))
     if not wrote:
         _school_books(opts, out, sync)
@@ -429,7 +441,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
             summary = {k: v for k, v in out.as_json().items() if k != "sync"}
             _remember_quiet(state, quiet, run_id, run_id, {**summary, "ok": out.ok})
         return out
-    _commit(state, run_id, stages, plan, decisions, sync)
+    _commit(state, run_id, stages, plan, decisions, sync, out.intake)
     merged = any(a.step == "merge" for st in stages for a in st.audit)
     if (quiet is not None and sync.status == "ok" and not sync.blocked and not out.failed_steps
             and not merged and not decisions
@@ -642,6 +654,30 @@ def _report_step(project: Project, hub: Stage, state: State, findings: Findings,
     return batch, _tab_audit(hub, batch, run_id, at, "report")
 
 
+def _import_step(project: Project, hub: Stage, state: State, opts: StepOptions, run_id: int,
+                 at: str, out: PipelineResult, writable: bool) -> None:
+    """A survey export's answers into the hub (:func:`sheets_sync.intake.step.plan_import`)."""
+    from ..intake.step import plan_import
+
+    try:
+        if opts.intake is None:
+            raise SheetsSyncError("导入需要导出文件和表单"
+                                  "(sheets-sync import 导出文件 --form 表单)。")
+        batch, audit, result = plan_import(project, hub.grids, hub.name, state, opts.intake,
+                                           run_id, at)
+    except SheetsSyncError as e:
+        out.failed_steps.append("import")
+        out.errors["import"] = e
+        out.messages.append(f"{STEP_ZH['import']}未完成:{e}")
+        return
+    out.intake = result
+    if not writable:
+        result.rows.clear()
+        return
+    hub.add(batch, [*audit, *_tab_audit(hub, batch, run_id, at, "import")])
+    out.batches["import"] = batch
+
+
 def _privacy_step(project: Project, hub: Stage, stages: list[Stage], state: State,
                   books: Mapping[str, Book] | None, opts: StepOptions, run_id: int, at: str,
                   out: PipelineResult, writable: bool) -> None:
@@ -813,10 +849,15 @@ def _backups(stages: list[Stage]) -> list[Backup]:
 
 
 def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | None,
-            decisions: list[Any], result: RunResult) -> None:
-    """Journal, backups, one apply per book, then its audit, bases and decisions."""
-    state.journal(run_id, plan.highs if plan else {}, plan.pending if plan else [],
-                  _backups(stages), plan.hidden if plan else ())
+            decisions: list[Any], result: RunResult, intake: Any = None) -> None:
+    """Journal, backups, one apply per book, then its audit, bases and decisions (and the
+    answers an import brought in, with the hub's)."""
+    highs = dict(plan.highs) if plan else {}
+    for prefix, high in (intake.highs.items() if intake is not None else ()):
+        highs[prefix] = max(high, highs.get(prefix, 0))
+    state.journal(run_id, highs, plan.pending if plan else [],
+                  _backups(stages), [*(plan.hidden if plan else ()),
+                                     *(intake.hidden if intake is not None else ())])
     _crash_point("before-write")
     by_name = {b.name: b for b in result.books}
     for st in stages:
@@ -846,7 +887,8 @@ def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | Non
             run_id, st.name, bases, st.audit,
             tombstones=plan.tombstones if hub and plan else (),
             revived=plan.revived if hub and plan else (),
-            status=br.status, cells=br.cells, decisions=decisions if hub else ())
+            status=br.status, cells=br.cells, decisions=decisions if hub else (),
+            imports=intake.rows if hub and intake is not None else ())
         _crash_point(f"committed:{st.name}")
     if any(b.status in {"skipped", "failed"} for b in result.books) or (plan and plan.blocked):
         result.status = "partial"

@@ -21,6 +21,10 @@
     expense = "brigade"                # (default: through its references, see .routes)
     budget = "hub"                     # only in the hub
 
+    [imports."问卷星-志愿者报名表"]       # a survey export sheets-sync import brings in
+    form = "volunteer"
+    columns = {"9、您对活动有什么建议" = "不导入", "3、所在院系" = "学院"}
+
 A spoke carries every synced form with a route to its partition (see :mod:`.routes`);
 a whole-sensitive form (谈心记录) only when its ``forms`` names it.
 
@@ -48,7 +52,10 @@ CONFLICT_TAB = "同步冲突"
 RECYCLE_TAB = "回收站"
 LOG_TAB = "同步日志"
 
-_TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google", "sync", "partition"}
+_TOP_KEYS = {"project", "program", "hub", "spokes", "outputs", "google", "sync", "partition",
+             "imports"}
+_IMPORT_KEYS = {"form", "source", "columns"}
+SKIP_COLUMN = "不导入"
 _PROJECT_KEYS = {"name", "forms", "conflict_policy", "templates", "state_dir"}
 _SPOKE_KEYS = {"book", "partition", "forms", "name", "encrypt", "sensitive", "reveal"}
 SENSITIVE_POLICIES = ("mask", "omit", "full")
@@ -94,6 +101,17 @@ class Spoke:
     """The forms its ``forms`` names (a whole-sensitive form is carried only when asked)."""
 
 
+@dataclass(frozen=True)
+class ImportSpec:
+    """``[imports.<name>]``: a survey export's confirmed mapping (header -> field key, or
+    ``不导入``), used by the next ``sheets-sync import`` without asking again."""
+
+    name: str
+    form: str
+    columns: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+
 @dataclass
 class Project:
     """Everything a run needs to know, loaded from ``sheets-sync.toml``."""
@@ -119,6 +137,10 @@ class Project:
     as_spoke: Spoke | None = None
     """A one-book project (``validate 满城.xlsx``) on a spoke of the project: that spoke
     (its masked cells are what the sync wrote, not mistakes)."""
+    imports: dict[str, ImportSpec] = field(default_factory=dict)
+    """``[imports.<name>]``: the survey exports' confirmed mappings."""
+    config_file: Path | None = None
+    """The ``sheets-sync.toml`` it was loaded from (``import`` saves a mapping there)."""
 
     @property
     def state_path(self) -> Path:
@@ -379,6 +401,42 @@ def _overrides(file: str, raw: Any, forms: tuple[str, ...],
     return out
 
 
+def _imports(file: str, raw: Any, templates: dict[str, FormTemplate]) -> dict[str, ImportSpec]:
+    """``[imports.<name>]`` tables: each a form and its confirmed columns."""
+    if raw is None:
+        return {}
+    example = '例如 [imports."问卷星-志愿者报名表"] 下写 form = "volunteer"'
+    if not isinstance(raw, dict):
+        raise _fail(file, "[imports]", f"应为若干个表,{example}。")
+    out: dict[str, ImportSpec] = {}
+    for name, spec in raw.items():
+        where = f"[imports.{name}]"
+        if not isinstance(spec, dict):
+            raise _fail(file, where, f"应为一个表(table),{example}。")
+        bad = set(spec) - _IMPORT_KEYS
+        if bad:
+            raise _fail(file, f"{where} {sorted(bad)[0]}", "不是可用的键;可用:"
+                        + "、".join(sorted(_IMPORT_KEYS)) + "。")
+        form = _find_form(str(spec.get("form", "")), templates)
+        if form is None:
+            raise _fail(file, f"{where} form", f"= {spec.get('form')!r} 不是已知表单;可用:"
+                        + "、".join(sorted(templates)) + "。")
+        cols = spec.get("columns", {})
+        if not isinstance(cols, dict) or not all(isinstance(v, str) for v in cols.values()):
+            raise _fail(file, f"{where} columns", '应写成 columns = {"导出文件中的列名" = "字段名"}'
+                        f"(字段名或“{SKIP_COLUMN}”)。")
+        columns: dict[str, str] = {}
+        for header, target in cols.items():
+            t = target.strip()
+            key = t if t == SKIP_COLUMN else _field_key(form, t)
+            if key is None:
+                raise _fail(file, f"{where} columns 的“{header}”", f"= {t!r} 不是“{form.label}”的"
+                            f"字段;可用:{'、'.join(f.label for f in form.fields)},或“{SKIP_COLUMN}”。")
+            columns[str(header).strip()] = key
+        out[str(name)] = ImportSpec(str(name), form.key, columns, str(spec.get("source", "")))
+    return out
+
+
 def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME, *,
                       templates: dict[str, FormTemplate] | None = None) -> Project:
     """Build a :class:`Project` from parsed TOML, naming the key on any mistake."""
@@ -462,6 +520,7 @@ def project_from_dict(data: dict[str, Any], root: Path, file: str = CONFIG_NAME,
         credentials=str(root / credentials) if credentials else None,
         google_endpoint=normalize_endpoint(endpoint) if endpoint is not None else None,
         name=str(proj.get("name", "")),
+        imports=_imports(file, data.get("imports"), templates),
     )
 
 
@@ -512,4 +571,6 @@ def load_project(path: Path | str | None = None) -> Project:
                           "或用 sheets-sync init 生成一个。") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise toml_error(p, e) from None
-    return project_from_dict(data, p.parent.resolve(), str(p))
+    project = project_from_dict(data, p.parent.resolve(), str(p))
+    project.config_file = p.resolve()
+    return project

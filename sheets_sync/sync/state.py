@@ -16,7 +16,10 @@ dedupe helper's, are left alone):
   to mix old and new state until it is finished);
 * ``hidden_values`` — the full values behind a tool tab row that shows them masked (a
   同步冲突 row of a sensitive field: 采用另一值 puts the full value back), by the tab's
-  kind, the row's 运行 and what the row shows (:class:`Hidden`).
+  kind, the row's 运行 and what the row shows (:class:`Hidden`);
+* ``imports`` — per (import, submission) the 编号 it became and the answers as last imported
+  (the base of ``sheets-sync import``'s three-way check, :class:`Imported`); ``import_undo``
+  keeps each run's previous rows (for ``restore``).
 
 One state per project, one file: every command (``run`` and its slices ``sync``,
 ``validate``, ``dedupe``, ``report``, ``pair``) reads and writes this one ``State``.
@@ -85,6 +88,12 @@ CREATE TABLE IF NOT EXISTS backups (
 CREATE TABLE IF NOT EXISTS hidden_values (
     tab TEXT NOT NULL, run_id INTEGER NOT NULL, shown TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (tab, run_id, shown));
+CREATE TABLE IF NOT EXISTS imports (
+    name TEXT NOT NULL, submission TEXT NOT NULL, form TEXT NOT NULL, record_id TEXT NOT NULL,
+    data TEXT NOT NULL, submitted TEXT NOT NULL DEFAULT '', run_id INTEGER NOT NULL,
+    PRIMARY KEY (name, submission));
+CREATE TABLE IF NOT EXISTS import_undo (
+    run_id INTEGER NOT NULL, name TEXT NOT NULL, submission TEXT NOT NULL, data TEXT);
 """
 
 
@@ -192,6 +201,19 @@ class Hidden:
     run_id: int
     shown: tuple[str, ...]
     values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Imported:
+    """One survey answer as ``sheets-sync import`` last brought it in: the 编号 it became
+    and its answers (field key -> text), the base a later export's answer is compared to."""
+
+    name: str          # the import ([imports.<name>])
+    submission: str    # the answer's number in the survey tool
+    form: str
+    record_id: str
+    values: dict[str, str]
+    submitted: str = ""
 
 
 @dataclass(frozen=True)
@@ -395,10 +417,22 @@ class State:
                     bases: dict[str, tuple[dict[str, Values], dict[str, Values]]],
                     audit: Iterable[AuditRow], *, tombstones: Iterable[tuple[str, str, str]] = (),
                     revived: Iterable[tuple[str, str]] = (), status: str = "written",
-                    cells: int = 0, decisions: Iterable[Decision] = ()) -> None:
-        """After ``book`` was written: its new bases (form -> (old, new)), audit rows, and
-        the duplicate decisions read from it — one transaction."""
+                    cells: int = 0, decisions: Iterable[Decision] = (),
+                    imports: Iterable[Imported] = ()) -> None:
+        """After ``book`` was written: its new bases (form -> (old, new)), audit rows, the
+        duplicate decisions read from it and the answers imported into it — one
+        transaction."""
         with self.transaction() as c:
+            for im in imports:
+                old_row = c.execute("SELECT form, record_id, data, submitted, run_id FROM "
+                                    "imports WHERE name = ? AND submission = ?",
+                                    (im.name, im.submission)).fetchone()
+                c.execute("INSERT INTO import_undo VALUES (?, ?, ?, ?)",
+                          (run_id, im.name, im.submission,
+                           None if old_row is None else json.dumps(list(old_row))))
+                c.execute("INSERT OR REPLACE INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          (im.name, im.submission, im.form, im.record_id,
+                           json.dumps(im.values, ensure_ascii=False), im.submitted, run_id))
             for d in decisions:
                 c.execute("INSERT INTO dedupe_decisions VALUES (?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (form, id_a, id_b) DO UPDATE SET decision = "
@@ -432,6 +466,12 @@ class State:
                 c.execute("DELETE FROM tombstones WHERE form = ? AND record_id = ?", (form, rid))
             c.execute("INSERT OR REPLACE INTO run_books VALUES (?, ?, ?, ?, ?)",
                       (run_id, book, status, "", cells))
+
+    def imported(self, name: str) -> dict[str, Imported]:
+        """Submission -> what ``import`` last brought in of it, for the import ``name``."""
+        rows = self.conn.execute("SELECT submission, form, record_id, data, submitted FROM "
+                                 "imports WHERE name = ?", (name,)).fetchall()
+        return {s: Imported(name, s, f, r, json.loads(d), t) for s, f, r, d, t in rows}
 
     def hidden(self, tab: str) -> dict[tuple[int, tuple[str, ...]], dict[str, str]]:
         """(运行, what the row shows) -> header -> full text, of the tool tab kind ``tab``."""
@@ -504,6 +544,14 @@ class State:
                               (form, book, rid, data, run_id - 1))
             c.execute("DELETE FROM tombstones WHERE run_id >= ?", (since_run,))
             c.execute("DELETE FROM pending_ids")
+            for name, sub, data in c.execute(
+                    "SELECT name, submission, data FROM import_undo WHERE run_id >= ? "
+                    "ORDER BY run_id DESC, rowid DESC", (since_run,)).fetchall():
+                c.execute("DELETE FROM imports WHERE name = ? AND submission = ?", (name, sub))
+                if data is not None:
+                    c.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (name, sub, *json.loads(data)))
+            c.execute("DELETE FROM import_undo WHERE run_id >= ?", (since_run,))
 
     def audit_for(self, record_id: str | None = None, limit: int = 1000) -> list[AuditRow]:
         sql = ("SELECT run_id, at, book, tab, record_id, field, old, new, source, step "
