@@ -223,6 +223,25 @@ def test_an_omitting_spoke_has_no_sensitive_columns_and_never_blanks_the_hub(
     assert hub["监护人电话"] == "13812340001"
 
 
+def test_switching_to_omit_empties_the_column_and_deleting_it_is_fine(tmp_path: Path) -> None:
+    _, books = make(tmp_path)                             # masked first
+    omit = project_from_dict({
+        "project": {"forms": FORMS}, "hub": {"book": HUB},
+        "spokes": [{"book": MC, "partition": {"county": "满城"}, "sensitive": "omit"},
+                   {"book": SP, "partition": {"county": "顺平"}, "forms": FORMS}]}, tmp_path)
+    assert sync(omit, books).ok
+    kid = table(books[MC], CHILD)[0]
+    assert kid.get("身份证号", "") == "" and kid.get("监护人电话", "") == ""  # emptied
+    rows = books[MC].tab(CHILD)
+    j = rows[0].index("身份证号")
+    for r in rows:                                        # staff delete the empty column
+        del r[j:j + 1]
+    result = sync(omit, books)
+    assert result.ok, result.blocked
+    hub = next(r for r in table(books[HUB], CHILD) if r["编号"] == "C0001")
+    assert hub["身份证号"] == KIDS[0][4] and hub["监护人电话"] == "13812340001"
+
+
 def test_reveal_shows_one_field_in_full(tmp_path: Path) -> None:
     _, books = make(tmp_path, reveal=["监护人电话"])
     kid = table(books[MC], CHILD)[0]

@@ -569,7 +569,7 @@ def plan_sync(project: Project, state: State, run_id: int, at: str, entries: lis
         _carry_out(decided.get(fk, []), sides, hub.name, form, run_id, conflict_grid,
                    conflict_marks)
         held_out: set[str] = set()
-        blocked += _lost_columns(form, [hub, *active], bases, fk)
+        blocked += _lost_columns(form, [hub, *active], bases, fk, shields)
         for b in [hub, *active]:
             held = _guard(project, fk, b, sides[b.name], hub_ft.current(), allow_delete)
             if held is None:
@@ -911,7 +911,8 @@ def _forms_carried(project: Project, entries: list[_Book], parsed: Parsed | None
 
 
 def _lost_columns(form: FormTemplate, books: list[_Book],
-                  bases: dict[tuple[str, str], dict[str, Values]], fk: str) -> list[str]:
+                  bases: dict[tuple[str, str], dict[str, Values]], fk: str,
+                  shields: Mapping[tuple[str, str], Shield] | None = None) -> list[str]:
     """A synced column a book had at its last sync and has no more (renamed or deleted).
 
     Its cells would silently stop syncing; the run says which column, and which header in
@@ -924,7 +925,9 @@ def _lost_columns(form: FormTemplate, books: list[_Book],
         if ft.layout is None or not base:
             continue
         had = {k for v in base.values() for k, t in v.items() if t}
-        gone = [f for f in form.fields if f.key in had and f.key not in ft.layout.columns]
+        sh = (shields or {}).get((fk, b.name))
+        gone = [f for f in form.fields if f.key in had and f.key not in ft.layout.columns
+                and (sh is None or sh.fields.get(f.key) != "omit")]  # omitted: not needed there
         if not gone:
             continue
         unknown = [ft.layout.headers[c] for c in ft.layout.unknown if ft.layout.headers.get(c)]

@@ -52,7 +52,8 @@ class Shield:
     """The sensitive fields of one form in one spoke: field key -> mask kind or ``omit``."""
 
     fields: Mapping[str, str]
-    notes: list[str] = field(default_factory=list)
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    """field key -> its mask kind (for ``omit`` too: a spoke that was masked before)."""
 
     def show(self, values: Values) -> Values:
         """``values`` (full) as the spoke holds them."""
@@ -87,11 +88,9 @@ class Shield:
                 full = ref.get(k) if ref is not None else None
                 if full is not None and text == full:
                     continue
-                if kind == OMIT:
-                    if not text.strip():
-                        _keep(v, k, full)
-                    continue
-                if full is not None and text == mask(full, kind):
+                if kind == OMIT and not text.strip():
+                    _keep(v, k, full)
+                elif full is not None and text == mask(full, self.kinds.get(k, kind)):
                     v[k] = full
                 elif looks_masked(text):
                     _keep(v, k, full)
@@ -117,8 +116,10 @@ def shield_for(form: FormTemplate, spoke: Spoke | None) -> Shield | None:
         kind = field_mask_type(lifted, f)
         if kind is None or kind == "record_id" or reveal_key(form, f) in spoke.reveal:
             continue
-        kinds[f.key] = OMIT if spoke.sensitive == OMIT else kind
-    return Shield(kinds) if kinds else None
+        kinds[f.key] = kind
+    if not kinds:
+        return None
+    return Shield({k: OMIT for k in kinds} if spoke.sensitive == OMIT else kinds, kinds)
 
 
 __all__ = ["OMIT", "Shield", "looks_masked", "shield_for"]
