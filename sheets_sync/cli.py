@@ -696,6 +696,59 @@ def pair(obj: Context, book: str | None, credentials: Path | None, as_json: bool
                    f"{len(batch.tabs)} 个工作表)")
 
 
+# --------------------------------------------------------------------------- schedule
+
+@cli.command()
+@book_argument
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def schedule(obj: Context, book: str | None, credentials: Path | None, as_json: bool,
+             dry_run: bool) -> None:
+    """推荐支队和每周进驻安排(写入“排班建议”工作表)。
+
+    支队:每个大队已录取、培训完成 是、还没有所属支队的志愿者,按 team_size(默认 8)人一队,
+    性别、学院、特长搭配均衡,成绩最高者推荐为队长;已有支队的志愿者不动。进驻:每所 协议已签
+    为“是”、还没有进驻安排的学校安排一次,每个支队每周一所学校(从 visit_start 起每周六天,
+    周日准备下一所),只在本大队的县(除非 cross_county = true),同一乡镇的学校尽量连续几周。
+    工作人员在“确认”中写 接受 或 拒绝:下次运行把接受的支队写入“支队”(并填上队员的所属支队)、
+    接受的进驻写入“进驻安排”(只写一次);拒绝的不再推荐。排不下的学校和组不成队的志愿者列在表末,
+    附每个县的核算。在项目文件夹中 BOOK 可以不写(即总表)。
+
+    示例:
+
+        sheets-sync schedule 总表.xlsx --dry-run
+    """
+    from .books.base import WriteBatch
+    from .sync.pipeline import run_pipeline
+
+    run = run_pipeline(_slice_project(obj, book, credentials), steps=("schedule",),
+                       dry_run=dry_run)
+    run.raise_failed()
+    result = run.schedule
+    assert result is not None
+    batch = run.batches.get("schedule", WriteBatch())
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"排班建议:支队 {len(result.teams)} 个、进驻 {len(result.visits)} 次;"
+               f"写入支队 {len(result.accepted_teams)} 个、"
+               f"进驻安排 {len(result.accepted_visits)} 条;"
+               f"保留已确认的行 {len(result.kept)} 行;未能排班 {len(result.unscheduled)} 项。")
+    for line in result.arithmetic:
+        click.echo(f"  {line}")
+    for u in result.unscheduled[:20]:
+        click.echo(f"  [未能排班] {u.kind} {u.name}:{u.reason}")
+    if len(result.unscheduled) > 20:
+        click.echo(f"  ……另有 {len(result.unscheduled) - 20} 项,见“排班建议”表末")
+    for note in [*result.notes, *run.messages]:
+        click.echo(f"  {note}")
+    if dry_run:
+        click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
+                   f"{len(batch.tabs)} 个工作表)")
+
+
 # --------------------------------------------------------------------------- privacy
 
 @cli.command()

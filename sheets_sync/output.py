@@ -156,6 +156,11 @@ def print_demo(run: DemoRun) -> None:
         click.echo("  " + summary_line(report))
     click.echo(f"埋设的问题 {run.planted_total} 个,找到 {run.planted_found} 个;"
                f"问题已写入各工作簿的“校验问题”工作表和“校验结果”列。")
+    if run.plan is not None:
+        from .demo.run import plan_lines
+
+        for line in plan_lines(run.plan):
+            click.echo(line)
     command, hint = program_command()
     click.echo(f"接着可以:cd {quote_path(str(run.directory))} && {command} run")
     if hint:

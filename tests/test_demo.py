@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 import numpy as np
 import openpyxl
@@ -12,7 +13,7 @@ import pytest
 from sheets_sync.books.excel import read_workbook
 from sheets_sync.config import Program
 from sheets_sync.demo import DemoResult, build_demo, children_frame, demo_books
-from sheets_sync.demo.build import HUB_NAME
+from sheets_sync.demo.build import FORM_ORDER, HUB_NAME
 from sheets_sync.demo.synth import (
     EMAIL_DOMAINS,
     MOBILE_PREFIXES,
@@ -67,8 +68,10 @@ def test_folder_holds_hub_county_books_and_readme(demo: DemoResult) -> None:
 
 def test_hub_has_every_form_tab_and_county_books_three(grids: dict[str, dict[str, Grid]]
                                                         ) -> None:
-    labels = [t.label for t in default_templates().values()]
+    templates = default_templates()
+    labels = [templates[f].label for f in FORM_ORDER]
     assert sorted(grids[HUB_NAME]) == sorted(labels)
+    assert "支队" not in grids[HUB_NAME] and "进驻安排" not in grids[HUB_NAME]  # schedule's
     for book in ("满城.xlsx", "顺平.xlsx", "清苑.xlsx"):
         assert list(grids[book]) == ["学校", "留守儿童家庭情况登记表", "支出明细"]
 
@@ -82,7 +85,7 @@ def test_county_books_hold_their_own_rows_and_the_hub_holds_all(
         book = f"{county}.xlsx"
         kids = records(grids[book][tab], demo.header_row(book, tab))
         schools = {r["学校名称"] for r in records(grids[book]["学校"])}
-        assert len(schools) == 5
+        assert len(schools) == 25
         assert {r["县"].rstrip("县区") for r in kids} <= {county, "保定"}
         assert all(r["所属大队"] == county for r in records(grids[book]["支出明细"]))
         seen |= {r["编号"] for r in kids}
@@ -120,15 +123,33 @@ def test_written_books_hold_exactly_the_generated_text(
 
 def test_counts_are_near_the_targets(demo: DemoResult) -> None:
     c = demo.counts
-    assert c["school"] == 15
-    assert c["volunteer"] == 120
-    assert 1400 <= c["child"] <= 1600
+    assert c["school"] == 75
+    assert c["volunteer"] == 135  # 120 admitted, 15 not (yet)
+    assert 2800 <= c["child"] <= 3300
     assert c["budget"] == 8
     assert 290 <= c["expense"] <= 310
     assert 30 <= c["application"] <= 60
     assert 18 <= c["donation"] <= 25
     assert 180 <= c["talk"] <= 220
     assert 80 <= c["pair"] <= 160
+
+
+def test_the_demo_follows_the_plan(demo: DemoResult, grids: dict[str, dict[str, Grid]]) -> None:
+    hub = grids[HUB_NAME]
+    schools = records(hub["学校"])
+    assert Counter(s["县"].rstrip("县") for s in schools) == {"满城": 25, "顺平": 25, "清苑": 25}
+    assert 0.8 <= sum(s["协议已签"] == "是" for s in schools) / len(schools) < 1
+    vols = records(hub["志愿者报名表"])
+    admitted = [v for v in vols if v["录取状态"] == "录取"]
+    assert len(admitted) == 120 and all(v["培训完成"] == "是" for v in admitted)
+    assert Counter(v["所属大队"] for v in admitted) == {"满城": 40, "顺平": 40, "清苑": 40}
+    assert all(v["所属学校"] == "" and v["所属支队"] == "" for v in vols)  # schedule proposes
+    per_school = Counter(k["学校"] for k in records(hub["留守儿童家庭情况登记表"]))
+    real = {s["学校名称"] for s in schools}
+    assert all(30 <= n <= 62 for school, n in per_school.items() if school in real)
+    readme = demo.readme.read_text(encoding="utf-8")
+    assert "计划抽样 75 所学校;原文又说“每一个县15所”,三个县共 45 所,与 75 所对不上。" in readme
+    assert "15 个支队 × 5 周 = 75 个支队周" in readme
 
 
 # --------------------------------------------------------------------------- valid data
@@ -183,7 +204,8 @@ def test_volunteers_are_students_of_18_to_24_with_valid_ids_and_unique_numbers(
 def test_generated_labels_are_template_labels_and_required_fields_are_filled(
         demo: DemoResult, grids: dict[str, dict[str, Grid]]) -> None:
     bad = planted_cells(demo)
-    for form in default_templates().values():
+    templates = default_templates()
+    for form in (templates[f] for f in FORM_ORDER):
         grid = grids[HUB_NAME][form.label]
         assert grid.rows[0] == [f.label for f in form.fields][: len(grid.rows[0])]
         for row, r in enumerate(records(grid), start=2):

@@ -34,6 +34,8 @@ from .plant import (
     plant_problems,
 )
 from .synth import (
+    DEMO_END,
+    DEMO_START,
     Record,
     demo_children,
     demo_program,
@@ -318,6 +320,10 @@ def readme_text(demo: DemoBooks, program: Program) -> str:
         f"项目县:{counties}。项目日期:{program.start_date} 至 {program.end_date};"
         f"发票额度:{program.invoice_threshold} 元。",
         "",
+        "## 规模与计划",
+        "",
+        *plan_text(demo, program),
+        "",
         "## 埋入的问题",
         "",
         "下面每个单元格都故意写错了,`sheets-sync validate` 应当逐一报告。"
@@ -356,6 +362,42 @@ def readme_text(demo: DemoBooks, program: Program) -> str:
         lines.append(f"| {o.book} | {o.tab} | {o.cell} | {o.column} | {_md(o.value)} | {o.note} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def plan_text(demo: DemoBooks, program: Program) -> list[str]:
+    """What the demo takes from the plan, with the arithmetic (Chinese README lines)."""
+    hub = demo.books[HUB_NAME]
+    schools = hub.get("学校", [[]])
+    head = schools[0]
+    signed = head.index("协议已签") if "协议已签" in head else None
+    agreed = sum(1 for r in schools[1:] if signed is not None and r[signed] == "是")
+    vols = hub.get("志愿者报名表", [[]])
+    vhead = vols[0]
+    status = vhead.index("录取状态") if "录取状态" in vhead else None
+    admitted = sum(1 for r in vols[1:] if status is not None and r[status] == "录取")
+    n_counties = len(program.counties)
+    per_county = (len(schools) - 1) // max(n_counties, 1)
+    children = len(hub.get("留守儿童家庭情况登记表", [[]])) - 1
+    teams = admitted // program.team_size
+    weeks = ((program.visit_last or DEMO_END) - (program.visit_first or DEMO_START)).days
+    weeks = (weeks + 1) // 7
+    return [
+        f"- 计划抽样 75 所学校;原文又说“每一个县15所”,三个县共 45 所,与 75 所对不上。"
+        f"演示按 75 所生成,每县 {per_county} 所(共 {len(schools) - 1} 所),"
+        f"其中 {agreed} 所已签协议(协议已签 是)。",
+        f"- 志愿者:报名 {len(vols) - 1} 人,录取并完成培训 {admitted} 人,平均分到"
+        f" {n_counties} 个大队;每个支队 {program.team_size} 人(team_size),可组成 {teams} 个支队。"
+        "演示不预先填写“支队”表:由 sheets-sync schedule 建议支队和每周进驻安排,演示在"
+        "“排班建议”的“确认”列全部填写“接受”后再运行一次,写入“支队”“进驻安排”和队员的所属支队。",
+        f"- 进驻:{program.visit_start} 起每周一所学校(每周六天在校,周日准备下一所),"
+        f"到 {program.visit_end} 共 {weeks} 周;{teams} 个支队 × {weeks} 周 = "
+        f"{teams * weeks} 个支队周,够 {agreed} 所已签协议的学校各进驻一次。",
+        f"- 留守儿童:每校 30–60 名(多数 40 名左右,多为三至五年级),共 {children} 名。"
+        f"每名志愿者每校最多结对 ⌈儿童数 ÷ 支队人数⌉ 名,不超过 pair_capacity_max:"
+        f"默认 5 名时,一个 8 人支队最多结对 40 名儿童,超过 40 名的学校会有儿童结不上对"
+        f"(例如 52 名儿童 → 12 名未结对,结对建议表会写明);演示的 sheets-sync.toml 写了 "
+        f"pair_capacity_max = {program.pair_capacity_max},使进驻学校的每名儿童都能结对。",
+    ]
 
 
 def _md(text: str) -> str:

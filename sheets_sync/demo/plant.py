@@ -311,8 +311,8 @@ def plant_problems(forms: Forms, pick: Picker, program: Program) -> list[Mark]:
 
     pairs = forms["pair"]
     first = pick(pairs, lambda r: r["状态"] == "进行中")
-    school = next(c["学校"] for c in kids if c["编号"] == first["儿童编号"])
-    other = next((v for v in forms["volunteer"] if v["所属学校"] == school
+    county = next(c["_county"] for c in kids if c["编号"] == first["儿童编号"])
+    other = next((v for v in forms["volunteer"] if v["所属大队"] == county
                   and v["编号"] != first["志愿者编号"]), forms["volunteer"][0])
     second = {"编号": f"P{len(pairs) + 1:04d}", "志愿者编号": other["编号"],
               "儿童编号": first["儿童编号"], "开始日期": first["开始日期"], "状态": "进行中",

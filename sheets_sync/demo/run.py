@@ -5,7 +5,12 @@
 3. staff edits on both sides — an edit in the hub, an edit in a spoke, the same cell edited
    differently on both sides (a conflict), a row deleted in a spoke, a new row in a spoke;
 4. the sync merges them (the conflict goes to 同步冲突, the deleted row to 回收站);
-5. every book is validated, findings written back.
+5. every book is validated, findings written back;
+6. ``schedule`` proposes the teams and the five-week rotation into 排班建议; the demo
+   accepts every proposal as staff would (接受 in 确认) and runs ``schedule`` again, which
+   writes 支队, 进驻安排 and the members' 所属支队;
+7. ``pair`` proposes a volunteer of the visiting team for every child of a visited school
+   (结对建议), left for staff to accept.
 
 ``sheets-sync run`` inside the folder then works as-is.
 
@@ -30,7 +35,7 @@ from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report
 from ..sync.init import PROGRAM_LINES, TEMPLATE
 from ..sync.pipeline import StepOptions, run_pipeline
-from ..sync.project import load_project
+from ..sync.project import Project, load_project
 from ..sync.run import RunResult
 from ..sync.slices import validate_book
 from ..table import Grid
@@ -65,6 +70,7 @@ class DemoRun:
     planted_total: int = 0
     planted_found: int = 0
     missed: list[Any] = field(default_factory=list)
+    plan: DemoPlan | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -79,7 +85,24 @@ class DemoRun:
             "books": [r.summary() for r in self.reports],
             "planted": {"total": self.planted_total, "found": self.planted_found,
                         "missed": [vars(p) for p in self.missed]},
+            "plan": asdict(self.plan) if self.plan else None,
         }
+
+
+@dataclass
+class DemoPlan:
+    """What ``schedule`` and ``pair`` made of the demo."""
+
+    teams: int = 0                 # written to 支队
+    visits: int = 0                # written to 进驻安排
+    agreed_schools: int = 0        # 协议已签 是
+    scheduled_schools: int = 0     # agreed schools with a visit
+    children_at_visited: int = 0   # children (with an id) of visited schools
+    children_paired: int = 0       # of those: an active pair or a proposal
+    proposals: int = 0             # pair proposals in 结对建议
+    unpaired: int = 0              # children without a volunteer (any school)
+    summary: list[str] = field(default_factory=list)   # the pair step's lines
+    unscheduled: list[str] = field(default_factory=list)
 
 
 class _Tab:
@@ -178,7 +201,8 @@ def _stage_edits(run: DemoRun) -> None:
 
 def write_config(directory: Path, program: Program | None = None) -> Path:
     """The demo project's sheets-sync.toml: the commented template `init` writes, with the
-    demo program's dates, invoice threshold and volunteer age written in (not commented)."""
+    demo program's dates, invoice threshold, volunteer age, visit weeks, team size and
+    pairing capacity written in (not commented)."""
     p = demo_program(program)
     text = TEMPLATE
     for line, value in ((PROGRAM_LINES["start_date"], f'start_date = "{p.start_date}"'),
@@ -186,7 +210,12 @@ def write_config(directory: Path, program: Program | None = None) -> Path:
                         (PROGRAM_LINES["invoice_threshold"],
                          f'invoice_threshold = "{p.invoice_threshold}"'),
                         (PROGRAM_LINES["volunteer_min_age"],
-                         f"volunteer_min_age = {p.volunteer_min_age}")):
+                         f"volunteer_min_age = {p.volunteer_min_age}"),
+                        (PROGRAM_LINES["team_size"], f"team_size = {p.team_size}"),
+                        (PROGRAM_LINES["visit_start"], f'visit_start = "{p.visit_start}"'),
+                        (PROGRAM_LINES["visit_end"], f'visit_end = "{p.visit_end}"'),
+                        (PROGRAM_LINES["pair_capacity_max"],
+                         f"pair_capacity_max = {p.pair_capacity_max}")):
         text = text.replace(line, value)
     path = directory / CONFIG_NAME
     path.write_text(text, encoding="utf-8")
@@ -273,8 +302,86 @@ def run_demo(directory: Path, *, seed: int = 2026,
             run.planted_found += 1
         else:
             run.missed.append(p)
+    run.plan = _plan_and_pair(project, result.hub)
     _append_readme(run)
     return run
+
+
+def accept_all(book: Path, tab: str) -> int:
+    """Play the staff member: write 接受 into every empty 确认 cell of ``tab``'s proposal rows
+    (down to the first blank row); returns how many."""
+    grid = ExcelBook(book).read().get(tab)
+    if grid is None or not grid.n_rows:
+        return 0
+    head = grid.rows[0]
+    if "确认" not in head:
+        return 0
+    col = head.index("确认") + 1
+    batch = WriteBatch()
+    n = 0
+    for r in range(2, grid.n_rows + 1):
+        cells = grid.rows[r - 1]
+        if not any(c.strip() for c in cells):
+            break
+        if len([c for c in cells if c.strip()]) > 1 and not grid.cell(r, col).strip():
+            batch.set_cell(tab, r, col, "接受")
+            n += 1
+    if n:
+        ExcelBook(book).apply(batch)
+    return n
+
+
+def _plan_and_pair(project: Project, hub: Path) -> DemoPlan:
+    """``schedule``, every proposal accepted, ``schedule`` again, then ``pair``."""
+    from ..forms.validate import ref_key
+    from ..pairing.model import find_tab, read_children, read_visits
+    from ..schedule.sheet import TAB as SCHEDULE_TAB
+
+    plan = DemoPlan()
+    first = run_pipeline(project, steps=("schedule",))
+    first.raise_failed()
+    if accept_all(hub, SCHEDULE_TAB):
+        second = run_pipeline(project, steps=("schedule",))
+        second.raise_failed()
+        if second.schedule is not None:
+            plan.teams = len(second.schedule.accepted_teams)
+            plan.visits = len(second.schedule.accepted_visits)
+            plan.unscheduled = [f"{u.kind} {u.name}:{u.reason}"
+                                for u in second.schedule.unscheduled]
+    res = run_pipeline(project, steps=("validate", "pair"))
+    res.raise_failed()
+    pairing, findings = res.pairing, res.validation
+    if pairing is None or findings is None:
+        return plan
+    visited = {v.school_key for v in read_visits(findings)}
+    schools = find_tab(findings, "school")
+    if schools is not None:
+        names = schools.normalized["name"].text.tolist()
+        signed = schools.normalized["agreement_signed"].value.tolist()
+        agreed = {ref_key(str(n)) for n, a in zip(names, signed, strict=True)
+                  if n and a in ("是", True)}
+        plan.agreed_schools = len(agreed)
+        plan.scheduled_schools = len(agreed & visited)
+    unpaired = {u.child.id for u in pairing.unpaired_children}
+    at_visited = [c for c in read_children(findings) if c.id and c.school_key in visited]
+    plan.children_at_visited = len({c.id for c in at_visited})
+    plan.children_paired = len({c.id for c in at_visited if c.id not in unpaired})
+    plan.proposals = len(pairing.proposals)
+    plan.unpaired = len(pairing.unpaired_children)
+    plan.summary = list(pairing.summary)
+    return plan
+
+
+def plan_lines(plan: DemoPlan) -> list[str]:
+    """What schedule and pair made of the demo, in Chinese (README and summary)."""
+    lines = [f"排班:写入支队 {plan.teams} 个、进驻安排 {plan.visits} 条(sheets-sync schedule 建议,"
+             "演示在“排班建议”中全部接受);"
+             f"已签协议的学校 {plan.agreed_schools} 所,排上 {plan.scheduled_schools} 所。",
+             f"结对:有支队进驻的学校共 {plan.children_at_visited} 名儿童,"
+             f"{plan.children_paired} 名已有结对或结对建议(新建议 {plan.proposals} 条,"
+             "在总表的“结对建议”中填写 接受/拒绝 后运行 sheets-sync pair 写入“结对”)。"]
+    lines += [f"- {u}" for u in plan.unscheduled[:10]]
+    return lines
 
 
 def _append_readme(run: DemoRun) -> None:
@@ -292,6 +399,8 @@ def _append_readme(run: DemoRun) -> None:
                   f"(在总表的“同步冲突”),新编号 {c.get('new_ids', 0)} 个。", "",
                   "在本文件夹运行 `sheets-sync run` 可以再同步并校验;`sheets-sync history 编号` "
                   "查看某条记录的修改历史。"]
+    if run.plan is not None:
+        lines += ["", "## 排班与结对", "", *plan_lines(run.plan)]
     readme = run.directory / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\n".join(lines) + "\n",
                       encoding="utf-8")

@@ -93,19 +93,30 @@ def id_check_char(body17: str) -> str:
 
 DEMO_START = dt.date(2026, 7, 1)
 DEMO_END = dt.date(2026, 8, 31)
+DEMO_VISIT_START = dt.date(2026, 7, 7)
+DEMO_VISIT_END = dt.date(2026, 8, 11)
+"""The plan's five visit weeks: one school a week from 7 July to 11 August."""
+DEMO_PAIR_CAPACITY_MAX = 8
+"""Children per volunteer and school the demo allows: ⌈60 ÷ 8⌉ (the default 5 covers only
+schools of up to 40 children with a team of eight; the demo's README says so)."""
 
 
 def demo_program(program: Program | None = None) -> Program:
     """The demo's program, explicit: ``program`` with the demo's values where it has none.
 
-    A summer 2026-07-01 … 2026-08-31, a receipt rule under 100 元 and volunteers of 18 and
-    over, so every planted problem has a rule to find it (and the demo's config says so).
+    A summer 2026-07-01 … 2026-08-31 with five visit weeks from 7 July to 11 August, a
+    receipt rule under 100 元, volunteers of 18 and over and up to
+    :data:`DEMO_PAIR_CAPACITY_MAX` children per volunteer and school, so every planted
+    problem has a rule to find it and every child of a visited school a volunteer (the
+    demo's config says so).
     """
     p = program or Program()
     return dataclasses.replace(
         p, start_date=p.start_date or DEMO_START, end_date=p.end_date or DEMO_END,
         invoice_threshold=p.invoice_threshold or Decimal("100"),
-        volunteer_min_age=p.volunteer_min_age or 18, period_from="")
+        volunteer_min_age=p.volunteer_min_age or 18, period_from="",
+        visit_start=p.visit_start or DEMO_VISIT_START, visit_end=p.visit_end or DEMO_VISIT_END,
+        pair_capacity_max=max(p.pair_capacity_max, DEMO_PAIR_CAPACITY_MAX))
 
 
 def start_of(program: Program) -> dt.date:
@@ -239,26 +250,44 @@ class Names:
 
 # --------------------------------------------------------------------------- schools
 
-def make_schools(rng: np.random.Generator, program: Program, per_county: int = 5) -> list[Record]:
-    """``per_county`` schools in each county; names are unique across the program."""
+SCHOOLS_PER_COUNTY = 25
+"""The plan samples 75 schools over three counties (its "每一个县15所" does not add up)."""
+TOWNS_PER_COUNTY = 5
+_VILLAGE_HEADS = "东西南北前后大小"
+_VILLAGE_NAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董程曹袁邓许沈彭"
+_VILLAGE_TAILS = ("庄", "营", "屯", "店", "堡")
+
+
+@cache
+def village_pool() -> tuple[str, ...]:
+    """:data:`VILLAGES` and generic names like 东王庄村: enough for 75 schools × 4 villages."""
+    extra = [f"{h}{n}{t}村" for h in _VILLAGE_HEADS for n in _VILLAGE_NAMES
+             for t in _VILLAGE_TAILS]
+    return tuple(dict.fromkeys([*VILLAGES, *extra]))
+
+
+def make_schools(rng: np.random.Generator, program: Program,
+                 per_county: int = SCHOOLS_PER_COUNTY) -> list[Record]:
+    """``per_county`` schools in each county, in :data:`TOWNS_PER_COUNTY` towns (a town's
+    中心小学 and its village schools); names are unique across the program. Agreements
+    (协议已签) are signed for most schools; the visit dates are left to the rotation
+    (``sheets-sync schedule``)."""
     towns = list(rng.permutation(TOWNS))
-    villages = list(rng.permutation(VILLAGES))
+    villages = list(rng.permutation(village_pool()))
     names = Names(rng)
-    days = (end_of(program) - start_of(program)).days
+    n_towns = max(1, min(TOWNS_PER_COUNTY, per_county))
     out: list[Record] = []
     for ci, county in enumerate(program.counties):
-        county_towns = [str(towns.pop()) if towns else f"第{ci}{k}乡" for k in range(3)]
+        county_towns = [str(towns.pop()) if towns else f"第{ci}{k}乡" for k in range(n_towns)]
         for k in range(per_county):
-            town = county_towns[0] if k == 0 else county_towns[1 + (k % 2)]
+            town = county_towns[k % n_towns]
             own = [str(villages.pop()) if villages else f"{town}{k}{j}村" for j in range(4)]
-            name = f"{town}中心小学" if k == 0 else f"{own[0]}小学"
-            start = start_of(program) + dt.timedelta(days=min(7 * k, max(days - 6, 0)))
-            end = min(start + dt.timedelta(days=6), end_of(program))
+            name = f"{town}中心小学" if k < n_towns else f"{own[0]}小学"
             out.append({
                 "学校名称": name, "县": county, "乡镇": town,
                 "联系老师": names.full(), "联系电话": mobiles(rng, 1)[0],
-                "协议已签": "是" if rng.random() < 0.85 else "否",
-                "进驻开始日期": iso(start), "进驻结束日期": iso(end),
+                "协议已签": "是" if rng.random() < 0.9 else "否",
+                "进驻开始日期": "", "进驻结束日期": "",
                 "住宿安排": pick(rng, LODGING),
                 "预计留守儿童人数": str(int(rng.integers(30, 61))),
                 "_county": county, "_villages": "、".join(own),
@@ -431,11 +460,17 @@ def children_frame(n: int, seed: int, *, program: Program | None = None) -> pd.D
     return pd.DataFrame({lab: cols.get(lab, [""] * n) for lab in labels}, dtype=object)
 
 
+CHILDREN_PER_SCHOOL = (30, 60)
+"""The plan's 30–60 left-behind children per school (about 40 on average here)."""
+
+
 def demo_children(rng: np.random.Generator, schools: Sequence[Record], program: Program,
-                  registrars: dict[str, list[str]], per_school: tuple[int, int] = (92, 109)
-                  ) -> list[Record]:
-    """About 100 children per school, ordered by county and school."""
-    counts = rng.integers(per_school[0], per_school[1], size=len(schools))
+                  registrars: dict[str, list[str]],
+                  per_school: tuple[int, int] = CHILDREN_PER_SCHOOL) -> list[Record]:
+    """30–60 children per school (most near 40, mostly in grades 3–5), ordered by county
+    and school."""
+    lo, hi = per_school
+    counts = lo + rng.binomial(hi - lo, 0.35, size=len(schools))
     school_idx = np.repeat(np.arange(len(schools)), counts)
     n = int(counts.sum())
     pool = [name for names in registrars.values() for name in names] or ["王芳"]
@@ -463,15 +498,22 @@ GRADE_BY_AGE = {18: "大一", 19: "大二", 20: "大三", 21: "大四", 22: "研
 ENTRY_OFFSET = {"大一": 1, "大二": 2, "大三": 3, "大四": 4, "研一": 1, "研二": 2, "研三": 3}
 
 
+VOLUNTEERS = 120
+"""Admitted volunteers: the plan's 120, 40 per brigade, five teams of eight each."""
+NOT_ADMITTED = (("未录取", 8), ("初试通过", 4), ("待面试", 3))
+
+
 def make_volunteers(rng: np.random.Generator, program: Program, schools: Sequence[Record],
-                    n: int = 120) -> list[Record]:
-    """``n`` university students, 18–24 on the start date; most admitted and assigned."""
+                    admitted_n: int = VOLUNTEERS) -> list[Record]:
+    """``admitted_n`` admitted and trained university students (18–24 on the start date),
+    shared round-robin among the brigades, and the applicants who were not (yet) admitted.
+    Nobody has a school or a team yet: ``sheets-sync schedule`` proposes the teams."""
     names = Names(rng)
     phone = UniqueMobiles(rng)
-    status = (["录取"] * (n - 20) + ["未录取"] * 12 + ["初试通过"] * 5 + ["待面试"] * 3)[:n]
+    status = ["录取"] * admitted_n + [s for s, k in NOT_ADMITTED for _ in range(k)]
+    n = len(status)
     status = [str(s) for s in rng.permutation(status)]
     admitted = [i for i, s in enumerate(status) if s == "录取"]
-    by_county = {c: [s for s in schools if s["_county"] == c] for c in program.counties}
     seen_no: set[str] = set()
     seen_id: set[str] = set()
     out: list[Record] = []
@@ -516,11 +558,8 @@ def make_volunteers(rng: np.random.Generator, program: Program, schools: Sequenc
             "_county": "",
         }
         out.append(rec)
-    for j, i in enumerate(admitted):  # brigades round-robin, schools round-robin within
-        county = program.counties[j % len(program.counties)]
-        options = by_county[county]
-        out[i]["所属大队"] = county
-        out[i]["所属学校"] = options[(j // len(program.counties)) % len(options)]["学校名称"]
+    for j, i in enumerate(admitted):  # brigades round-robin
+        out[i]["所属大队"] = program.counties[j % len(program.counties)]
     return out
 
 
@@ -545,16 +584,17 @@ def days_in(rng: np.random.Generator, program: Program, lo: int = 0) -> dt.date:
 
 def make_pairs(rng: np.random.Generator, program: Program, volunteers: Sequence[Record],
                children: Sequence[Record]) -> list[Record]:
-    """One 进行中 pair per admitted volunteer (a child of their school), a few ended ones."""
-    by_school: dict[str, list[Record]] = {}
+    """One 进行中 pair per admitted volunteer (from a visit before the summer: a child of a
+    school in their brigade's county), a few ended ones."""
+    by_county: dict[str, list[Record]] = {}
     for c in children:
-        by_school.setdefault(c["学校"], []).append(c)
+        by_county.setdefault(c["_county"], []).append(c)
     taken: set[str] = set()
     out: list[Record] = []
     for v in volunteers:
-        if v["录取状态"] != "录取" or not v["所属学校"]:
+        if v["录取状态"] != "录取" or not v["所属大队"]:
             continue
-        pool = [c for c in by_school.get(v["所属学校"], []) if c["编号"] not in taken]
+        pool = [c for c in by_county.get(v["所属大队"], []) if c["编号"] not in taken]
         n = 2 if rng.random() < 0.2 else 1
         for k in range(min(n, len(pool))):
             c = pool[int(rng.integers(len(pool)))]

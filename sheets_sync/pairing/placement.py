@@ -154,6 +154,10 @@ class TeamPlacement:
         county = self.counties.get(school_key, "")
         return f"{county}·{school}" if county else school
 
+    def known(self, school_key: str) -> bool:
+        """Whether the school is in the 学校 tab (with its county)."""
+        return school_key in self.counties
+
     def allowed(self, c: Child, v: Volunteer) -> bool:
         return bool(v.team_key) and v.team_key in self.visitors.get(c.school_key, ())
 

@@ -200,7 +200,7 @@ def _unpaired_reason(c: Child, eligible: list[Volunteer], excluded: set[tuple[st
 def _team_unpaired_reason(c: Child, group: Group | None, excluded: set[tuple[str, str]],
                           place: TeamPlacement, line: str) -> str:
     if group is None or not place.visited(c.school_key):
-        return NO_VISIT
+        return NO_VISIT if place.known(c.school_key) else NOT_A_SCHOOL
     if not group.volunteers:
         return f"进驻的支队{_names(group.teams)}没有已录取并完成培训的队员"
     if all((c.id, v.id) in excluded for v in group.volunteers):
@@ -234,6 +234,7 @@ def _idle_reason(v: Volunteer, children: list[Child], paired: set[str],
 
 
 NO_VISIT = "学校没有进驻安排(“进驻安排”中没有该校未取消的进驻),暂不结对"
+NOT_A_SCHOOL = "学校不在“学校”表中,没有进驻安排:请核对学校名称"
 
 
 def _names(teams: tuple[str, ...] | list[str]) -> str:
@@ -448,8 +449,9 @@ def _shortfalls(groups: list[Group], candidates: list[Child], chosen: set[str],
             k = sum(1 for x in candidates if x.school_key == c.school_key and x.id in left)
             g = group_at.get(c.school_key)
             if g is None:
+                why = "没有进驻安排" if place.known(c.school_key) else "学校不在“学校”表中"
                 out.append(Shortfall(place.label(c.school_key, c.school), n, k,
-                                     f"{n} 名儿童,没有进驻安排 → {k} 名未结对"))
+                                     f"{n} 名儿童,{why} → {k} 名未结对"))
                 continue
             team_ids = {v.id for v in g.volunteers}
             outside = sum(1 for x in counted if x.school_key == c.school_key

@@ -15,6 +15,7 @@
    * ``dedupe`` — suspected duplicates, staff decisions, merges of 是同一人;
    * ``report`` — rosters, counts, archive, budget, settlement;
    * ``pair`` — volunteer ↔ child proposals and the accepted pairs;
+   * ``schedule`` — teams and the weekly rotation proposed (排班建议), accepted ones recorded;
    * ``import`` — a survey export's answers into the hub's form tab (:mod:`sheets_sync.intake`);
 
 4. commit (:func:`_commit`), the one place with side effects, in this order: journal (id
@@ -54,14 +55,16 @@ if TYPE_CHECKING:
     from ..pairing.solve import Weights
     from ..privacy_audit import PrivacyReport
     from ..reports import ReportsResult
+    from ..schedule import ScheduleResult
     from .run import SyncPlan
 
-STEPS = ("sync", "import", "validate", "dedupe", "report", "pair", "undelete", "privacy")
+STEPS = ("sync", "import", "validate", "dedupe", "report", "pair", "undelete", "privacy",
+         "schedule")
 RUN_STEPS = ("sync", "validate", "dedupe", "report")
 """What ``sheets-sync run`` (and a scheduled job) does."""
 RESTORE_FLAG = "restore_incomplete"
 STEP_ZH = {"sync": "同步", "validate": "校验", "dedupe": "查重", "report": "报表", "pair": "结对",
-           "undelete": "恢复记录", "privacy": "隐私检查", "import": "导入"}
+           "undelete": "恢复记录", "privacy": "隐私检查", "schedule": "排班", "import": "导入"}
 
 
 @dataclass
@@ -141,6 +144,8 @@ class PipelineResult:
     duplicates: DedupeResult | None = None
     reports: ReportsResult | None = None
     pairing: PairingResult | None = None
+    schedule: ScheduleResult | None = None
+    """``schedule``: the teams and visits proposed and accepted (:mod:`sheets_sync.schedule`)."""
     privacy: PrivacyReport | None = None
     intake: Any = None
     """``import``: the :class:`~sheets_sync.intake.step.ImportResult`."""
@@ -187,6 +192,7 @@ class PipelineResult:
                            if self.duplicates is not None else None),
                 "report": self.reports.summary() if self.reports else None,
                 "pair": self.pairing.as_json() if self.pairing else None,
+                **({"schedule": self.schedule.as_json()} if self.schedule is not None else {}),
                 "privacy": self.privacy.as_json() if self.privacy else None,
                 **({"import": self.intake.as_json()} if self.intake is not None else {}),
                 "failed_steps": self.failed_steps, "messages": self.messages}
@@ -368,6 +374,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     for name in later:
         step({"validate": "校验总表……", "dedupe": "查找重复记录……",
               "report": "生成花名册和报表……", "pair": "生成结对建议……",
+              "schedule": "生成排班建议……",
               "undelete": "从回收站放回记录……", "privacy": "检查各工作簿中的敏感信息……",
               "import": "导入问卷答卷……"}[name])
         if name == "import":  # before any validation: the validate step sees its rows
@@ -409,6 +416,9 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
             elif name == "undelete":
                 batch, audit = _undelete_step(hub, state, findings, opts, run_id, at, out)
                 stale = True
+            elif name == "schedule":
+                batch, audit = _schedule_step(project, hub, findings, run_id, at, out)
+                stale = bool(batch.cells) or any(t != "排班建议" for t in batch.tabs)
             else:
                 batch, audit = _pair_step(project, hub, findings, opts, run_id, at, out)
                 stale = bool(batch.cells)
@@ -720,6 +730,31 @@ def _pair_step(project: Project, hub: Stage, findings: Findings, opts: StepOptio
                                       grids[tab].cell(r, c) if tab in grids else "", text,
                                       "结对建议(接受)", "pair"))
     audit += _tab_audit(hub, batch, run_id, at, "pair")
+    return batch, audit
+
+
+def _schedule_step(project: Project, hub: Stage, findings: Findings, run_id: int, at: str,
+                   out: PipelineResult) -> tuple[WriteBatch, list[AuditRow]]:
+    """Teams and visits proposed into 排班建议; accepted ones into 支队 / 进驻安排 (and the
+    members' 所属支队), each cell audited as a 排班建议(接受)."""
+    from ..schedule import propose_schedule, schedule_batch
+
+    grids = hub.grids
+    result = propose_schedule(grids, project.templates, project.program, report=findings)
+    out.schedule = result
+    batch = schedule_batch(result, grids)
+    audit: list[AuditRow] = []
+    for tab, cells in batch.cells.items():
+        grid = grids.get(tab)
+        head = grid.rows[0] if grid is not None and grid.n_rows else []
+        for (r, c), text in sorted(cells.items()):
+            rid = next((grid.cell(r, j) for j, h in enumerate(head, start=1) if h == "编号"
+                        and grid.cell(r, j).strip()), "") if grid is not None else ""
+            label = head[c - 1] if c <= len(head) else str(c)
+            audit.append(AuditRow(run_id, at, hub.name, tab, rid or f"{tab}!{r}", label,
+                                  grid.cell(r, c) if grid is not None else "", text,
+                                  "排班建议(接受)", "schedule"))
+    audit += _tab_audit(hub, batch, run_id, at, "schedule")
     return batch, audit
 
 
