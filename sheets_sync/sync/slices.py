@@ -1,4 +1,5 @@
-"""The slices: ``validate``, ``dedupe``, ``report``, ``pair`` — the pipeline on one book.
+"""The slices: ``validate``, ``dedupe``, ``report``, ``pair``, ``schedule`` — the pipeline on
+one book.
 
 Each is :func:`~.pipeline.run_pipeline` with one step, on a project made for that book
 (:func:`~.project.book_project`): inside a project folder it has the project's templates,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ..pairing import PairingResult
     from ..pairing.solve import Weights
     from ..reports import ReportsResult
+    from ..schedule import ScheduleResult
 
 
 def project_for(book: str | None, *, config: Path | None = None,
@@ -137,4 +139,20 @@ def pair_book(book: Book, *, dry_run: bool = False, today: dt.date | None = None
     return res.pairing, res.batches.get("pair", WriteBatch())
 
 
-__all__ = ["dedupe_book", "pair_book", "project_for", "report_book", "validate_book"]
+def schedule_book(book: Book, *, dry_run: bool = False,
+                  templates: dict[str, FormTemplate] | None = None,
+                  program: Program | None = None, state_dir: Path | None = None
+                  ) -> tuple[ScheduleResult, WriteBatch]:
+    """Propose teams and the rotation in ``book`` (排班建议), record the accepted ones, and
+    (unless ``dry_run``) write it all back in one batch."""
+    project = _one(book, templates=templates, program=program, state_dir=state_dir)
+    res = _run(book, "schedule", project, dry_run=dry_run, options=StepOptions())
+    if res.schedule is None:
+        from ..errors import SheetsSyncError
+
+        raise SheetsSyncError(";".join(res.messages) or "排班未完成。")
+    return res.schedule, res.batches.get("schedule", WriteBatch())
+
+
+__all__ = ["dedupe_book", "pair_book", "project_for", "report_book", "schedule_book",
+           "validate_book"]
