@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -143,6 +144,10 @@ class BookView:
                 if k.strip() and _key(k) not in out:
                     out[_key(k)] = Seen(there[i], tab, int(d.rows[i]))
         return out
+
+    def form(self, key: str) -> FormTemplate | None:
+        """The template of form ``key`` as a tab of this book holds it (None: no such tab)."""
+        return next((d.layout.form for d in self._datas if d.layout.form.key == key), None)
 
     def rows_by(self, target: str) -> tuple[str, dict[str, list[int]]] | None:
         form, by = target.split(".", 1)
@@ -435,7 +440,7 @@ def unique_where(rule: Rule, ctx: RuleContext) -> None:
 
 def _rows_text(rows: list[int], limit: int = 8) -> str:
     shown = "、".join(str(r) for r in rows[:limit])
-    return f"第 {shown}{' 等' if len(rows) > limit else ''} 行"
+    return f"第 {shown} 行" + (f"等 {len(rows)} 行" if len(rows) > limit else "")
 
 
 def no_overlap(rule: Rule, ctx: RuleContext) -> None:
@@ -533,6 +538,119 @@ def same_via(rule: Rule, ctx: RuleContext) -> None:
                 other_row=y.row))
 
 
+def _cond(raw: dict[str, Any]) -> Condition:
+    """A condition of ``require_all`` (checked at load by the template, as ``when`` is)."""
+    def tup(k: str) -> tuple[str, ...] | None:
+        v = raw.get(k)
+        return None if v is None else tuple(str(x) for x in (v if isinstance(v, list) else [v]))
+
+    return Condition(field=str(raw["field"]), in_=tup("in"), not_in=tup("not_in"),
+                     not_blank=bool(raw.get("not_blank", False)),
+                     blank=bool(raw.get("blank", False)), gte=raw.get("gte"), lt=raw.get("lt"))
+
+
+def _holds(cond: Condition, text: str, program: Program) -> bool:
+    """``cond`` on one canonical text (a field of a referenced record)."""
+    filled = bool(text.strip())
+    if (cond.not_blank and not filled) or (cond.blank and filled):
+        return False
+    if cond.in_ is not None and text not in cond.in_:
+        return False
+    if cond.not_in is not None and (not filled or text in cond.not_in):
+        return False
+    for bound, op in ((cond.gte, operator.ge), (cond.lt, operator.lt)):
+        if bound is not None:
+            b = _as_bound(resolve(bound, program))
+            try:
+                if not op(Decimal(text), b):
+                    return False
+            except (InvalidOperation, TypeError):
+                return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Via:
+    """A ``require_all`` condition on a referenced record: its ``via`` field, as the book has it."""
+
+    cond: Condition
+    via: str
+    seen: dict[str, Seen]
+    form_label: str
+    via_label: str
+
+
+def require_all(rule: Rule, ctx: RuleContext) -> None:
+    """``field`` required where every condition of ``all`` holds, unless every condition of
+    ``unless`` does. A condition with ``via: <key>`` reads field ``key`` of the record its
+    ``field`` references (a child's 年级 through 儿童编号); where the book lacks that form the
+    rule is not applied. Messages may use ``{<key>}`` for the row's fields, ``{<via>}`` and
+    ``{<via>_text}`` (``的年级为 3`` / ``的年级未填`` / ``在“…”中没有找到``) for the record
+    referenced, and the ``$program`` values the conditions name, by key."""
+    p = rule.params
+    key = p["field"]
+    values: dict[str, Any] = {"label": ctx.label(key)}
+    masks: dict[str, np.ndarray] = {}
+    vias: dict[str, list[_Via]] = {}
+    for name in ("all", "unless"):
+        masks[name] = np.ones(ctx.n, dtype=bool)
+        vias[name] = []
+        for raw in p.get(name) or []:
+            c = _cond(raw)
+            for bound in (c.gte, c.lt):
+                pk = bound.removeprefix("$program.") if isinstance(bound, str) \
+                    and bound.startswith("$program.") else None
+                if pk is not None:
+                    if not ctx.program.known(pk):
+                        return  # said once by program_notices, as for any rule
+                    values[pk] = ctx.program.lookup(pk)
+            if "via" not in raw:
+                masks[name] &= ctx.mask(c)
+                continue
+            ref = ctx.form.field(c.field).ref or ""
+            form = ctx.book.form(ref.split(".", 1)[0]) if ctx.book else None
+            seen = ctx.book.values(ref, str(raw["via"])) if ctx.book else None
+            if seen is None or form is None:
+                return  # the referenced form is not in this book: not applied
+            vias[name].append(_Via(c, str(raw["via"]), seen, form.label,
+                                   form.field(str(raw["via"])).label))
+    if not p.get("unless"):
+        masks["unless"][:] = False
+    blank = (ctx.res[key].text == "").to_numpy() if key in ctx.res else np.ones(ctx.n, bool)
+    for i in np.nonzero(masks["all"] & blank)[0].tolist():
+        row = {**values, **{k: ctx.text(k, i) for k in ctx.res}}
+        holds: dict[str, bool] = {"all": True, "unless": bool(masks["unless"][i])}
+        for name, items in vias.items():
+            for v in items:
+                hit = v.seen.get(_key(ctx.text(v.cond.field, i)))
+                text = hit.value if hit is not None else ""
+                row[v.via] = text
+                row[f"{v.via}_text"] = (f"在“{v.form_label}”中没有找到" if hit is None else
+                                        f"的{v.via_label}未填" if not text.strip() else
+                                        f"的{v.via_label}为 {text}")
+                holds[name] &= hit is not None and _holds(v.cond, text, ctx.program)
+        if holds["all"] and not holds["unless"]:
+            ctx.sink.cell(i, key, "required_if", rule.severity, message(
+                rule, "未填:满足条件时须填写{label},请补上。", **row), value="")
+
+
+_ITEMS = re.compile(r"[、,，;；/\s]+")
+
+
+def min_items(rule: Rule, ctx: RuleContext) -> None:
+    """A list field (names split on 、,，;/ and spaces) holds at least ``min`` items where
+    ``when`` holds (a 家访 by at least two people). Messages: {count}, {value}, {min}."""
+    key = rule.params["field"]
+    lo = int(resolve(rule.params["min"], ctx.program))
+    for i in np.nonzero(ctx.mask(rule.when))[0].tolist():
+        value = ctx.text(key, i)
+        count = len([x for x in _ITEMS.split(value) if x])
+        if count < lo:
+            ctx.sink.cell(i, key, "count.min", rule.severity, message(
+                rule, "只有 {count} 项,至少需要 {min} 项,请补上(用顿号分隔)。", count=count,
+                value=value or "未填", min=lo, label=ctx.label(key)), value=value)
+
+
 RULES: dict[str, Callable[[Rule, RuleContext], None]] = {
     "require_if": require_if,
     "require_one_of": require_one_of,
@@ -546,6 +664,8 @@ RULES: dict[str, Callable[[Rule, RuleContext], None]] = {
     "no_overlap": no_overlap,
     "count_refs": count_refs,
     "same_via": same_via,
+    "require_all": require_all,
+    "min_items": min_items,
 }
 
 
