@@ -23,6 +23,11 @@ default: a rule that needs one is not applied, and validation says so once
     visit_start = "2026-07-07"    # the first visit week starts here (default: start_date)
     visit_end = "2026-08-11"      # the last visit ends by here (default: end_date)
     pair_capacity_max = 5         # at most this many children per volunteer when pairing
+    walk_home_min_grade = 5       # from this grade a child may walk home alone (自行回家)
+
+    [program.cadence]             # how often each contact is due (待办); "0d" turns one off
+    谈心 = "30d"                   # the monthly talk (每月谈心一次)
+    亲情视频 = "7d"                 # the weekly video call with the parents
 """
 
 from __future__ import annotations
@@ -39,6 +44,11 @@ from .errors import ConfigError
 
 CONFIG_NAME = "sheets-sync.toml"
 COUNTY_SUFFIXES = ("县", "区", "市", "大队", "县大队", "队")
+CADENCE_KINDS = ("谈心", "亲情视频", "亲情电话", "家访")
+"""What ``[program.cadence]`` may name: the 谈心记录 talk, a video or a call with a parent
+(联系记录 方式 视频/电话, 对象 父母), a home visit (方式 家访)."""
+DEFAULT_CADENCE: tuple[tuple[str, int], ...] = (("谈心", 30), ("亲情视频", 7))
+"""The plan: 每月与留守儿童谈心一次; 亲情视频 每周一次."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,15 @@ class Program:
     """The last day a visit may end on (default: ``end_date``)."""
     pair_capacity_max: int = 5
     """At most this many children per volunteer when pairing inside a visiting team."""
+    walk_home_min_grade: int = 5
+    """From this grade a child may leave the evening film or an outing alone (自行回家)."""
+    cadence: tuple[tuple[str, int], ...] = DEFAULT_CADENCE
+    """``[program.cadence]``: each contact (:data:`CADENCE_KINDS`) and every how many days it
+    is due; the 待办 tab lists children past it."""
+
+    def cadence_days(self, kind: str) -> int | None:
+        """Every how many days ``kind`` (谈心, 亲情视频 …) is due; None: not tracked."""
+        return dict(self.cadence).get(kind)
 
     @property
     def visit_first(self) -> dt.date | None:
@@ -99,7 +118,7 @@ class Program:
         if key == "brigades":
             return self.brigade_choices()
         if key in {"start_date", "end_date", "invoice_threshold", "volunteer_min_age", "name",
-                   "team_size", "cross_county", "pair_capacity_max"}:
+                   "team_size", "cross_county", "pair_capacity_max", "walk_home_min_grade"}:
             return getattr(self, key)
         if key == "visit_start":
             return self.visit_first
@@ -117,7 +136,8 @@ class Program:
 
 PROGRAM_KEYS = frozenset({"counties", "brigades", "start_date", "end_date",
                           "invoice_threshold", "volunteer_min_age", "name", "team_size",
-                          "cross_county", "visit_start", "visit_end", "pair_capacity_max"})
+                          "cross_county", "visit_start", "visit_end", "pair_capacity_max",
+                          "walk_home_min_grade"})
 
 PROGRAM_SETTING = {
     "start_date": 'start_date = "2026-07-01"',
@@ -129,6 +149,7 @@ PROGRAM_SETTING = {
     "visit_start": 'visit_start = "2026-07-07"',
     "visit_end": 'visit_end = "2026-08-11"',
     "pair_capacity_max": "pair_capacity_max = 5",
+    "walk_home_min_grade": "walk_home_min_grade = 5",
 }
 """How each ``[program]`` value is written in sheets-sync.toml (for messages naming the fix)."""
 
@@ -149,7 +170,7 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
     defaults = Program()
     known = {"name", "counties", "start_date", "end_date", "invoice_threshold",
              "volunteer_min_age", "head_brigade", "team_size", "cross_county", "visit_start",
-             "visit_end", "pair_capacity_max"}
+             "visit_end", "pair_capacity_max", "walk_home_min_grade", "cadence"}
     extra = {k: v for k, v in data.items() if k not in known}
     counties = data.get("counties", list(defaults.counties))
     if not isinstance(counties, list) or not counties or not all(
@@ -185,6 +206,10 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
                                 or (end is not None and day > end)):
             raise ConfigError(f"{file}: [program] {key} {day} 不在项目期间 "
                               f"{start or '…'} 至 {end or '…'} 内,请检查日期。")
+    walk = data.get("walk_home_min_grade", defaults.walk_home_min_grade)
+    if isinstance(walk, bool) or not isinstance(walk, int) or not 1 <= walk <= 6:
+        raise ConfigError(f"{file}: [program] walk_home_min_grade 应为 1–6 的整数(不加引号),"
+                          "例如 walk_home_min_grade = 5:几年级及以上的儿童可以自行回家。")
     cross = data.get("cross_county", defaults.cross_county)
     if not isinstance(cross, bool):
         raise ConfigError(f"{file}: [program] cross_county 应为 true 或 false(不加引号),"
@@ -203,7 +228,33 @@ def program_from_dict(data: dict[str, Any], file: str = CONFIG_NAME) -> Program:
         visit_start=visit_start,
         visit_end=visit_end,
         pair_capacity_max=_positive(file, data, "pair_capacity_max", defaults.pair_capacity_max),
+        walk_home_min_grade=walk,
+        cadence=_cadence(file, data.get("cadence", {})),
     )
+
+
+_DAYS = re.compile(r"\s*(\d+)\s*(d|天|日|w|周|星期)?\s*", re.I)
+
+
+def _cadence(file: str, raw: Any) -> tuple[tuple[str, int], ...]:
+    """``[program.cadence]`` over the defaults: ``谈心 = "30d"``, ``亲情视频 = "1w"``; 0 turns
+    one off. A ConfigError names the key and the fix."""
+    example = '例如 [program.cadence] 里写 谈心 = "30d"、亲情视频 = "7d"'
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: [program] cadence 应为一个表,{example}。")
+    out = dict(DEFAULT_CADENCE)
+    for key, value in raw.items():
+        if key not in CADENCE_KINDS:
+            raise ConfigError(f"{file}: [program.cadence] 中的“{key}”不认识:可以写 "
+                              f"{'、'.join(CADENCE_KINDS)},{example}。")
+        m = _DAYS.fullmatch(str(value)) if not isinstance(value, bool) else None
+        if m is None:
+            raise ConfigError(f"{file}: [program.cadence] {key} = {value!r} 不是天数:"
+                              f"请写成 \"30d\"(30 天)或 \"1w\"(1 周),"
+                              f"写 \"0d\" 表示不跟踪,{example}。")
+        days = int(m[1]) * (7 if (m[2] or "").lower() in {"w", "周", "星期"} else 1)
+        out[key] = days
+    return tuple((k, out[k]) for k in CADENCE_KINDS if out.get(k))
 
 
 def _positive(file: str, data: dict[str, Any], key: str, default: int) -> int:

@@ -36,7 +36,7 @@ def templates() -> dict[str, FormTemplate]:
 
 
 FORM_KEYS = ["school", "volunteer", "child", "application", "pair", "budget", "expense",
-             "donation", "talk", "team", "rotation"]
+             "donation", "talk", "team", "rotation", "attendance", "contact", "incident"]
 
 
 @pytest.mark.parametrize("form", FORM_KEYS)

@@ -31,7 +31,8 @@ FORMS: dict[str, tuple[str, str | None, list[str]]] = {
     "volunteer": ("志愿者报名表", "V", [
         "姓名", "性别", "学号", "学院", "专业", "年级", "手机号", "身份证号", "邮箱", "特长",
         "意向县", "健康状况", "紧急联系人", "紧急联系人电话", "以往志愿经历", "初试成绩",
-        "复试成绩", "录取状态", "培训完成", "所属大队", "所属支队", "所属学校", "报名日期"]),
+        "复试成绩", "录取状态", "培训完成", "所属大队", "所属支队", "所属学校", "报名日期",
+        "保险单号", "保险开始", "保险结束"]),
     "team": ("支队", "G", ["支队名称", "所属大队", "队长", "带队老师", "联系电话", "备注"]),
     "rotation": ("进驻安排", "R", ["支队", "学校", "开始日期", "结束日期", "住宿安排", "餐饮安排",
                                "交通", "状态"]),
@@ -50,10 +51,17 @@ FORMS: dict[str, tuple[str, str | None, list[str]]] = {
     "donation": ("捐赠", "D", [
         "日期", "捐赠方", "类型", "金额", "物资说明", "经手人", "收据号"]),
     "talk": ("谈心记录", "T", ["儿童编号", "谈心人", "日期", "主要内容", "需跟进", "跟进措施"]),
+    "attendance": ("出勤", "K", ["日期", "学校", "场次", "儿童编号", "儿童姓名", "状态", "离开方式",
+                               "接送人", "记录人"]),
+    "contact": ("联系记录", "L", ["儿童编号", "日期", "方式", "对象", "参加人", "内容", "需跟进",
+                              "跟进措施", "跟进期限", "负责人", "跟进完成"]),
+    "incident": ("事件", "X", ["日期", "时间", "学校", "地点", "涉及儿童", "涉及志愿者", "类型", "经过",
+                             "处理措施", "是否送医", "通知家长时间", "报告人", "状态"]),
 }
 
 GENERATED_TABS = ["花名册", "年级统计", "建档完整率", "预算汇总", "经费结算表", "校验问题",
-                  "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议", "排班建议", "排班表"]
+                  "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议", "排班建议", "排班表",
+                  "出勤统计", "联系情况", "待办", "安全日志"]
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +129,11 @@ def test_tab_names_are_unique_across_forms_and_generated_tabs(
     pytest.param("application", "child_id", "child.id", id="application-child"),
     pytest.param("application", "school", "school.name", id="application-school"),
     pytest.param("talk", "child_id", "child.id", id="talk-child"),
+    pytest.param("attendance", "child_id", "child.id", id="attendance-child"),
+    pytest.param("attendance", "school", "school.name", id="attendance-school"),
+    pytest.param("contact", "child_id", "child.id", id="contact-child"),
+    pytest.param("incident", "child_id", "child.id", id="incident-child"),
+    pytest.param("incident", "school", "school.name", id="incident-school"),
 ])
 def test_refs_point_at_the_right_field(templates: dict[str, FormTemplate],
                                        form: str, key: str, ref: str) -> None:
@@ -149,6 +162,7 @@ def test_sensitive_fields(templates: dict[str, FormTemplate]) -> None:
         ("child", "身份证号"), ("child", "父亲电话"), ("child", "母亲电话"),
         ("child", "监护人电话"), ("child", "家庭住址"), ("child", "心理状况"),
         ("volunteer", "身份证号"), ("volunteer", "手机号"), ("volunteer", "紧急联系人电话"),
+        ("contact", "内容"), ("incident", "经过"),
     }
     assert [t.key for t in templates.values() if t.sensitive] == ["talk"]
 
@@ -267,11 +281,12 @@ def _no_id(d: dict[str, Any]) -> None:
     d["fields"] = [f for f in d["fields"] if f["key"] != "id"]
 
 
-KNOWN_RULES = ("age_at, age_for_grade, compare, count_refs, equals, id_consistent, no_overlap, "
-               "range, require_if, require_one_of, same_via, unique_where")
+KNOWN_RULES = ("age_at, age_for_grade, compare, count_refs, equals, id_consistent, min_items, "
+               "no_overlap, range, require_all, require_if, require_one_of, same_via, "
+               "unique_where")
 KNOWN_PROGRAM = ("brigades, counties, cross_county, end_date, invoice_threshold, name, "
                  "pair_capacity_max, start_date, team_size, visit_end, visit_start, "
-                 "volunteer_min_age")
+                 "volunteer_min_age, walk_home_min_grade")
 
 BROKEN = [
     pytest.param(_set("grade", type="grad"),
@@ -494,6 +509,11 @@ PLACEHOLDERS = {
     "count_refs": {"count", "tab", "rows", "lo", "hi", "target", "tolerance"},
     "same_via": {"value", "tab", "row", "other", "other_value", "other_via_value", "other_tab",
                  "other_row"},
+    # require_all: the row's fields by key, the referenced record's (via, via_text), and the
+    # $program values its conditions name
+    "require_all": {"label", "session", "status", "leave_by", "grade", "grade_text",
+                    "walk_home_min_grade"},
+    "min_items": {"count", "value", "min", "label"},
 }
 
 

@@ -26,7 +26,7 @@ from ..config import Program
 from .template import Condition, Field, FormTemplate, Rule
 
 FORM_ORDER = ("school", "volunteer", "child", "application", "pair", "budget", "expense",
-              "donation", "talk", "team", "rotation")
+              "donation", "talk", "team", "rotation", "attendance", "contact", "incident")
 
 # Canonical cell forms (what forms/normalize writes back), as Python regexes; frictionless
 # anchors each pattern as ^...$ itself.
@@ -312,9 +312,46 @@ def rule_text(t: FormTemplate, rule: Rule, program: Program) -> str:
         unless = _program_key(p.get("unless"))
         text = (f"{when},{lab('field')}的 {p['via']} 须与{lab('other')}的 {p['other_via']} 一致"
                 + (f"({unless} = true 时不检查)" if unless else ""))
+    elif rule.kind == "require_all":
+        text = _require_all_text(t, p, program)
+    elif rule.kind == "min_items":
+        text = f"{when},{lab('field')}至少 {p['min']} 项(用顿号分隔)"
     else:
         text = rule.kind
     return text + ("(警告)" if rule.severity == "warning" else "")
+
+
+def _via_label(t: FormTemplate, key: str, via: str) -> str:
+    """The label of field ``via`` of the form ``key`` references (the shipped templates)."""
+    from .template import default_templates
+
+    ref = t.field(key).ref or ""
+    target = default_templates().get(ref.split(".", 1)[0])
+    try:
+        return target.field(via).label if target else via
+    except KeyError:
+        return via
+
+
+def _require_all_text(t: FormTemplate, p: dict[str, Any], program: Program) -> str:
+    """``场次为电影天堂/外出活动时且状态为到时,接送人必填(离开方式为自行回家时且 …除外)``."""
+    def conds(name: str) -> str:
+        out = []
+        for c in p.get(name) or []:
+            cond = Condition(field=str(c["field"]), in_=tuple(c["in"]) if "in" in c else None,
+                             not_in=tuple(c["not_in"]) if "not_in" in c else None,
+                             not_blank=bool(c.get("not_blank")), blank=bool(c.get("blank")),
+                             gte=c.get("gte"), lt=c.get("lt"))
+            text = _condition_text(t, cond, program)
+            if "via" in c:
+                text = f"{_label(t, cond.field)}所指记录的{_via_label(t, cond.field, c['via'])}" \
+                    + text.removeprefix(_label(t, cond.field))
+            out.append(text.removesuffix("时"))
+        return "且".join(out)
+
+    unless = conds("unless")
+    return (f"{conds('all')}时,{_label(t, str(p['field']))}必填"
+            + (f"({unless}时除外)" if unless else ""))
 
 
 def _cell(text: str) -> str:

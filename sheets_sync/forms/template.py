@@ -80,6 +80,8 @@ RULE_KINDS = frozenset({
     "no_overlap",      # rows of one field value: start..end must not overlap (a team's visits)
     "count_refs",      # records of another form naming this row: target ± tolerance of them
     "same_via",        # two references lead to records that agree (team's brigade = county)
+    "require_all",     # field required when all conditions hold, unless all of unless hold
+    "min_items",       # a list field (、,， or spaces) has at least min items (a 家访's people)
 })
 
 SEVERITIES = frozenset({"error", "warning"})
@@ -157,6 +159,9 @@ class Rule:
             keys.extend(group)
         if self.when:
             keys.append(self.when.field)
+        for name in ("all", "unless"):   # require_all: lists of conditions
+            keys.extend(str(c.get("field")) for c in self.params.get(name) or []
+                        if isinstance(c, dict))
         return keys
 
 
@@ -346,6 +351,8 @@ RULE_REQUIRED = {
     "no_overlap": ("field", "start", "end"),
     "count_refs": ("field", "counted", "target"),
     "same_via": ("field", "via", "other", "other_via"),
+    "require_all": ("field", "all"),
+    "min_items": ("field", "min"),
 }
 
 
@@ -365,6 +372,13 @@ def _rule(file: str, raw: Any, index: int, keys: set[str]) -> Rule:
     if kind == "compare" and raw["op"] not in COMPARE_OPS:
         raise _fail(file, where, f'unknown comparison "{raw["op"]}"')
     when = _condition(file, where, raw["when"]) if "when" in raw else None
+    for name in ("all", "unless") if kind == "require_all" else ():
+        # a list of conditions; ``via: <field>`` reads that field of the record referenced
+        if not isinstance(raw.get(name, []), list):
+            raise _fail(file, where, f'"{name}" must be a list of conditions')
+        for c in raw.get(name) or []:
+            _condition(file, where, {k: v for k, v in c.items() if k != "via"}
+                       if isinstance(c, dict) else c)
     params = {k: v for k, v in raw.items() if k not in {"rule", "severity", "message", "when"}}
     for v in params.values():
         _program_ref(file, where, v)
@@ -500,6 +514,13 @@ def _check_across(t: FormTemplate, rule: Rule, forms: dict[str, FormTemplate],
         if not has(form_key, key):
             raise _fail(t.source, where, f'rule "count_refs": counted "{target}" is no '
                         "form.field of the templates")
+    for c in rule.params.get("unless", []) + rule.params.get("all", []) \
+            if rule.kind == "require_all" else []:
+        if "via" in c:  # a condition on the referenced record: its field exists there
+            ref = t.field(str(c["field"])).ref
+            if not ref or not has(ref.split(".", 1)[0], str(c["via"])):
+                raise _fail(t.source, where, f'rule "require_all": "via: {c["via"]}" needs '
+                            f'field "{c["field"]}" to be a ref to a form with that field')
     if rule.kind == "same_via":
         for side, via in (("field", "via"), ("other", "other_via")):
             ref = t.field(str(rule.params[side])).ref
