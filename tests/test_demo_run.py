@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from sheets_sync.books.excel import read_workbook
 from sheets_sync.cli import cli
+from sheets_sync.demo.run import DemoPlan, plan_lines
 
 
 def test_demo_is_a_working_project(tmp_path: Path) -> None:
@@ -43,3 +44,25 @@ def test_demo_is_a_working_project(tmp_path: Path) -> None:
     assert out["validate"]["errors"] == 26 and again.exit_code == 1  # the planted problems
     assert "预算汇总" in out["report"]["tabs"] and "年级统计" in out["report"]["tabs"]
     assert out["dedupe"]["pairs"] >= 5  # the demo's planted duplicates (5 in the child form)
+
+    # the plan: every agreed school scheduled, every child of a scheduled school paired
+    plan = data["plan"]
+    assert (plan["teams"], plan["agreed_schools"]) == (15, plan["visits"])
+    assert plan["scheduled_schools"] == plan["agreed_schools"] >= 60
+    assert plan["children_paired"] == plan["children_at_visited"] >= 2400
+    assert plan["summary"][0].startswith("按进驻支队结对:")
+    shown = "\n".join(plan_lines(DemoPlan(**plan)))  # what the summary prints
+    assert f"排班:写入支队 15 个、进驻安排 {plan['visits']} 条" in shown
+    assert f"已签协议的学校 {plan['agreed_schools']} 所,排上 {plan['scheduled_schools']} 所" in shown
+    # a second schedule proposes nothing new, a second pair the same proposals
+    os.chdir(demo)
+    try:
+        schedule = json.loads(CliRunner().invoke(cli, ["schedule", "--json", "--dry-run"],
+                                                 catch_exceptions=False).output)
+        pair = json.loads(CliRunner().invoke(cli, ["pair", "--json", "--dry-run"],
+                                             catch_exceptions=False).output)
+    finally:
+        os.chdir(cwd)
+    assert schedule["proposed"] == 0 and schedule["accepted"] == 0
+    assert len(pair["proposals"]) == plan["proposals"] and not pair["accepted"]
+    assert pair["mode"] == "team"

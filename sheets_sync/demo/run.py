@@ -332,7 +332,7 @@ def accept_all(book: Path, tab: str) -> int:
 
 
 def _plan_and_pair(project: Project, hub: Path) -> DemoPlan:
-    """``schedule``, every proposal accepted, ``schedule`` again, then ``pair``."""
+    """``schedule``, every proposal accepted, ``schedule`` again, then ``pair`` (with a sync)."""
     from ..forms.validate import ref_key
     from ..pairing.model import find_tab, read_children, read_visits
     from ..schedule.sheet import TAB as SCHEDULE_TAB
@@ -348,7 +348,8 @@ def _plan_and_pair(project: Project, hub: Path) -> DemoPlan:
             plan.visits = len(second.schedule.accepted_visits)
             plan.unscheduled = [f"{u.kind} {u.name}:{u.reason}"
                                 for u in second.schedule.unscheduled]
-    res = run_pipeline(project, steps=("validate", "pair"))
+    # the sync records the members' 所属支队 in the base, so the next `run` has nothing to do
+    res = run_pipeline(project, steps=("sync", "validate", "pair"))
     res.raise_failed()
     pairing, findings = res.pairing, res.validation
     if pairing is None or findings is None:
