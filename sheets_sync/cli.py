@@ -887,19 +887,36 @@ def templates_show(obj: Context, form: str) -> None:
 
 @templates.command("export")
 @click.argument("form")
-@click.option("--table-schema", "table_schema", is_flag=True, required=True,
+@click.option("--table-schema", "table_schema", is_flag=True,
               help="导出为 Frictionless Table Schema(JSON 格式)。")
+@click.option("--xlsform", "xlsform", type=click.Path(dir_okay=False, path_type=Path),
+              help="导出为 XLSForm(.xlsx),可上传到 KoboToolbox 或 ODK Central,"
+                   "在手机上离线填写;收回的数据用 sheets-sync import 导入。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="写入这个文件,而不是输出到屏幕。")
 @click.pass_obj
 @handle_errors
-def templates_export(obj: Context, form: str, table_schema: bool, output: Path | None) -> None:
-    """导出表单 FORM 的模板,例如导出为 Frictionless Table Schema。
+def templates_export(obj: Context, form: str, table_schema: bool, xlsform: Path | None,
+                     output: Path | None) -> None:
+    """导出表单 FORM 的模板:Frictionless Table Schema,或 XLSForm(手机离线填写用)。
+
+    XLSForm 有 survey、choices、settings 三个工作表:中文题目和填写提示,必填项,
+    身份证号、手机号等的格式检查,选项字段的中文选项;可用 pyxform 转成 XForm。
 
     示例:
 
         sheets-sync templates export child --table-schema -o child.schema.json
+
+        sheets-sync templates export survey --xlsform 调查问卷.xlsx
     """
+    if xlsform is not None:
+        from .intake.xlsform import write_xlsform
+
+        write_xlsform(_form(obj, form), xlsform, obj.program())
+        click.echo(f"已写入 {xlsform}(XLSForm:可上传到 KoboToolbox 或 ODK Central)")
+        return
+    if not table_schema:
+        raise click.UsageError("请选择导出格式:--table-schema 或 --xlsform 文件.xlsx。")
     from .forms.schema import table_schema as to_schema
 
     text = json.dumps(to_schema(_form(obj, form), obj.program()), ensure_ascii=False, indent=2)
@@ -995,6 +1012,88 @@ def demo(obj: Context, directory: Path, seed: int, force: bool, as_json: bool) -
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
     else:
         print_demo(result)
+
+
+# --------------------------------------------------------------------------- import
+
+@cli.command("import")
+@click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--form", "form", required=True,
+              help="答卷属于哪个表单:表单代码如 volunteer,或工作表名如 志愿者报名表。")
+@click.option("--into", "into", metavar="BOOK",
+              help="导入到这个工作簿(默认:项目的总表)。")
+@click.option("--name", "name",
+              help="这次导入的名字(默认“工具名-表单名”,如 问卷星-志愿者报名表);"
+                   "同一工具的两份不同问卷导入同一表单时,请各起一个名字。")
+@json_option
+@dry_run_option
+@click.pass_obj
+@handle_errors
+def import_(obj: Context, export: Path, form: str, into: str | None, name: str | None,
+            as_json: bool, dry_run: bool) -> None:
+    """把问卷工具导出的答卷(EXPORT:.xlsx 或 .csv)导入表单工作表。
+
+    认得 问卷星、腾讯问卷、金数据、Google 表单、KoboToolbox 和 ODK Central 的导出文件:
+    去掉题号和“您的”“(必填)”等字样后按字段名和别名对应各列;多选题的 ┋ 和
+    每个选项一列(0/1)都能识别。认不出的列写进“导入映射”工作表,请在“对应字段”中选择
+    后再运行一次(选好的对应关系保存到 sheets-sync.toml,以后不再询问)。再次导入同一份
+    或更新的导出文件时,只加入新的答卷;问卷中改过的答案会更新它导入的那一行,但工作人员在
+    表中改过的单元格不会被覆盖(写入“同步冲突”)。新记录自动编号,答卷的提交编号和时间记在
+    导入来源/提交编号/提交时间 三列。导入后校验;写入可以用 sheets-sync restore 撤销。
+    导入的记录有错误、或有列待确认时退出码为 1;导出文件的列一个也对应不上时为 2。
+
+    示例:
+
+        sheets-sync import 志愿者报名_问卷星.xlsx --form volunteer
+
+        sheets-sync import 儿童调查.csv --form survey --into 总表.xlsx --dry-run
+    """
+    from .config import CONFIG_NAME
+    from .intake import import_export
+
+    if into is None and obj.config is None and not (Path.cwd() / CONFIG_NAME).exists():
+        raise click.UsageError("请用 --into 写明导入到哪个工作簿,或在有 sheets-sync.toml 的"
+                               "项目文件夹中运行(默认导入总表)。")
+    project = _slice_project(obj, into, None)
+    templates = project.templates
+    if form not in templates and not any(form in t.tab_names for t in templates.values()):
+        raise click.UsageError(f"没有表单“{form}”。可用:" + "、".join(
+            f"{t.key}({t.label})" for t in templates.values()))
+    run = import_export(project, export, form, name=name, dry_run=dry_run)
+    run.raise_failed()
+    res = run.intake
+    assert res is not None
+    errors = [p for p in (run.validation.errors if run.validation else [])
+              if p.tab == res.tab and p.row in res.sheet_rows]
+    if as_json:
+        click.echo(json.dumps({**res.as_json(), "run": run.sync.run_id, "dry_run": dry_run,
+                               "errors": len(errors), "messages": run.messages},
+                              ensure_ascii=False, indent=1))
+        sys.exit(1 if res.waiting or errors or not run.sync.ok else 0)
+    click.echo(res.summary())
+    if res.new_ids:
+        click.echo("  新编号:" + "、".join(res.new_ids[:10])
+                   + (f" 等 {len(res.new_ids)} 个" if len(res.new_ids) > 10 else ""))
+    if res.counts["conflicts"]:
+        click.echo(f"  {res.counts['conflicts']} 处问卷中的修改与表中的修改不同,保留了表中的值,"
+                   "两个值都记在“同步冲突”中。")
+    for line in [*res.messages, *run.messages]:
+        click.echo(f"  {line}")
+    if errors:
+        click.echo(f"校验:导入的记录中有 {len(errors)} 个错误,已写入“校验问题”工作表:")
+        for p in errors[:10]:
+            click.echo(f"  {p.message}")
+    elif run.validation is not None and not res.waiting:
+        click.echo("校验:导入的记录没有错误。")
+    if dry_run:
+        click.echo("(--dry-run:没有写入)")
+    elif run.sync.run_id and run.batches.get("import"):
+        click.echo(f"(第 {run.sync.run_id} 次运行;可用 sheets-sync restore "
+                   f"{run.sync.run_id} 撤销)")
+    if res.to_save and not dry_run and project.config_file is not None:
+        click.echo(f"已把“导入映射”中确认的 {len(res.to_save)} 列保存到 sheets-sync.toml 的 "
+                   f"[imports.\"{res.name}\"]。")
+    sys.exit(1 if res.waiting or errors or not run.sync.ok else 0)
 
 
 def main() -> None:

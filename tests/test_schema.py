@@ -36,7 +36,8 @@ def templates() -> dict[str, FormTemplate]:
 
 
 FORM_KEYS = ["school", "volunteer", "child", "application", "pair", "budget", "expense",
-             "donation", "talk", "team", "rotation", "attendance", "contact", "incident"]
+             "donation", "talk", "team", "rotation", "attendance", "contact", "incident",
+             "survey"]
 
 
 @pytest.mark.parametrize("form", FORM_KEYS)

@@ -74,6 +74,12 @@ def answer_text(cmap: ColumnMap, key: str, raw: str) -> str:
     if s in SKIPPED:
         return ""
     fld = cmap.form.field(key)
+    if cmap.shape.key in {"kobo", "odk"} and fld.choices:  # XML values: the XLSForm's names
+        from .xlsform import choice_names
+
+        names = choice_names(fld)
+        s = " ".join(names.get(p, p) for p in s.split()) if fld.type == "multi_choice" \
+            else names.get(s, s)
     if fld.type == "multi_choice":
         out: list[str] = []
         for part in _parts(s, cmap.shape.multi_sep):

@@ -25,7 +25,7 @@ from ..errors import ConfigError
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report, validate_grids
 from ..table import Grid, a1, trim
-from . import archive, budget, grades, settlement
+from . import archive, budget, grades, settlement, survey
 from .model import Forms, forms_from_report
 from .rosters import PREFIX, Disputed, rosters, school_children
 
@@ -39,7 +39,11 @@ NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "archive": (("child", "留守儿童家庭情况登记表"),),
     "budget": (("budget", "预算"), ("expense", "支出明细")),
     "settlement": (("budget", "预算"), ("expense", "支出明细")),
+    "survey": (),  # any form marked survey: true (问卷统计), when the book holds its records
 }
+EXTRA = ("survey",)
+"""Made with the others when asked for none in particular, or with --only survey."""
+REPORT_NAMES["survey"] = "问卷统计"
 
 
 @dataclass(frozen=True)
@@ -81,14 +85,14 @@ class ReportsResult:
 def parse_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
     """``"rosters,budget"`` → the reports to make (all when None); unknown names raise."""
     if only is None:
-        return REPORTS
+        return (*REPORTS, *EXTRA)
     names = [s.strip() for s in (only.split(",") if isinstance(only, str) else only)]
     names = [n for n in names if n]
-    bad = [n for n in names if n not in REPORTS]
+    bad = [n for n in names if n not in REPORTS and n not in EXTRA]
     if bad or not names:
         raise ConfigError(f"--only 中的“{','.join(bad) or only}”不是报表名称:可选 "
                           f"{', '.join(REPORTS)}(用逗号分隔),例如 --only rosters,budget。")
-    return tuple(n for n in REPORTS if n in names)
+    return tuple(n for n in (*REPORTS, *EXTRA) if n in names)
 
 
 def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORTS,
@@ -118,6 +122,8 @@ def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORT
         tabs[grades.TAB] = grades.grade_stats(forms, program)
     if "archive" in only:
         tabs[archive.TAB] = archive.archive(forms, program)
+    if "survey" in only:
+        tabs.update(survey.survey_tabs(forms, program))
     if {"budget", "settlement"} & set(only):
         led = budget.ledger(forms, program)
         problems += led.problems
@@ -147,7 +153,8 @@ def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplat
     forms = forms_from_report(report)
     names = parse_only(only)
     tabs, problems = build_tabs(forms, program, only=names, reveal=reveal, disputed=disputed)
-    made = [n for n in names if all(key in forms for key, _ in NEEDS[n])]
+    made = [n for n in names if all(key in forms for key, _ in NEEDS[n])
+            and (n != "survey" or survey.survey_forms(forms))]
     return ReportsResult(tabs=tabs, reports=made, problems=problems)
 
 

@@ -430,8 +430,9 @@ def _imports(file: str, raw: Any, templates: dict[str, FormTemplate]) -> dict[st
             t = target.strip()
             key = t if t == SKIP_COLUMN else _field_key(form, t)
             if key is None:
+                labels = "、".join(f.label for f in form.fields)
                 raise _fail(file, f"{where} columns 的“{header}”", f"= {t!r} 不是“{form.label}”的"
-                            f"字段;可用:{'、'.join(f.label for f in form.fields)},或“{SKIP_COLUMN}”。")
+                            f"字段;可用:{labels},或“{SKIP_COLUMN}”。")
             columns[str(header).strip()] = key
         out[str(name)] = ImportSpec(str(name), form.key, columns, str(spec.get("source", "")))
     return out
