@@ -80,16 +80,18 @@ def test_header_block_names_school_teacher_dates_and_counts() -> None:
     assert rows[0] == ["第一小学 留守儿童花名册"]
     assert rows[1] == ["县:满城  乡镇:未填  联系老师:周老师 0312-7654321  "
                        "进驻日期:2026-07-06 至 2026-07-12"]
-    assert rows[2] == ["人数:3(男 2,女 1)"]
-    assert rows[3] == ["各年级:3年级 1 人(男 1,女 0);4年级 2 人(男 1,女 1)"]
-    assert rows[4][:3] == ["序号", "编号", "姓名"]
+    assert rows[2] == ["进驻支队:未安排(见“进驻安排”)"]
+    assert rows[3] == ["人数:3(男 2,女 1)"]
+    assert rows[4] == ["各年级:3年级 1 人(男 1,女 0);4年级 2 人(男 1,女 1)"]
+    assert rows[5][:3] == ["序号", "编号", "姓名"]
 
 
 def test_a_school_without_children_gets_an_empty_roster_with_its_header() -> None:
     content = generate_reports(small_book(_child("C1", "张三", "男", "4", "1班")),
                                only="rosters").tabs["花名册-空小学"]
     assert len(content.rows) == HEADER_ROWS
-    assert content.rows[1:4] == [["县:顺平  乡镇:未填  联系老师:未填  进驻日期:未定"],
+    assert content.rows[1:5] == [["县:顺平  乡镇:未填  联系老师:未填  进驻日期:未定"],
+                                 ["进驻支队:未安排(见“进驻安排”)"],
                                  ["人数:0(男 0,女 0)"], ["各年级:暂无登记儿童"]]
 
 

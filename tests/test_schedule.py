@@ -222,3 +222,36 @@ def test_cli_schedule_dry_run_says_what_it_would_write(tmp_path: object) -> None
                         "保留已确认的行 0 行;未能排班 0 项。")
     assert "  满城:25 所学校待排,5 个支队 × 5 周 = 25 个支队周,够用" in lines
     assert lines[-1].startswith("(--dry-run:未写入")
+
+
+def test_schedule_table_and_roster_header_after_accepting() -> None:
+    from sheets_sync.books.base import TabContent
+    from sheets_sync.sync.slices import report_book
+
+    book = book_of()
+    run(book)
+    decide(book, "接受")
+    run(book)
+    kids = WriteBatch()
+    kids.replace_tab("留守儿童家庭情况登记表", TabContent(rows=[
+        ["编号", "姓名", "性别", "学校", "年级"], ["C0001", "王小明", "男", "满城第001小学", "3"]]))
+    book.apply(kids)
+    leader = book.tab("支队")[1][3]                      # 满城一支队's 队长 编号
+    vols = book.tab("志愿者报名表")
+    lead = next(r for r in vols[1:] if r[0] == leader)
+    reports, _ = report_book(book, program=PLAN, only="rosters")
+    table = reports.tabs["排班表"]
+    assert table.rows[2][:5] == ["支队", "所属大队", "队长", "队长电话", "第 1 周 07-07–07-12"]
+    first = table.rows[3]
+    assert first[:3] == ["满城一支队", "满城", lead[1]]
+    assert first[3] == lead[4][:3] + "****" + lead[4][-4:]      # masked by default
+    assert all(first[4:9])                                      # a school every week
+    assert table.print_setup is not None and table.print_setup.landscape
+    assert ["进驻明细(75 次)"] in table.rows
+    visit = next(r for r in book.tab("进驻安排")[1:] if r[1] == "满城一支队")
+    roster = reports.tabs[f"花名册-{visit[2]}"].rows
+    assert roster[2] == [f"进驻支队:满城一支队 {visit[3]} 至 {visit[4]}  队长:{lead[1]} "
+                         f"{lead[4][:3]}****{lead[4][-4:]}"]
+    shown, _ = report_book(book, program=PLAN, only="rosters",
+                           reveal={"rosters": {"volunteer.phone"}})
+    assert shown.tabs["排班表"].rows[3][3] == lead[4]

@@ -111,6 +111,11 @@ def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORT
         if lacking:
             problems.append(f"未生成{REPORT_NAMES[name]}:工作簿中没有"
                             + "、".join(f"“{x}”" for x in lacking) + "表。")
+    if "rosters" in only and "rotation" in forms:  # 排班表 goes with the rosters
+        from .schedule import TAB as SCHEDULE_TAB
+        from .schedule import schedule_table
+
+        tabs[SCHEDULE_TAB] = schedule_table(forms, program, reveal.get("rosters", ()))
     only = [n for n in only if all(key in forms for key, _ in NEEDS[n])]
     if "rosters" in only:
         tabs.update(rosters(forms, reveal.get("rosters", ()), disputed))

@@ -3,7 +3,8 @@
 One tab per school of the 学校 tab, holding every child registered at that school (the
 forms have no withdrawal field, so every registered child counts as active), sorted by
 grade, class, then the pinyin of the name. A header block gives the school, county,
-contact teacher, the brigade's visit dates and the counts by grade and sex. A school
+contact teacher, the brigade's visit dates, the team that visits it (进驻安排: its dates,
+队长 and the 队长's phone, masked unless revealed) and the counts by grade and sex. A school
 with no children gets the header and an empty list. Sensitive fields (监护人电话) are
 masked unless the output reveals them.
 """
@@ -16,12 +17,13 @@ from collections.abc import Collection, Mapping
 
 from ..books.base import PrintSetup, TabContent
 from .model import Builder, Forms, Record, generated_note, records, same
+from .schedule import VisitInfo, visits_by_school
 
 PREFIX = "花名册-"
 COLUMNS = ["序号", "编号", "姓名", "性别", "年级", "班级", "留守类型", "监护人", "监护人电话",
            "过敏或特殊注意", "结对志愿者", "志愿者电话"]
 WIDTHS = {1: 6, 2: 9, 3: 10, 4: 6, 5: 6, 6: 7, 7: 10, 8: 10, 9: 14, 10: 22, 11: 10, 12: 14}
-HEADER_ROWS = 5
+HEADER_ROWS = 6
 _BAD_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
 _DIGITS = re.compile(r"\d+")
 
@@ -81,12 +83,29 @@ def disputed_text(value: str, others: list[tuple[str, str]]) -> str:
     return f"{value or '(空)'}〔待核实:{said}〕"
 
 
+def visit_line(visits: list[VisitInfo]) -> str:
+    """``进驻支队:满城一支队 2026-07-07 至 2026-07-12 队长 张三 139****0001`` (or 未安排)."""
+    if not visits:
+        return "进驻支队:未安排(见“进驻安排”)"
+    parts = []
+    for v in visits:
+        lead = " ".join(x for x in (v.leader, v.phone) if x)
+        parts.append(f"{v.team} {v.start} 至 {v.end}" + (f"  队长:{lead}" if lead else ""))
+    return "进驻支队:" + ";".join(parts)
+
+
 def roster(school: Record, children: list[Record], forms: Forms,
-           reveal: Collection[str] = (), disputed: Disputed | None = None) -> TabContent:
+           reveal: Collection[str] = (), disputed: Disputed | None = None,
+           visits: list[VisitInfo] | None = None) -> TabContent:
     """The roster of one school (``children``: that school's records, any order).
 
     A safety field (过敏或特殊注意) in ``disputed`` shows both values until a person decides.
+    ``visits``: the school's visits (from 进驻安排; found here when not given).
     """
+    if visits is None:
+        from ..forms.validate import ref_key
+
+        visits = visits_by_school(forms, reveal).get(ref_key(school.t("name")), [])
     from ..privacy import shown_value
 
     child_form = forms["child"].form if "child" in forms else None
@@ -101,6 +120,7 @@ def roster(school: Record, children: list[Record], forms: Forms,
     teacher = " ".join(x for x in (school.t("contact_teacher"), school.t("contact_phone")) if x)
     b.add([f"县:{school.t('county') or '未填'}  乡镇:{school.t('town') or '未填'}  "
            f"联系老师:{teacher or '未填'}  进驻日期:{visit or '未定'}"])
+    b.add([visit_line(visits)])
     sexes = Counter(c.t("sex") for c in kids)
     counts = f"人数:{len(kids)}(男 {sexes['男']},女 {sexes['女']}"
     other = len(kids) - sexes["男"] - sexes["女"]
@@ -110,7 +130,7 @@ def roster(school: Record, children: list[Record], forms: Forms,
     parts = [f"{g} {by_grade[g]} 人(男 {by_sex[(g, '男')]},女 {by_sex[(g, '女')]})"
              for g in sorted(by_grade, key=lambda s: (_class_key(s), s))]
     b.add(["各年级:" + (";".join(parts) if parts else "暂无登记儿童")])
-    for r in (2, 3, 4):
+    for r in range(2, HEADER_ROWS):
         b.merge(r, 1, len(COLUMNS))
     b.add(COLUMNS)
     for n, c in enumerate(kids, start=1):
@@ -160,8 +180,12 @@ def school_children(forms: Forms) -> tuple[list[tuple[Record, list[Record]]], li
 def rosters(forms: Forms, reveal: Collection[str] = (),
             disputed: Disputed | None = None) -> dict[str, TabContent]:
     """``花名册-<学校>`` for every school of the 学校 tab."""
+    from ..forms.validate import ref_key
+
     groups, _ = school_children(forms)
+    by_school = visits_by_school(forms, reveal)
     out: dict[str, TabContent] = {}
     for s, kids in groups:
-        out[roster_tab_name(s.t("name"), out)] = roster(s, kids, forms, reveal, disputed)
+        out[roster_tab_name(s.t("name"), out)] = roster(
+            s, kids, forms, reveal, disputed, by_school.get(ref_key(s.t("name")), []))
     return out
