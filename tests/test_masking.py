@@ -25,8 +25,9 @@ CHILD = "留守儿童家庭情况登记表"
 FULL_ID = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 COMMANDS = [
-    ("run",), ("run", "--json"), ("sync", "--json"), ("history",), ("history", "C0001"),
-    ("history", "--json"), ("validate", "总表.xlsx", "--fix", "--dry-run"), ("validate", "--json"),
+    ("run",), ("run", "--json"), ("sync", "--json"), ("history", "--limit", "100000"),
+    ("history", "C0001"),
+    ("history", "--json", "--limit", "100000"), ("validate", "总表.xlsx", "--fix", "--dry-run"), ("validate", "--json"),
 ]
 
 
@@ -112,15 +113,15 @@ def test_no_psychology_text_is_printed(demo: tuple[Path, dict[str, str]]) -> Non
 
 def test_history_shows_the_masked_forms(demo: tuple[Path, dict[str, str]]) -> None:
     _, printed = demo
-    lines = printed["history"].splitlines()
+    lines = printed["history --limit 100000"].splitlines()
     conflict = next(x for x in lines if "[冲突]" in x and "监护人电话" in x)
     assert conflict.endswith("满城.xlsx/留守儿童家庭情况登记表 C0003 监护人电话:“139****2222” → "
                              "“139****1111”(来源 总表.xlsx)")
     assert "T" not in conflict.split(" 第")[0]  # local time without the ISO T
-    new_child = [x for x in lines if " C1502 " in x]
-    assert any(x.endswith("C1502 心理状况:“” → “良*”(来源 清苑.xlsx)") for x in new_child)
-    assert any("C1502 父亲电话:“” → “137****5678”" in x for x in new_child)
-    rows = json.loads(printed["history --json"])
+    new_child = [x for x in lines if " C3073 " in x]
+    assert any(x.endswith("C3073 心理状况:“” → “良*”(来源 清苑.xlsx)") for x in new_child)
+    assert any("C3073 父亲电话:“” → “137****5678”" in x for x in new_child)
+    rows = json.loads(printed["history --json --limit 100000"])
     phone = next(r for r in rows if r["record_id"] == "C0003" and r["step"] == "conflict")
     assert (phone["field"], phone["old"], phone["new"]) == ("监护人电话", "139****2222",
                                                             "139****1111")
@@ -131,11 +132,11 @@ def test_reveal_shows_one_field_for_the_coordinator(demo: tuple[Path, dict[str, 
     cwd = Path.cwd()
     os.chdir(folder)
     try:
-        code, out = invoke("history", "C1502", "--reveal", "监护人电话")
+        code, out = invoke("history", "C3073", "--reveal", "监护人电话")
         assert code == 0
-        assert "C1502 监护人电话:“” → “13700001234”" in out      # revealed
-        assert "C1502 母亲电话:“” → “137****9012”" in out        # still masked
-        code, out = invoke("history", "C1502", "--reveal", "学校")
+        assert "C3073 监护人电话:“” → “13700001234”" in out      # revealed
+        assert "C3073 母亲电话:“” → “137****9012”" in out        # still masked
+        code, out = invoke("history", "C3073", "--reveal", "学校")
     finally:
         os.chdir(cwd)
     assert code == 2
@@ -146,8 +147,8 @@ def test_reveal_shows_one_field_for_the_coordinator(demo: tuple[Path, dict[str, 
 def test_fix_list_and_old_ids_are_masked(demo: tuple[Path, dict[str, str]]) -> None:
     _, printed = demo
     out = printed["validate 总表.xlsx --fix --dry-run"]
-    assert "将修正 留守儿童家庭情况登记表!W419 监护人电话:“186****8534” → “186****8534”" in out
-    assert ("将修正 志愿者报名表!H2 手机号:“152****9301” → “152****9301”" in out)  # a volunteer's too
+    assert "将修正 留守儿童家庭情况登记表!W296 监护人电话:“159****9327” → “159****9327”" in out
+    assert ("将修正 志愿者报名表!H2 手机号:“139****9668” → “139****9668”" in out)  # a volunteer's too
     old15 = next(line for line in out.splitlines() if "id.old15" in line)
     assert re.search(r"志愿者报名表!I\d+ 身份证号 “\d{6}\*{5}\d{4}” 这是 15 位的旧身份证号,"
                      r"请改填 18 位号码:在第 6 位数字后插入“19”,末尾加上校验位“[0-9X]”"
