@@ -361,6 +361,8 @@ def run(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...
         if data.get("report") is not None:
             written = data["report"]["written"] if not result.quiet_since else []
             click.echo("报表:" + ("更新了 " + "、".join(written) if written else "没有变化"))
+            if data["report"].get("open_incidents") is not None:
+                click.echo(f"安全日志:处理中的事件 {data['report']['open_incidents']} 起{since}")
             data["messages"] = [*data.get("messages", []),
                                 *(f"报表问题:{p}" for p in data["report"]["problems"])]
         for m in data.get("messages", []):
@@ -571,8 +573,9 @@ def parse_reveal(values: tuple[str, ...]) -> dict[str, set[str]]:
 @cli.command()
 @book_argument
 @click.option("--only", help="只生成这些报表,用逗号分隔:rosters(花名册)、grades(年级统计)、"
-                             "archive(建档完整率)、budget(预算汇总)、settlement(经费结算表)"
-                             "(默认:全部)。")
+                             "archive(建档完整率)、budget(预算汇总)、settlement(经费结算表)、"
+                             "attendance(出勤统计)、contacts(联系情况)、todo(待办)、"
+                             "incidents(安全日志)(默认:全部)。")
 @click.option("--per-school-books", "per_school", type=click.Path(file_okay=False, path_type=Path),
               help="另外在这个文件夹为每所学校写一个工作簿(只含该校的儿童)。")
 @click.option("--encrypt", is_flag=True,

@@ -23,7 +23,7 @@ RESULT_COLUMN = "校验结果"
 #: Tabs the tool writes itself; never read as forms (a roster has a child form's headers).
 TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收站", "同步日志", "结对建议",
                        "年级统计", "建档完整率", "预算汇总", "经费结算表", "排班建议", "排班表",
-                       "导入映射", "问卷统计"})
+                       "导入映射", "问卷统计", "出勤统计", "联系情况", "待办", "安全日志"})
 #: Columns ``sheets-sync import`` adds to a form tab (where each answer came from): kept
 #: with the row, never a field, never reported as an unknown column.
 PROVENANCE_COLUMNS = frozenset({"导入来源", "提交编号", "提交时间"})

@@ -4,7 +4,8 @@ Rows are schools in county order (the program's counties, then the order of the 
 tab), a subtotal per county and a grand total; columns are the grades present (a child
 whose grade is empty or invalid is counted under 年级不明), each split 男/女/小计. Under
 the table, 各年级合计 feeds the participation chart. Every registered child is counted
-(participation = registration in this program).
+(登记). When the book has an 出勤 tab, 实际参加 beside it counts the children marked 到 at
+least once, per school, county, grade and in the chart.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from ..books.base import Chart, PrintSetup, TabContent
 from ..config import Program
+from ..forms.validate import ref_key
 from .model import Builder, Forms, Record, generated_note, records
 from .rosters import school_children
 
@@ -58,17 +60,20 @@ def grade_stats(forms: Forms, program: Program) -> TabContent:
     gs = groups(forms, program)
     everyone = [c for g in gs for c in g.children]
     grades = _grades(everyone) or ["3年级", "4年级", "5年级"]
+    came = attended(forms)
     b = Builder()
-    width = 2 + 3 * (len(grades) + 1)
+    width = 2 + 3 * (len(grades) + 1) + (came is not None)
     b.add([f"{program.name} 各年级儿童参与活动人数统计表"], bold=True)
     b.merge(1, 1, width)
     head: list[str] = ["县", "学校"]
     for label in [*grades, "合计"]:
         head += [label, "", ""]
-    b.add(head)
+    b.add([*head, *(["实际参加"] if came is not None else [])])
     b.add(["", "", *[*SEXES, "小计"] * (len(grades) + 1)])
     b.merge(2, 1, 1, 3)
     b.merge(2, 2, 2, 3)
+    if came is not None:
+        b.merge(2, width, width, 3)
     for k in range(len(grades) + 1):
         b.merge(2, 3 + 3 * k, 5 + 3 * k)
 
@@ -79,7 +84,10 @@ def grade_stats(forms: Forms, program: Program) -> TabContent:
         for g in grades:
             cells += [n[(g, "男")], n[(g, "女")], per[g]]
         sex = Counter(c.t("sex") for c in children)
-        return [*cells, sex["男"], sex["女"], len(children)]
+        cells += [sex["男"], sex["女"], len(children)]
+        if came is not None:
+            cells.append(sum(1 for c in children if ref_key(c.t("id")) in came))
+        return cells
 
     county_order: list[str] = []
     for g in gs:
@@ -96,18 +104,35 @@ def grade_stats(forms: Forms, program: Program) -> TabContent:
     if unknown_sex:
         b.add([f"注:{unknown_sex} 名儿童性别未填或有误,只计入小计。"])
     b.add([])
-    first = b.add(["年级", "人数"], section=True)
     per = Counter(grade_of(c) for c in everyone)
-    for label in grades:
-        b.add([label, per[label]])
-    b.add(["合计", len(everyone)], bold=True)
+    if came is None:
+        first = b.add(["年级", "人数"], section=True)
+        for label in grades:
+            b.add([label, per[label]])
+        b.add(["合计", len(everyone)], bold=True)
+    else:
+        first = b.add(["年级", "登记", "实际参加"], section=True)
+        joined = Counter(grade_of(c) for c in everyone if ref_key(c.t("id")) in came)
+        for label in grades:
+            b.add([label, per[label], joined[label]])
+        b.add(["合计", len(everyone), sum(joined.values())], bold=True)
+    series = ((2, first + 1, first + len(grades)),) + (
+        ((3, first + 1, first + len(grades)),) if came is not None else ())
     b.charts.append(Chart(title="各年级参与人数", categories=(1, first + 1, first + len(grades)),
-                          series=((2, first + 1, first + len(grades)),),
-                          anchor=f"D{first}", y_title="人数"))
+                          series=series, anchor=f"{'E' if came is not None else 'D'}{first}",
+                          y_title="人数"))
     widths = {1: 8.0, 2: 18.0} | {j: 6.0 for j in range(3, width + 1)}
     return b.content(header_rows=3, widths=widths,
                      note=generated_note("按学校、年级和性别统计登记儿童人数"),
                      print_setup=PrintSetup(landscape=True, repeat_rows=(2, 3)))
+
+
+def attended(forms: Forms) -> set[str] | None:
+    """The children (ref_key of 编号) marked 到 at least once in 出勤; None: no 出勤 tab."""
+    if "attendance" not in forms:
+        return None
+    return {ref_key(a.t("child_id")) for a in records(forms, "attendance")
+            if a.t("status") == "到" and a.t("child_id")}
 
 
 def participants(forms: Forms) -> list[Record]:

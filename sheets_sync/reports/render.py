@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from ..errors import ConfigError
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report, validate_grids
 from ..table import Grid, a1, trim
-from . import archive, budget, grades, settlement, survey
+from . import archive, budget, care, grades, settlement, survey
 from .model import Forms, forms_from_report
 from .rosters import PREFIX, Disputed, rosters, school_children
 
@@ -41,9 +41,13 @@ NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "settlement": (("budget", "预算"), ("expense", "支出明细")),
     "survey": (),  # any form marked survey: true (问卷统计), when the book holds its records
 }
-EXTRA = ("survey",)
+EXTRA: tuple[str, ...] = ("survey",)
 """Made with the others when asked for none in particular, or with --only survey."""
 REPORT_NAMES["survey"] = "问卷统计"
+# duty of care (出勤统计, 联系情况, 待办, 安全日志): made unasked when the book holds their forms
+EXTRA = (*EXTRA, *care.REPORTS)
+NEEDS.update(care.NEEDS)
+REPORT_NAMES.update(care.NAMES)
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,13 @@ class ReportsResult:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     school_books: list[Path] = field(default_factory=list)
+    open_incidents: int | None = None
+    """安全日志 made: how many incidents are 处理中 (also in ``run``'s summary)."""
 
     def summary(self) -> dict[str, Any]:
         return {
+            **({"open_incidents": self.open_incidents} if self.open_incidents is not None
+               else {}),
             "reports": self.reports,
             "tabs": list(self.tabs),
             "written": self.written,
@@ -97,7 +105,7 @@ def parse_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORTS,
                reveal: Mapping[str, Collection[str]] | None = None,
-               disputed: Disputed | None = None
+               disputed: Disputed | None = None, today: date | None = None
                ) -> tuple[dict[str, TabContent], list[str]]:
     """Each report's tabs from parsed forms (pure), and the problems found on the way.
 
@@ -129,6 +137,7 @@ def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORT
         tabs[archive.TAB] = archive.archive(forms, program)
     if "survey" in only:
         tabs.update(survey.survey_tabs(forms, program))
+    tabs.update(care.care_tabs(forms, program, only, today or date.today(), dict(reveal)))
     if {"budget", "settlement"} & set(only):
         led = budget.ledger(forms, program)
         problems += led.problems
@@ -143,7 +152,8 @@ def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplat
                      program: Program | None = None, *, only: str | Iterable[str] | None = None,
                      reveal: Mapping[str, Collection[str]] | None = None,
                      report: Report | None = None,
-                     disputed: Disputed | None = None) -> ReportsResult:
+                     disputed: Disputed | None = None,
+                     now: datetime | None = None) -> ReportsResult:
     """Every generated tab for a book's ``grids`` (validated here unless ``report`` is given).
 
     ``reveal`` maps a report name to the sensitive fields (``"child.guardian_phone"``) its
@@ -157,10 +167,15 @@ def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplat
         report = validate_grids(dict(grids), templates, program)
     forms = forms_from_report(report)
     names = parse_only(only)
-    tabs, problems = build_tabs(forms, program, only=names, reveal=reveal, disputed=disputed)
+    if only is None:  # the care reports of a book without their forms: not made, not missed
+        names = tuple(n for n in names if n not in care.REPORTS or care.wanted(n, forms))
+    tabs, problems = build_tabs(forms, program, only=names, reveal=reveal, disputed=disputed,
+                                today=(now or datetime.now()).date())
     made = [n for n in names if all(key in forms for key, _ in NEEDS[n])
             and (n != "survey" or survey.survey_forms(forms))]
-    return ReportsResult(tabs=tabs, reports=made, problems=problems)
+    return ReportsResult(tabs=tabs, reports=made, problems=problems,
+                         open_incidents=care.open_incidents(forms) if "incidents" in made
+                         else None)
 
 
 # --------------------------------------------------------------------------- diff
@@ -285,7 +300,7 @@ def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] |
     pipeline's (``sheets_sync.sync.slices.report_book`` runs it on one book).
     """
     result = generate_reports(grids, templates, program, only=only, reveal=reveal,
-                              report=report, disputed=disputed)
+                              report=report, disputed=disputed, now=now)
     batch = plan_batch(result, grids, now=now, prune_rosters="rosters" in result.reports,
                        previous=previous, ours=ours)
     return result, batch

@@ -1,0 +1,508 @@
+"""Duty of care: 出勤统计, 联系情况, 待办 and 安全日志, from 出勤, 联系记录, 谈心记录 and 事件.
+
+Pure functions: parsed forms, the program and the day (``today``, injected: the pipeline's
+``now``) in, :class:`~sheets_sync.books.base.TabContent` out.
+
+* **出勤统计** — first, every 电影天堂 or 外出活动 session with a child marked 到 and no
+  hand-over recorded (离开方式 missing, or no 接送人 where the child may not walk home: below
+  ``[program] walk_home_min_grade``), the same test as the 出勤 rule; then per school × day ×
+  session 应到 (the school's registered children) / 实到 / 缺勤 / 请假 / 未记录; then every
+  child absent (缺, no 到 that day) on two or more of the school's session days running.
+* **联系情况** — per school, the share of its children visited at home (during its visit:
+  the 进驻安排 rows not 取消, else the 学校 tab's 进驻 dates, else the whole program); per
+  child, the last 家访, the last 电话/视频 with a parent (对象 父母, or left blank), the last
+  谈心, and the days since each.
+* **待办** — one row per due action: a contact of ``[program.cadence]`` (谈心 every 30 days,
+  亲情视频 every 7 by default) due since the last one (or since the program's first visit
+  day when there was none yet), and every 联系记录 需跟进 = 是 whose 跟进期限 has come and
+  that has no 跟进完成; overdue first (most days first), then due today, then due within
+  :data:`SOON` days. The person responsible: the follow-up's 负责人; for a cadence, the
+  child's paired volunteer (结对 进行中), else who did the last one.
+* **安全日志** — per brigade (the county of the incident's school) the incidents 处理中 and
+  已结案; the open ones listed first, then the closed. 经过 is sensitive: masked unless
+  revealed (``--reveal incidents=incident.account``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from ..books.base import PrintSetup, TabContent
+from ..config import Program
+from ..forms.validate import ref_key
+from ..privacy import shown_value
+from .grades import groups
+from .model import Builder, Forms, Record, generated_note, rate, records
+
+ATTENDANCE_TAB = "出勤统计"
+CONTACTS_TAB = "联系情况"
+TODO_TAB = "待办"
+INCIDENTS_TAB = "安全日志"
+
+REPORTS = ("attendance", "contacts", "todo", "incidents")
+NAMES = {"attendance": ATTENDANCE_TAB, "contacts": CONTACTS_TAB, "todo": TODO_TAB,
+         "incidents": INCIDENTS_TAB}
+#: The forms (key, tab label) each report is made from (as render.NEEDS).
+NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "attendance": (("attendance", "出勤"), ("child", "留守儿童家庭情况登记表")),
+    "contacts": (("child", "留守儿童家庭情况登记表"), ("contact", "联系记录")),
+    "todo": (("child", "留守儿童家庭情况登记表"),),
+    "incidents": (("incident", "事件"),),
+}
+#: What a report also reads when the book has it, and without which it is not worth making
+#: when nobody asked for it (待办 needs one of them).
+ANY_OF: dict[str, tuple[str, ...]] = {"todo": ("contact", "talk")}
+
+HAND_OVER = ("电影天堂", "外出活动")
+SESSIONS = ("上午", "下午", "电影天堂", "外出活动")
+SOON = 7
+"""待办 lists what falls due within this many days, after what is overdue."""
+OPEN = "处理中"
+
+
+def wanted(name: str, forms: Forms) -> bool:
+    """Whether the book holds what report ``name`` is made from (made unasked then)."""
+    return all(k in forms for k, _ in NEEDS[name]) and (
+        name not in ANY_OF or any(k in forms for k in ANY_OF[name]))
+
+
+def _day(r: Record, key: str) -> dt.date | None:
+    v = r.v(key)
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)) if v else None
+    except ValueError:
+        return None
+
+
+def _since(day: dt.date | None, today: dt.date) -> int | str:
+    return (today - day).days if day is not None else "—"
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day is not None else "从未"
+
+
+@dataclass
+class People:
+    """The children by 编号 (ref_key), their school, and who is paired with whom."""
+
+    children: dict[str, Record]
+    school_order: list[tuple[str, str]]   # (county, school) in county order
+    county_of: dict[str, str]             # ref_key(school) -> county
+    paired: dict[str, str]                # child key -> the paired volunteer's name
+
+    @classmethod
+    def of(cls, forms: Forms, program: Program) -> People:
+        children = {ref_key(c.t("id")): c for c in records(forms, "child") if c.t("id")}
+        order = [(g.county, g.school) for g in groups(forms, program)]
+        county_of = {ref_key(s.t("name")): s.t("county") for s in records(forms, "school")}
+        for c in children.values():
+            county_of.setdefault(ref_key(c.t("school")), c.t("county"))
+        names = {ref_key(v.t("id")): v.t("name") for v in records(forms, "volunteer")}
+        paired: dict[str, str] = {}
+        for p in records(forms, "pair"):
+            who = names.get(ref_key(p.t("volunteer_id")))
+            if p.t("status") in ("", "进行中") and who:
+                paired.setdefault(ref_key(p.t("child_id")), who)
+        return cls(children, order, county_of, paired)
+
+    def child(self, key: str) -> Record | None:
+        return self.children.get(ref_key(key))
+
+    def label(self, key: str) -> tuple[str, str, str]:
+        """(编号, 姓名, 学校) of a child as the registration has it (姓名 is not sensitive)."""
+        c = self.child(key)
+        return (key, c.t("name"), c.t("school")) if c else (key, "(未登记)", "")
+
+    def school_rank(self, school: str) -> int:
+        keys = [ref_key(s) for _, s in self.school_order]
+        k = ref_key(school)
+        return keys.index(k) if k in keys else len(keys)
+
+
+# --------------------------------------------------------------------------- 出勤统计
+
+def handed_over(a: Record, people: People, program: Program) -> bool:
+    """Whether a 到 row of 电影天堂/外出活动 records the hand-over (as the 出勤 rule asks)."""
+    if not a.t("leave_by"):
+        return False
+    if a.t("pickup"):
+        return True
+    if a.t("leave_by") != "自行回家":
+        return False
+    c = people.child(a.t("child_id"))
+    grade = c.v("grade") if c is not None else None
+    return isinstance(grade, int) and grade >= program.walk_home_min_grade
+
+
+def attendance(forms: Forms, program: Program) -> TabContent:
+    """The 出勤统计 tab."""
+    people = People.of(forms, program)
+    rows = records(forms, "attendance")
+    per_school = Counter(ref_key(c.t("school")) for c in people.children.values())
+    sessions: dict[tuple[str, dt.date, str], list[Record]] = defaultdict(list)
+    for a in rows:
+        day = _day(a, "date")
+        if day is not None and a.t("school") and a.t("session"):
+            sessions[(a.t("school"), day, a.t("session"))].append(a)
+
+    def order(k: tuple[str, dt.date, str]) -> tuple[int, str, dt.date, int]:
+        s = SESSIONS.index(k[2]) if k[2] in SESSIONS else len(SESSIONS)
+        return (people.school_rank(k[0]), k[0], k[1], s)
+
+    keys = sorted(sessions, key=order)
+    b = Builder()
+    b.add([f"{program.name} 出勤统计"], bold=True)
+    b.merge(1, 1, 8)
+    missing = [(k, [a for a in sessions[k] if a.t("status") == "到"
+                    and not handed_over(a, people, program)])
+               for k in keys if k[2] in HAND_OVER]
+    missing = [(k, m) for k, m in missing if m]
+    b.add([f"电影天堂、外出活动中到场但未记录交接的儿童({sum(len(m) for _, m in missing)} 人次)"],
+          bold=True)
+    b.add(["日期", "学校", "场次", "到场", "未交接", "儿童", "位置"], section=True)
+    for (school, day, session), m in missing:
+        present = sum(1 for a in sessions[(school, day, session)] if a.t("status") == "到")
+        kids = "、".join(" ".join(people.label(a.t("child_id"))[:2]) for a in m)
+        where = f"{m[0].tab} 第 " + "、".join(str(a.row) for a in m) + " 行"
+        b.add([day.isoformat(), school, session, present, len(m), kids, where])
+    if not missing:
+        b.add(["所有电影天堂和外出活动的到场儿童都已记录交接(离开方式和接送人)。"])
+    b.add([])
+    b.add(["各校各场次出勤"], bold=True)
+    b.add(["学校", "日期", "场次", "应到", "实到", "缺勤", "请假", "未记录"], section=True)
+    for k in keys:
+        n = Counter(a.t("status") for a in sessions[k])
+        expected = per_school[ref_key(k[0])]
+        recorded = n["到"] + n["缺"] + n["请假"]
+        b.add([k[0], k[1].isoformat(), k[2], expected, n["到"], n["缺"], n["请假"],
+               max(expected - recorded, 0)])
+    if not keys:
+        b.add(["“出勤”表中还没有记录。"])
+    b.add([])
+    runs = absent_runs(rows)
+    b.add([f"连续两天及以上缺勤的儿童({len(runs)} 人次)"], bold=True)
+    b.add(["编号", "姓名", "学校", "年级", "缺勤日期", "天数"], section=True)
+    for child_id, school, days in runs:
+        c = people.child(child_id)
+        grade = f"{c.v('grade')}年级" if c is not None and isinstance(c.v("grade"), int) else ""
+        b.add([child_id, people.label(child_id)[1], school, grade,
+               "、".join(d.isoformat() for d in days), len(days)])
+    if not runs:
+        b.add(["没有连续两天缺勤的儿童。"])
+    return b.content(header_rows=1, widths={1: 12, 2: 18, 3: 10, 4: 8, 5: 8, 6: 40, 7: 22, 8: 8},
+                     note=generated_note("按“出勤”表统计各校各场次的应到、实到、缺勤、请假,"
+                                         "列出未记录交接和连续缺勤的儿童"),
+                     print_setup=PrintSetup(landscape=True))
+
+
+def absent_runs(rows: Iterable[Record]) -> list[tuple[str, str, list[dt.date]]]:
+    """(child 编号, school, days) for every run of two or more of the school's session days
+    running on which the child was marked 缺 (and not 到). 请假 is excused, not absent."""
+    school_days: dict[str, set[dt.date]] = defaultdict(set)
+    marks: dict[tuple[str, str], dict[dt.date, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for a in rows:
+        day = _day(a, "date")
+        if day is None or not a.t("school"):
+            continue
+        school_days[ref_key(a.t("school"))].add(day)
+        if a.t("child_id"):
+            marks[(a.t("child_id"), a.t("school"))][day].add(a.t("status"))
+    out: list[tuple[str, str, list[dt.date]]] = []
+    for (child_id, school), by_day in marks.items():
+        run: list[dt.date] = []
+        for day in [*sorted(school_days[ref_key(school)]), None]:
+            seen = by_day.get(day, set()) if day is not None else set()
+            if day is not None and "缺" in seen and "到" not in seen:
+                run.append(day)
+                continue
+            if len(run) >= 2:
+                out.append((child_id, school, run))
+            run = []
+    return sorted(out, key=lambda r: (-len(r[2]), r[2][0], r[0]))
+
+
+# --------------------------------------------------------------------------- 联系情况
+
+def _parent(r: Record) -> bool:
+    return r.t("party") in ("父母", "")
+
+
+@dataclass
+class Contacts:
+    """The last contact of each kind per child (key: ref_key of 编号), and who made it."""
+
+    last: dict[str, dict[str, tuple[dt.date, str]]]
+
+    @classmethod
+    def of(cls, forms: Forms) -> Contacts:
+        last: dict[str, dict[str, tuple[dt.date, str]]] = defaultdict(dict)
+
+        def seen(child: str, kind: str, day: dt.date | None, who: str) -> None:
+            if day is None or not child:
+                return
+            had = last[ref_key(child)].get(kind)
+            if had is None or day >= had[0]:
+                last[ref_key(child)][kind] = (day, who)
+
+        for c in records(forms, "contact"):
+            day, who, how = _day(c, "date"), c.t("participants"), c.t("method")
+            if how == "家访":
+                seen(c.t("child_id"), "家访", day, who)
+            if how in ("电话", "视频") and _parent(c):
+                seen(c.t("child_id"), "亲情电话" if how == "电话" else "亲情视频", day, who)
+                seen(c.t("child_id"), "父母", day, who)
+        for t in records(forms, "talk"):
+            seen(t.t("child_id"), "谈心", _day(t, "date"), t.t("talker"))
+        return cls(dict(last))
+
+    def day(self, child: str, kind: str) -> dt.date | None:
+        hit = self.last.get(ref_key(child), {}).get(kind)
+        return hit[0] if hit else None
+
+    def who(self, child: str, kind: str) -> str:
+        hit = self.last.get(ref_key(child), {}).get(kind)
+        return hit[1] if hit else ""
+
+
+def visit_windows(forms: Forms) -> dict[str, tuple[dt.date, dt.date, str]]:
+    """ref_key(school) -> (first, last day, where from) of the school's visit."""
+    out: dict[str, tuple[dt.date, dt.date, str]] = {}
+    for s in records(forms, "school"):
+        a, z = _day(s, "start_date"), _day(s, "end_date")
+        if a and z and z >= a:
+            out[ref_key(s.t("name"))] = (a, z, "学校表")
+    rot: dict[str, tuple[dt.date, dt.date, str]] = {}
+    for r in records(forms, "rotation"):
+        a, z = _day(r, "start_date"), _day(r, "end_date")
+        if a and z and z >= a and r.t("status") != "取消" and r.t("school"):
+            k = ref_key(r.t("school"))
+            lo, hi, _ = rot.get(k, (a, z, ""))
+            rot[k] = (min(lo, a), max(hi, z), "进驻安排")
+    return out | rot
+
+
+def contacts(forms: Forms, program: Program, today: dt.date) -> TabContent:
+    """The 联系情况 tab."""
+    people = People.of(forms, program)
+    seen = Contacts.of(forms)
+    windows = visit_windows(forms)
+    visits: dict[str, list[dt.date]] = defaultdict(list)
+    for c in records(forms, "contact"):
+        day = _day(c, "date")
+        if c.t("method") == "家访" and day is not None:
+            visits[ref_key(c.t("child_id"))].append(day)
+    b = Builder()
+    b.add([f"{program.name} 联系情况({today.isoformat()})"], bold=True)
+    b.merge(1, 1, 9)
+    b.add(["各校家访覆盖"], bold=True)
+    b.add(["县", "学校", "统计期间", "儿童人数", "已家访", "家访率"], section=True)
+    by_school: dict[str, list[Record]] = defaultdict(list)
+    for c in people.children.values():
+        by_school[ref_key(c.t("school"))].append(c)
+    total = done = 0
+    for county, school in people.school_order:
+        kids = by_school.get(ref_key(school.removesuffix("(不在学校表)")), [])
+        win = windows.get(ref_key(school))
+        n = sum(1 for c in kids if any(win is None or win[0] <= d <= win[1]
+                                       for d in visits.get(ref_key(c.t("id")), [])))
+        period = f"{win[0].isoformat()} 至 {win[1].isoformat()}({win[2]})" if win else "全程"
+        b.add([county or "县未填", school, period, len(kids), n, rate(n, len(kids))])
+        total, done = total + len(kids), done + n
+    b.add(["合计", "", "", total, done, rate(done, total)], bold=True)
+    b.add([])
+    b.add(["每名儿童最近一次联系"], bold=True)
+    b.add(["编号", "姓名", "学校", "最近家访", "距今天数", "最近与父母电话/视频", "距今天数",
+           "最近谈心", "距今天数"], section=True)
+    kids = sorted(people.children.values(),
+                  key=lambda c: (people.school_rank(c.t("school")), c.t("school"),
+                                 c.v("grade") if isinstance(c.v("grade"), int) else 99,
+                                 c.t("id")))
+    for c in kids:
+        cells: list[str | int] = [c.t("id"), c.t("name"), c.t("school")]
+        for kind in ("家访", "父母", "谈心"):
+            day = seen.day(c.t("id"), kind)
+            cells += [_iso(day), _since(day, today)]
+        b.add(cells)
+    return b.content(header_rows=1, widths={1: 10, 2: 18, 3: 30, 4: 12, 5: 9, 6: 18, 7: 9,
+                                            8: 12, 9: 9},
+                     note=generated_note("按“联系记录”和“谈心记录”列出每名儿童最近一次家访、"
+                                         "与父母通话或视频、谈心,以及各校家访覆盖率"),
+                     print_setup=PrintSetup(landscape=True))
+
+
+# --------------------------------------------------------------------------- 待办
+
+@dataclass(frozen=True)
+class Due:
+    """One action that is due: what, for which child, by when, by whom."""
+
+    due: dt.date
+    what: str
+    child: str
+    owner: str
+    detail: str
+
+    def overdue(self, today: dt.date) -> int:
+        return max((today - self.due).days, 0)
+
+
+WHAT = {"谈心": "每月谈心", "亲情视频": "亲情视频", "亲情电话": "亲情电话", "家访": "家访"}
+
+
+def due_actions(forms: Forms, program: Program, today: dt.date) -> tuple[list[Due], list[str]]:
+    """Everything due by ``today`` + :data:`SOON`, sorted overdue first; and notes."""
+    people = People.of(forms, program)
+    seen = Contacts.of(forms)
+    horizon = today + dt.timedelta(days=SOON)
+    anchor = program.visit_first
+    out: list[Due] = []
+    notes: list[str] = []
+    have = {"谈心": "talk" in forms, "亲情视频": "contact" in forms,
+            "亲情电话": "contact" in forms, "家访": "contact" in forms}
+    for kind, days in program.cadence:
+        if not have.get(kind):
+            continue
+        never = 0
+        for c in people.children.values():
+            last = seen.day(c.t("id"), kind)
+            since = last or anchor
+            if since is None:
+                never += 1
+                continue
+            due = since + dt.timedelta(days=days)
+            if due > horizon:
+                continue
+            owner = people.paired.get(ref_key(c.t("id"))) or seen.who(c.t("id"), kind) or "未结对"
+            detail = (f"上次 {last.isoformat()},每 {days} 天一次" if last else
+                      f"还没有记录,每 {days} 天一次(自 {anchor} 起)")
+            out.append(Due(due, WHAT[kind], c.t("id"), owner, detail))
+        if never:
+            notes.append(f"{never} 名儿童还没有{WHAT[kind]}记录:项目开始日期未知,"
+                         "未列入(在 sheets-sync.toml 的 [program] 中写 start_date 后列出)。")
+    for r in records(forms, "contact"):
+        by = _day(r, "follow_up_by")
+        if r.t("needs_follow_up") != "是" or r.t("follow_up_done") or by is None:
+            continue
+        if by <= horizon:
+            out.append(Due(by, "跟进", r.t("child_id"), r.t("owner") or r.t("participants")
+                           or "未指定", f"{r.t('follow_up') or '(未写跟进措施)'}"
+                           f"({r.tab} 第 {r.row} 行,{r.t('date')} {r.t('method')})"))
+    out.sort(key=lambda d: (-d.overdue(today), d.due, people.school_rank(people.label(d.child)[2]),
+                            d.child, d.what))
+    return out, notes
+
+
+def _state(d: Due, today: dt.date) -> str:
+    if d.due < today:
+        return "已逾期"
+    if d.due == today:
+        return "今天到期"
+    return f"{(d.due - today).days} 天后到期"
+
+
+def todo(forms: Forms, program: Program, today: dt.date) -> TabContent:
+    """The 待办 tab."""
+    people = People.of(forms, program)
+    items, notes = due_actions(forms, program, today)
+    late = sum(1 for d in items if d.due < today)
+    b = Builder()
+    b.add([f"{program.name} 待办({today.isoformat()}):已逾期 {late} 项,"
+           f"{SOON} 天内到期 {len(items) - late} 项"], bold=True)
+    b.merge(1, 1, 9)
+    b.add(["状态", "到期日", "逾期天数", "事项", "儿童编号", "姓名", "学校", "负责人", "说明"],
+          section=True)
+    for d in items:
+        child_id, name, school = people.label(d.child)
+        b.add([_state(d, today), d.due.isoformat(), d.overdue(today), d.what, child_id, name,
+               school, d.owner, d.detail])
+    if not items:
+        b.add([f"没有逾期或 {SOON} 天内到期的事项。"])
+    for n in notes:
+        b.add([f"注:{n}"])
+    return b.content(header_rows=2, widths={1: 12, 2: 12, 3: 9, 4: 10, 5: 10, 6: 8, 7: 18,
+                                            8: 10, 9: 46},
+                     note=generated_note("按 [program.cadence] 和“联系记录”的跟进期限列出到期和"
+                                         "逾期的谈心、亲情视频、跟进"),
+                     print_setup=PrintSetup(landscape=True, repeat_rows=(2, 2)))
+
+
+# --------------------------------------------------------------------------- 安全日志
+
+COLUMNS = ["编号", "日期", "时间", "大队", "学校", "地点", "类型", "涉及儿童", "涉及志愿者", "经过",
+           "处理措施", "是否送医", "通知家长时间", "报告人", "状态", "位置"]
+
+
+def open_incidents(forms: Forms) -> int:
+    """How many incidents are 处理中 (a blank 状态 counts as open)."""
+    return sum(1 for r in records(forms, "incident") if r.t("status") in (OPEN, ""))
+
+
+def incidents(forms: Forms, program: Program, reveal: Collection[str] = ()) -> TabContent:
+    """The 安全日志 tab."""
+    people = People.of(forms, program)
+    rows = records(forms, "incident")
+    form = forms["incident"].form
+    account = form.field("account")
+
+    def brigade(r: Record) -> str:
+        county = people.county_of.get(ref_key(r.t("school")), "")
+        return f"{county}大队" if county else "大队不明"
+
+    ranks = {f"{c}大队": i for i, c in enumerate(program.counties)}
+    rows = sorted(rows, key=lambda r: (ranks.get(brigade(r), len(ranks)), brigade(r),
+                                       r.t("date"), r.t("time"), r.t("id")))
+    b = Builder()
+    n_open = open_incidents(forms)
+    b.add([f"{program.name} 安全日志:处理中 {n_open} 起,共 {len(rows)} 起"], bold=True)
+    b.merge(1, 1, 8)
+    b.add(["大队", "处理中", "已结案", "合计"], section=True)
+    per = Counter((brigade(r), r.t("status") in (OPEN, "")) for r in rows)
+    for name in dict.fromkeys(brigade(r) for r in rows):
+        b.add([name, per[(name, True)], per[(name, False)], per[(name, True)] + per[(name, False)]])
+    b.add(["合计", n_open, len(rows) - n_open, len(rows)], bold=True)
+    for title, is_open in (("处理中的事件", True), ("已结案的事件", False)):
+        mine = [r for r in rows if (r.t("status") in (OPEN, "")) == is_open]
+        b.add([])
+        b.add([f"{title}({len(mine)} 起)"], bold=True)
+        b.add(COLUMNS, section=True)
+        for r in mine:
+            child = " ".join(people.label(r.t("child_id"))[:2]) if r.t("child_id") else ""
+            b.add([r.t("id"), r.t("date"), r.t("time"), brigade(r), r.t("school"), r.t("place"),
+                   r.t("kind"), child, r.t("volunteers"),
+                   shown_value(r.t("account"), form, account, reveal), r.t("action"),
+                   r.t("hospital"), r.t("parents_told"), r.t("reporter"),
+                   r.t("status") or OPEN, f"{r.tab} 第 {r.row} 行"])
+        if not mine:
+            b.add(["无"])
+    return b.content(header_rows=1, widths={1: 8, 2: 11, 3: 6, 4: 9, 5: 16, 6: 10, 7: 8, 8: 14,
+                                            9: 12, 10: 16, 11: 24, 12: 8, 13: 12, 14: 8, 15: 8,
+                                            16: 14},
+                     note=generated_note("按“事件”表列出各大队处理中和已结案的安全事件;"
+                                         "经过为敏感信息,遮挡显示"),
+                     print_setup=PrintSetup(landscape=True))
+
+
+def care_tabs(forms: Forms, program: Program, names: Collection[str], today: dt.date,
+              reveal: dict[str, Collection[str]] | None = None) -> dict[str, TabContent]:
+    """The tabs of the care reports in ``names`` whose forms the book holds."""
+    reveal = reveal or {}
+    out: dict[str, TabContent] = {}
+    if "attendance" in names:
+        out[ATTENDANCE_TAB] = attendance(forms, program)
+    if "contacts" in names:
+        out[CONTACTS_TAB] = contacts(forms, program, today)
+    if "todo" in names:
+        out[TODO_TAB] = todo(forms, program, today)
+    if "incidents" in names:
+        out[INCIDENTS_TAB] = incidents(forms, program, reveal.get("incidents", ()))
+    return out
+
+
+__all__ = ["NAMES", "NEEDS", "REPORTS", "Due", "absent_runs", "attendance", "care_tabs",
+           "contacts", "due_actions", "incidents", "open_incidents", "todo", "wanted"]
