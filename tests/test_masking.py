@@ -140,8 +140,9 @@ def test_reveal_shows_one_field_for_the_coordinator(demo: tuple[Path, dict[str, 
     finally:
         os.chdir(cwd)
     assert code == 2
-    assert ("“学校”不是需要遮挡的字段。可以写:家庭住址、心理状况、手机号、母亲电话、父亲电话、"
-            "监护人电话、紧急联系人电话、身份证号(谈心记录的内容写作 talk.字段,如 talk.content)。") in out
+    assert ("“学校”不是需要遮挡的字段。可以写:内容、家庭住址、心理状况、手机号、母亲电话、父亲电话、"
+            "监护人电话、紧急联系人电话、经过、身份证号(谈心记录的内容写作 talk.字段,如 talk.content)。"
+            ) in out
 
 
 def test_fix_list_and_old_ids_are_masked(demo: tuple[Path, dict[str, str]]) -> None:

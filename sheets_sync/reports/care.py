@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..books.base import PrintSetup, TabContent
 from ..config import Program
@@ -95,6 +95,7 @@ class People:
     school_order: list[tuple[str, str]]   # (county, school) in county order
     county_of: dict[str, str]             # ref_key(school) -> county
     paired: dict[str, str]                # child key -> the paired volunteer's name
+    ranks: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def of(cls, forms: Forms, program: Program) -> People:
@@ -120,9 +121,11 @@ class People:
         return (key, c.t("name"), c.t("school")) if c else (key, "(未登记)", "")
 
     def school_rank(self, school: str) -> int:
-        keys = [ref_key(s) for _, s in self.school_order]
-        k = ref_key(school)
-        return keys.index(k) if k in keys else len(keys)
+        """The school's place in county order (unknown schools last)."""
+        if not self.ranks:
+            for i, (_, s) in enumerate(self.school_order):
+                self.ranks.setdefault(ref_key(s), i)
+        return self.ranks.get(ref_key(school), len(self.school_order))
 
 
 # --------------------------------------------------------------------------- 出勤统计
