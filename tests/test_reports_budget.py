@@ -104,7 +104,7 @@ def test_unparsable_money_is_a_problem_line_not_summed() -> None:
     rows = tabs()["预算汇总"]
     start = next(i for i, r in enumerate(rows) if r and r[0].startswith("六、"))
     assert rows[start] == ["六、未计入合计的金额(1 处)"]
-    assert rows[start + 1] == ["支出明细!D106 支出金额“abc”不是有效金额,未计入合计:"
+    assert rows[start + 1] == ["支出明细!D223 支出金额“abc”不是有效金额,未计入合计:"
                                "请改成数字金额,如 86.50,然后重新运行。"]
 
 
