@@ -29,12 +29,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from ..books.base import PrintSetup, TabContent
 from ..config import Program
 from ..forms.validate import ref_key
 from ..privacy import shown_value
-from .grades import groups
 from .model import Builder, Forms, Record, generated_note, rate, records
 
 ATTENDANCE_TAB = "出勤统计"
@@ -73,8 +73,13 @@ def _day(r: Record, key: str) -> dt.date | None:
     v = r.v(key)
     if isinstance(v, dt.date):
         return v
+    return _iso_day(str(v)) if v else None
+
+
+@cache
+def _iso_day(text: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(str(v)) if v else None
+        return dt.date.fromisoformat(text)
     except ValueError:
         return None
 
@@ -100,10 +105,18 @@ class People:
     @classmethod
     def of(cls, forms: Forms, program: Program) -> People:
         children = {ref_key(c.t("id")): c for c in records(forms, "child") if c.t("id")}
-        order = [(g.county, g.school) for g in groups(forms, program)]
-        county_of = {ref_key(s.t("name")): s.t("county") for s in records(forms, "school")}
-        for c in children.values():
-            county_of.setdefault(ref_key(c.t("school")), c.t("county"))
+        county_of: dict[str, str] = {}
+        order: list[tuple[str, str]] = []
+        for s in records(forms, "school"):
+            if ref_key(s.t("name")) not in county_of:
+                county_of[ref_key(s.t("name"))] = s.t("county")
+                order.append((s.t("county"), s.t("name")))
+        for c in children.values():  # schools only the children name, after (as 年级统计)
+            if ref_key(c.t("school")) not in county_of:
+                county_of[ref_key(c.t("school"))] = c.t("county")
+                order.append((c.t("county"), c.t("school")))
+        rank = {c: i for i, c in enumerate(program.counties)}
+        order.sort(key=lambda cs: rank.get(cs[0], len(rank)))
         names = {ref_key(v.t("id")): v.t("name") for v in records(forms, "volunteer")}
         paired: dict[str, str] = {}
         for p in records(forms, "pair"):
@@ -113,7 +126,7 @@ class People:
         return cls(children, order, county_of, paired)
 
     def child(self, key: str) -> Record | None:
-        return self.children.get(ref_key(key))
+        return self.children.get(key) or self.children.get(ref_key(key))
 
     def label(self, key: str) -> tuple[str, str, str]:
         """(编号, 姓名, 学校) of a child as the registration has it (姓名 is not sensitive)."""
@@ -143,9 +156,9 @@ def handed_over(a: Record, people: People, program: Program) -> bool:
     return isinstance(grade, int) and grade >= program.walk_home_min_grade
 
 
-def attendance(forms: Forms, program: Program) -> TabContent:
+def attendance(forms: Forms, program: Program, people: People | None = None) -> TabContent:
     """The 出勤统计 tab."""
-    people = People.of(forms, program)
+    people = people or People.of(forms, program)
     rows = records(forms, "attendance")
     per_school = Counter(ref_key(c.t("school")) for c in people.children.values())
     sessions: dict[tuple[str, dt.date, str], list[Record]] = defaultdict(list)
@@ -213,13 +226,13 @@ def absent_runs(rows: Iterable[Record]) -> list[tuple[str, str, list[dt.date]]]:
         day = _day(a, "date")
         if day is None or not a.t("school"):
             continue
-        school_days[ref_key(a.t("school"))].add(day)
+        school_days[a.t("school")].add(day)
         if a.t("child_id"):
             marks[(a.t("child_id"), a.t("school"))][day].add(a.t("status"))
     out: list[tuple[str, str, list[dt.date]]] = []
     for (child_id, school), by_day in marks.items():
         run: list[dt.date] = []
-        for day in [*sorted(school_days[ref_key(school)]), None]:
+        for day in [*sorted(school_days[school]), None]:
             seen = by_day.get(day, set()) if day is not None else set()
             if day is not None and "缺" in seen and "到" not in seen:
                 run.append(day)
@@ -290,9 +303,10 @@ def visit_windows(forms: Forms) -> dict[str, tuple[dt.date, dt.date, str]]:
     return out | rot
 
 
-def contacts(forms: Forms, program: Program, today: dt.date) -> TabContent:
+def contacts(forms: Forms, program: Program, today: dt.date,
+             people: People | None = None) -> TabContent:
     """The 联系情况 tab."""
-    people = People.of(forms, program)
+    people = people or People.of(forms, program)
     seen = Contacts.of(forms)
     windows = visit_windows(forms)
     visits: dict[str, list[dt.date]] = defaultdict(list)
@@ -358,9 +372,10 @@ class Due:
 WHAT = {"谈心": "每月谈心", "亲情视频": "亲情视频", "亲情电话": "亲情电话", "家访": "家访"}
 
 
-def due_actions(forms: Forms, program: Program, today: dt.date) -> tuple[list[Due], list[str]]:
+def due_actions(forms: Forms, program: Program, today: dt.date,
+                people: People | None = None) -> tuple[list[Due], list[str]]:
     """Everything due by ``today`` + :data:`SOON`, sorted overdue first; and notes."""
-    people = People.of(forms, program)
+    people = people or People.of(forms, program)
     seen = Contacts.of(forms)
     horizon = today + dt.timedelta(days=SOON)
     anchor = program.visit_first
@@ -409,10 +424,11 @@ def _state(d: Due, today: dt.date) -> str:
     return f"{(d.due - today).days} 天后到期"
 
 
-def todo(forms: Forms, program: Program, today: dt.date) -> TabContent:
+def todo(forms: Forms, program: Program, today: dt.date,
+         people: People | None = None) -> TabContent:
     """The 待办 tab."""
-    people = People.of(forms, program)
-    items, notes = due_actions(forms, program, today)
+    people = people or People.of(forms, program)
+    items, notes = due_actions(forms, program, today, people)
     late = sum(1 for d in items if d.due < today)
     b = Builder()
     b.add([f"{program.name} 待办({today.isoformat()}):已逾期 {late} 项,"
@@ -446,9 +462,10 @@ def open_incidents(forms: Forms) -> int:
     return sum(1 for r in records(forms, "incident") if r.t("status") in (OPEN, ""))
 
 
-def incidents(forms: Forms, program: Program, reveal: Collection[str] = ()) -> TabContent:
+def incidents(forms: Forms, program: Program, reveal: Collection[str] = (),
+              people: People | None = None) -> TabContent:
     """The 安全日志 tab."""
-    people = People.of(forms, program)
+    people = people or People.of(forms, program)
     rows = records(forms, "incident")
     form = forms["incident"].form
     account = form.field("account")
@@ -496,14 +513,17 @@ def care_tabs(forms: Forms, program: Program, names: Collection[str], today: dt.
     """The tabs of the care reports in ``names`` whose forms the book holds."""
     reveal = reveal or {}
     out: dict[str, TabContent] = {}
+    if not set(names) & set(REPORTS):
+        return out
+    people = People.of(forms, program)
     if "attendance" in names:
-        out[ATTENDANCE_TAB] = attendance(forms, program)
+        out[ATTENDANCE_TAB] = attendance(forms, program, people)
     if "contacts" in names:
-        out[CONTACTS_TAB] = contacts(forms, program, today)
+        out[CONTACTS_TAB] = contacts(forms, program, today, people)
     if "todo" in names:
-        out[TODO_TAB] = todo(forms, program, today)
+        out[TODO_TAB] = todo(forms, program, today, people)
     if "incidents" in names:
-        out[INCIDENTS_TAB] = incidents(forms, program, reveal.get("incidents", ()))
+        out[INCIDENTS_TAB] = incidents(forms, program, reveal.get("incidents", ()), people)
     return out
 
 
