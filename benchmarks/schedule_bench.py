@@ -1,4 +1,4 @@
-"""Scheduling (and, later, pairing) on the plan-sized program and one 10× larger.
+"""Scheduling and pairing on the plan-sized program and one 10× larger.
 
 The plan (seed: 120 volunteers in three brigades, teams of 8, 75 schools, five visit weeks
 from 7 July) and 10× (1,200 volunteers, 750 schools, 150 teams). For each size:
@@ -8,7 +8,14 @@ from 7 July) and 10× (1,200 volunteers, 750 schools, 150 teams). For each size:
   (team × 乡镇) the rotation touches against the greedy baseline (schools in 乡镇 order cut
   into each team's weeks: ``ratio:`` ours / greedy, lower is better), and what the solver
   said when it stopped at its time limit;
-* ``pair``: :func:`pair_bench` (the pairing helper fills it in).
+* ``pair``: CPU time of the pipeline's pair step on the program as the rotation leaves it
+  (:func:`pairing_book`: teams of 8, one school a week, 30–60 children per school;
+  validation included, ``--dry-run``), and the total cost of the pairs against first fit
+  (each child in sheet order takes the first member of the visiting team with room):
+  ``ratio:`` is the cost of the pairing rules (a weak subject no 特长 covers, another sex
+  from grade 5), ours / greedy; the 代价 staff see also adds the load term
+  (``load_step`` × load before), which is the same for any assignment that fills every
+  member, and is printed beside it.
 
     python benchmarks/schedule_bench.py [--only plan|10x]
 """
@@ -27,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sheets_sync.books.memory import MemoryBook
 from sheets_sync.sync.slices import schedule_book
 from tests.schedule_data import PLAN, plan_grids
+from tests.schedule_data import name as person
 
 SIZES = {"plan": (120, 75, 8), "10x": (1200, 750, 80)}   # volunteers, schools, 乡镇 per county
 
@@ -63,9 +71,98 @@ def schedule_bench(name: str) -> dict[str, Any]:
             "ratio": round(ours / base, 3) if base else None, "notes": result.notes}
 
 
-def pair_bench(name: str) -> dict[str, Any] | None:
-    """Pairing inside the visiting team on the same program (filled in with item 4)."""
-    return None
+PAIR_STUDY = ("数学较弱", "英语较弱", "语文需辅导", "英语差", "成绩中等", "成绩优秀", "作业拖拉",
+              "语文较好,数学较弱")
+PAIR_SKILLS = ("语文", "数学", "英语", "体育", "音乐", "美术", "心理")
+
+
+def pairing_book(volunteers: int, schools: int, seed: int = 16) -> dict[str, list[list[str]]]:
+    """A program as the rotation leaves it: teams of ``team_size`` per brigade, each team
+    visiting one school of its county a week, 30–60 children per school (most near 40,
+    mostly grades 3–5), free-text 学习情况 and 1–3 特长 per volunteer. Made-up names."""
+    import datetime as dt
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    counties, size = PLAN.counties, PLAN.team_size
+    assert PLAN.visit_start is not None
+    school = [[f"S{i + 1:04d}", f"{counties[i % 3]}第{i + 1:03d}小学", counties[i % 3]]
+              for i in range(schools)]
+    team_of: dict[int, str] = {}
+    teams = [["编号", "支队名称", "所属大队"]]
+    for c in counties:
+        ids = [i for i in range(volunteers) if counties[i % 3] == c]
+        for k in range(0, len(ids), size):
+            teams.append([f"G{len(teams):04d}", f"{c}{k // size + 1}支队", c])
+            team_of.update({i: teams[-1][1] for i in ids[k:k + size]})
+    vols = [["编号", "姓名", "性别", "特长", "录取状态", "培训完成", "所属大队", "所属支队"]]
+    for i in range(volunteers):
+        k = int(rng.integers(1, 4))
+        skills = "、".join(rng.choice(PAIR_SKILLS, k, replace=False).tolist())
+        vols.append([f"V{i + 1:05d}", person(i), "男" if rng.random() < 0.45 else "女", skills,
+                     "录取", "是", counties[i % 3], team_of[i]])
+    rotation = [["编号", "支队", "学校", "开始日期", "结束日期", "状态"]]
+    for c in counties:
+        names = [t[1] for t in teams[1:] if t[2] == c]
+        for j, s in enumerate(x for x in school if x[2] == c):
+            start = PLAN.visit_start + dt.timedelta(weeks=j // len(names))
+            rotation.append([f"R{len(rotation):05d}", names[j % len(names)], s[1],
+                             start.isoformat(), (start + dt.timedelta(days=5)).isoformat(),
+                             "计划"])
+    counts = 30 + rng.binomial(30, 0.35, schools)
+    where = np.repeat(np.arange(schools), counts)
+    grade = rng.choice(np.arange(1, 7), len(where), p=[0.04, 0.06, 0.29, 0.30, 0.27, 0.04])
+    male = rng.random(len(where)) < 0.52
+    study = rng.choice(PAIR_STUDY, len(where))
+    kids = [["编号", "姓名", "性别", "县", "学校", "年级", "学习情况"]]
+    for i, k in enumerate(where.tolist()):
+        kids.append([f"C{i + 1:06d}", person(i + 7), "男" if male[i] else "女", school[k][2],
+                     school[k][1], str(grade[i]), str(study[i])])
+    return {"学校": [["编号", "学校名称", "县"], *school], "志愿者报名表": vols,
+            "留守儿童家庭情况登记表": kids, "结对": [["编号", "志愿者编号", "儿童编号", "开始日期",
+                                                "状态"]],
+            "支队": teams, "进驻安排": rotation}
+
+
+def pair_bench(name: str) -> dict[str, Any]:
+    """Pairing inside the visiting team: CPU of the pipeline's pair step on one in-memory
+    book (validation included) and of the assignment alone, and the total cost of ours
+    against first fit (each child in sheet order takes the first team member with room)."""
+    from sheets_sync.forms.template import default_templates
+    from sheets_sync.forms.validate import validate_grids
+    from sheets_sync.pairing.model import Settings, read_children, read_volunteers
+    from sheets_sync.pairing.run import placement_for
+    from sheets_sync.pairing.solve import Weights, assign, greedy, pair_cost
+    from sheets_sync.sync.slices import pair_book
+    from sheets_sync.table import Grid
+
+    volunteers, schools, _ = SIZES[name]
+    tabs = pairing_book(volunteers, schools)
+    start = time.process_time()
+    result, _ = pair_book(MemoryBook(tabs, name="总表"), program=PLAN, dry_run=True)
+    cpu = time.process_time() - start
+    report = validate_grids({k: Grid(v) for k, v in tabs.items()}, default_templates(), PLAN)
+    settings, w = Settings.from_program(PLAN), Weights()
+    kids = read_children(report)
+    vols = [v for v in read_volunteers(report) if v.eligible]
+    place = placement_for(report, settings, kids, vols)
+    start = time.process_time()
+    ours = assign(kids, vols, {}, set(), settings, w, place)
+    cpu_assign = time.process_time() - start
+    base = greedy(kids, vols, {}, set(), settings, w, place)
+
+    def rules(pairs: list[Any]) -> int:  # weak subject not covered, sex from grade 5
+        return sum(pair_cost(a.child, a.volunteer, settings, w, place)[0] for a in pairs)
+
+    total, total_base = sum(a.cost for a in ours), sum(a.cost for a in base)
+    return {"size": name, "children": len(kids), "volunteers": volunteers, "cpu_s": round(cpu, 2),
+            "cpu_assign_s": round(cpu_assign, 3), "pairs": len(ours), "greedy_pairs": len(base),
+            "unpaired": len(result.unpaired_children), "shortfall_schools": len(result.shortfalls),
+            "cost": rules(ours), "greedy_cost": rules(base),
+            "ratio": round(rules(ours) / max(rules(base), 1), 3),
+            "cost_with_load": total, "greedy_cost_with_load": total_base,
+            "ratio_with_load": round(total / max(total_base, 1), 3)}
 
 
 def main() -> None:
@@ -81,8 +178,12 @@ def main() -> None:
         for note in r["notes"]:
             print(f"  {note}")
         p = pair_bench(name)
-        if p is not None:
-            print(f"pair {name}: {p}")
+        print(f"pair {name}: {p['children']} children, {p['volunteers']} volunteers -> "
+              f"{p['pairs']} pairs, {p['unpaired']} unpaired ({p['shortfall_schools']} schools "
+              f"short: ⌈children ÷ 8⌉ capped at 5); cpu {p['cpu_s']} s (assignment alone "
+              f"{p['cpu_assign_s']} s); pair cost {p['cost']} vs greedy {p['greedy_cost']} "
+              f"(ratio: {p['ratio']}); 代价 with the load term {p['cost_with_load']} vs "
+              f"{p['greedy_cost_with_load']} ({p['ratio_with_load']})")
 
 
 if __name__ == "__main__":
