@@ -1,6 +1,6 @@
 """Writing generated tabs into an existing hub: the surgical writer against openpyxl.
 
-Two hubs: the demo's (``sheets-sync demo``: 1,500 children, every form) and one with
+Two hubs: the demo's (``sheets-sync demo``: about 3,000 children, every form) and one with
 20,000 children. For each, the real generated tabs (``generate_reports``: rosters, grade
 counts, archive completeness, budget, settlement) are added, then replaced, by
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sheets_sync.books.excel import write_workbook
 from sheets_sync.books.memory import MemoryBook
+from sheets_sync.cli import cli
 from sheets_sync.config import Program
 from sheets_sync.pairing import PairingResult
 from sheets_sync.pairing.model import Settings
@@ -266,3 +270,15 @@ def test_brigade_mode_shortfall_has_the_arithmetic_too() -> None:
 ])
 def test_school_capacity(children: int, members: int, cap: int) -> None:
     assert Settings().school_capacity(children, members) == cap
+
+
+def test_the_pair_command_prints_the_shortfall(tmp_path: Path) -> None:
+    book = team_book(kids("东王庄小学", 52), vols("顺平一支队", 8),
+                     [visit(1, "顺平一支队", "东王庄小学")])
+    path = tmp_path / "总表.xlsx"
+    write_workbook(path, {t: book.tab(t) for t in book.tabs()})
+    out = CliRunner().invoke(cli, ["pair", str(path), "--dry-run"], catch_exceptions=False)
+    lines = out.output.splitlines()
+    assert lines[0] == "结对建议 40 条;写入结对 0 条;无法结对的儿童 12 名;暂无儿童的志愿者 0 名。"
+    assert lines[1].startswith("  按进驻支队结对:1 所学校有支队进驻")
+    assert lines[2] == "  顺平·东王庄小学:52 名儿童,支队 8 人,每人最多 5 名 → 12 名未结对"
