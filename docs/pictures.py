@@ -1,14 +1,21 @@
-"""Pictures of the tool tabs as printed, for the user guide (docs/使用指南.md).
+"""Pictures of the tabs as printed, for the README and the user guide (docs/使用指南.md).
 
-Builds the demo project in a temporary folder, types a safety conflict (过敏或特殊注意) in
-the hub and in 满城.xlsx, runs ``sheets-sync run`` twice, then prints each tool tab of the
-hub with headless LibreOffice (its own print settings: paper, orientation, fit, the header
-repeated) to PDF and turns the first page into a PNG with ``pdftoppm``::
+Builds the demo project in a temporary folder (the plan-sized demo: 75 schools, about 3,000
+children, its rotation accepted), types a safety conflict (过敏或特殊注意) in the hub and in
+满城.xlsx, runs ``sheets-sync run`` twice, then prints tabs of the hub with headless
+LibreOffice (their own print settings: paper, orientation, fit, the header repeated) to PDF
+and turns the first page into a PNG with ``pdftoppm``::
 
-    .venv/bin/python docs/pictures.py            # writes docs/images/<tab>.png
+    .venv/bin/python docs/pictures.py            # writes the PNGs below
 
-Needs LibreOffice (``soffice``) and poppler (``pdftoppm``). The data is the demo's:
-synthetic, no real child.
+* the tool tabs (疑似重复, 同步冲突, 回收站, 同步日志) → ``docs/images/<stem>.png``, for the guide;
+* generated tabs, drawn again from the settled hub by ``generate_reports`` (masked as in the
+  hub: no ``--reveal``) and written one per workbook by ``write_tabs``, so charts print too:
+  排班表 → ``docs/images/schedule.png`` (README and guide), a school's 花名册, 预算汇总 and
+  经费结算表 → ``docs/roster.png``, ``docs/budget.png``, ``docs/settlement.png`` (README).
+
+Needs LibreOffice (``soffice``) and poppler (``pdftoppm``), and a CJK font
+(fonts-noto-cjk). The data is the demo's: synthetic, no real child.
 """
 
 from __future__ import annotations
@@ -22,11 +29,19 @@ from pathlib import Path
 import openpyxl
 
 from sheets_sync.books.base import WriteBatch
-from sheets_sync.books.excel import ExcelBook
+from sheets_sync.books.excel import ExcelBook, write_tabs
+from sheets_sync.reports import generate_reports
+from sheets_sync.sync.project import load_project
 
+DOCS = Path(__file__).parent
+OUT = DOCS / "images"
 TABS = {"疑似重复": "duplicates", "同步冲突": "conflicts", "回收站": "recycle", "同步日志": "log"}
+#: generated tab -> (where the PNG goes, resolution in dpi)
+GENERATED = {"排班表": (OUT / "schedule.png", 110),
+             "花名册-龙泉镇中心小学": (DOCS / "roster.png", 80),
+             "预算汇总": (DOCS / "budget.png", 80),
+             "经费结算表": (DOCS / "settlement.png", 80)}
 CHILD = "留守儿童家庭情况登记表"
-OUT = Path(__file__).parent / "images"
 
 
 def _cli(*args: str, cwd: Path) -> None:
@@ -45,11 +60,24 @@ def _type(path: Path, rid: str, header: str, text: str) -> None:
     book.apply(batch)
 
 
+def _print(one: Path, target: Path, dpi: int, tmp: Path) -> None:
+    """First page of the workbook ``one`` as printed by LibreOffice, to ``target``."""
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp / 'lo'}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp), str(one)],
+                   check=True, capture_output=True, timeout=180)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
+                    str(one.with_suffix(".pdf")), str(tmp / one.stem)], check=True,
+                   capture_output=True, timeout=120)
+    shutil.copy(tmp / f"{one.stem}.png", target)
+    print(target)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "demo"
-        _cli("demo", str(root), cwd=Path(tmp))
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        root = tmp / "demo"
+        _cli("demo", str(root), cwd=tmp)
         _cli("run", cwd=root)
         _type(root / "总表.xlsx", "C0001", "过敏或特殊注意", "无")
         _type(root / "满城.xlsx", "C0001", "过敏或特殊注意", "对花生严重过敏")
@@ -59,18 +87,22 @@ def main() -> None:
             if tab not in wb.sheetnames:
                 print(f"{tab}: not in the hub", file=sys.stderr)
                 continue
-            for name in wb.sheetnames:
-                if name != tab:
-                    del wb[name]
-            one = Path(tmp) / f"{stem}.xlsx"
+            for sheet in wb.sheetnames:
+                if sheet != tab:
+                    del wb[sheet]
+            one = tmp / f"{stem}.xlsx"
             wb.save(one)
-            subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp,
-                            str(one)], check=True, capture_output=True, timeout=180)
-            subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1",
-                            str(Path(tmp) / f"{stem}.pdf"), str(Path(tmp) / stem)], check=True)
-            page = next(Path(tmp).glob(f"{stem}-*1.png"))
-            shutil.copy(page, OUT / f"{stem}.png")
-            print(OUT / f"{stem}.png")
+            _print(one, OUT / f"{stem}.png", 110, tmp)
+        project = load_project(root)
+        tabs = generate_reports(ExcelBook(root / "总表.xlsx").read(), project.templates,
+                                project.program).tabs
+        for tab, (target, dpi) in GENERATED.items():
+            if tab not in tabs:
+                print(f"{tab}: not generated", file=sys.stderr)
+                continue
+            one = tmp / f"{target.stem}.xlsx"
+            write_tabs(one, {tab: tabs[tab]})
+            _print(one, target, dpi, tmp)
 
 
 if __name__ == "__main__":
