@@ -513,7 +513,8 @@ def test_validate_on_a_book_with_no_form_tab_exits_2_and_writes_nothing(
     assert out.exit_code == 2
     assert out.output == (
         f"错误:{book} 中没有认出任何表单工作表,没有可校验的内容(也没有写入):看到的工作表是 "
-        "封面、名单;能认出的表单是 儿童参加活动申请书、预算、留守儿童家庭情况登记表、捐赠、支出明细、"
-        "结对、学校、谈心记录、志愿者报名表。请确认选对了工作簿,并检查表头是否与表单字段一致"
+        "封面、名单;能认出的表单是 儿童参加活动申请书、出勤、预算、留守儿童家庭情况登记表、联系记录、"
+        "捐赠、支出明细、事件、结对、进驻安排、学校、调查问卷、谈心记录、支队、志愿者报名表。"
+        "请确认选对了工作簿,并检查表头是否与表单字段一致"
         "(sheets-sync templates show 表单 可查看各字段的写法)。\n")
     assert book.read_bytes() == before
