@@ -17,6 +17,7 @@ for a person (:attr:`ColumnMap.unmapped`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -173,11 +174,17 @@ def resolve_field(form: FormTemplate, name: str) -> str | None:
 
 def choice_for(fld: Field, text: str) -> str | None:
     """The choice ``text`` names (value or synonym, loosely compared), else ``None``."""
-    k = _loose(text)
+    return _choices(fld).get(_loose(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _choices(fld: Field) -> dict[str, str]:
+    """Loose spelling -> value of each choice of ``fld`` (the first choice wins a tie)."""
+    out: dict[str, str] = {}
     for c in fld.choices:
-        if k in {_loose(s) for s in (c.value, *c.synonyms)}:
-            return c.value
-    return None
+        for s in (c.value, *c.synonyms):
+            out.setdefault(_loose(s), c.value)
+    return out
 
 
 def _loose(text: str) -> str:

@@ -102,13 +102,22 @@ def submissions(cmap: ColumnMap, grid: Grid) -> list[Submission]:
     out: list[Submission] = []
     plain = [c for c in cmap.mapped if c.option is None]
     options = [c for c in cmap.mapped if c.option is not None]
+    # answers of a choice question repeat: each distinct one is read once
+    choosy = {c.field for c in plain if c.field and cmap.form.field(c.field).choices}
+    memo: dict[tuple[str, str], str] = {}
     for r, row in enumerate(grid.rows[1:], start=2):
         def cell(col: int, row: list[str] = row) -> str:
             return row[col - 1] if 0 < col <= len(row) else ""
 
         values: dict[str, str] = {}
         for c in plain:
-            text = answer_text(cmap, c.field or "", cell(c.col))
+            raw = cell(c.col)
+            if c.field in choosy:
+                text = memo.get((c.field or "", raw))
+                if text is None:
+                    text = memo[(c.field or "", raw)] = answer_text(cmap, c.field or "", raw)
+            else:
+                text = answer_text(cmap, c.field or "", raw)
             if not text:
                 continue
             old = values.get(c.field or "")
