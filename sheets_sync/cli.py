@@ -20,6 +20,7 @@ from .config import Program, load_program
 from .errors import SheetsSyncError, system_error
 
 if TYPE_CHECKING:  # the templates (and YAML) are loaded when a command asks for them
+    from .books.base import WriteBatch
     from .forms.template import FormTemplate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -154,8 +155,7 @@ def validate(obj: Context, book: str | None, credentials: Path | None, as_json: 
         for m in result.messages:
             click.echo(m)
         if dry_run and batch is not None:
-            click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
-                       f"{len(batch.tabs)} 个工作表)")
+            click.echo(_dry_run_note(batch))
         elif result.sync.run_id and batch:
             click.echo(f"(第 {result.sync.run_id} 次运行;可用 sheets-sync restore "
                        f"{result.sync.run_id} 撤销)")
@@ -695,8 +695,12 @@ def pair(obj: Context, book: str | None, credentials: Path | None, as_json: bool
     for note in [*result.notes, *run.messages]:
         click.echo(f"  {note}")
     if dry_run:
-        click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
-                   f"{len(batch.tabs)} 个工作表)")
+        click.echo(_dry_run_note(batch))
+
+
+def _dry_run_note(batch: WriteBatch) -> str:
+    """What a --dry-run would have written (cells and tabs of the book's batch)."""
+    return f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、{len(batch.tabs)} 个工作表)"
 
 
 # --------------------------------------------------------------------------- schedule
@@ -748,8 +752,7 @@ def schedule(obj: Context, book: str | None, credentials: Path | None, as_json: 
     for note in [*result.notes, *run.messages]:
         click.echo(f"  {note}")
     if dry_run:
-        click.echo(f"(--dry-run:未写入;将写入 {batch.n_cells()} 个单元格、"
-                   f"{len(batch.tabs)} 个工作表)")
+        click.echo(_dry_run_note(batch))
 
 
 # --------------------------------------------------------------------------- privacy
