@@ -125,3 +125,21 @@ def test_the_pipeline_clock_moves_the_tab() -> None:
                                now=dt.datetime(2026, 7, 18, 8))
     assert later.written == ["待办"]
     assert _follow_up(book.tab("待办"))[:3] == ["已逾期", "2026-07-16", "2"]  # type: ignore[index]
+
+
+def test_todo_of_one_school_holds_only_its_rows() -> None:
+    from sheets_sync.forms.template import default_templates
+    from sheets_sync.forms.validate import validate_grids
+    from sheets_sync.reports import care
+    from sheets_sync.reports.model import forms_from_report
+
+    forms = forms_from_report(validate_grids(care_grids(), default_templates(), PROGRAM))
+    day = dt.date(2026, 7, 30)
+    whole = care.todo(forms, PROGRAM, day).rows[2:]
+    schools = sorted({r[6] for r in whole if len(r) > 6 and r[6]})
+    assert schools
+    for school in schools:
+        mine = care.todo(forms, PROGRAM, day, school=school).rows
+        assert f" {school} 待办(2026-07-30)" in mine[0][0]
+        assert mine[1] == HEAD
+        assert mine[2:] == [r for r in whole if len(r) > 6 and r[6] == school]

@@ -425,13 +425,17 @@ def _state(d: Due, today: dt.date) -> str:
 
 
 def todo(forms: Forms, program: Program, today: dt.date,
-         people: People | None = None) -> TabContent:
-    """The 待办 tab."""
+         people: People | None = None, *, school: str | None = None) -> TabContent:
+    """The 待办 tab; with ``school``, only that school's rows (a teacher's per-school book)."""
     people = people or People.of(forms, program)
     items, notes = due_actions(forms, program, today, people)
+    if school is not None:
+        key = ref_key(school)
+        items = [d for d in items if ref_key(people.label(d.child)[2]) == key]
     late = sum(1 for d in items if d.due < today)
     b = Builder()
-    b.add([f"{program.name} 待办({today.isoformat()}):已逾期 {late} 项,"
+    where = f"{school} " if school is not None else ""
+    b.add([f"{program.name} {where}待办({today.isoformat()}):已逾期 {late} 项,"
            f"{SOON} 天内到期 {len(items) - late} 项"], bold=True)
     b.merge(1, 1, 9)
     b.add(["状态", "到期日", "逾期天数", "事项", "儿童编号", "姓名", "学校", "负责人", "说明"],
