@@ -26,8 +26,8 @@ default: a rule that needs one is not applied, and validation says so once
     walk_home_min_grade = 5       # from this grade a child may walk home alone (自行回家)
 
     [program.cadence]             # how often each contact is due (待办); "0d" turns one off
-    谈心 = "30d"                   # the monthly talk (每月谈心一次)
-    亲情视频 = "7d"                 # the weekly video call with the parents
+    "谈心" = "30d"                   # the monthly talk (每月谈心一次)
+    "亲情视频" = "7d"                 # the weekly video call with the parents
 """
 
 from __future__ import annotations
@@ -237,9 +237,9 @@ _DAYS = re.compile(r"\s*(\d+)\s*(d|天|日|w|周|星期)?\s*", re.I)
 
 
 def _cadence(file: str, raw: Any) -> tuple[tuple[str, int], ...]:
-    """``[program.cadence]`` over the defaults: ``谈心 = "30d"``, ``亲情视频 = "1w"``; 0 turns
+    """``[program.cadence]`` over the defaults: ``"谈心" = "30d"``, ``"亲情视频" = "1w"``; 0 turns
     one off. A ConfigError names the key and the fix."""
-    example = '例如 [program.cadence] 里写 谈心 = "30d"、亲情视频 = "7d"'
+    example = '例如 [program.cadence] 里写 "谈心" = "30d"、"亲情视频" = "7d"(中文键名要加英文引号)'
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: [program] cadence 应为一个表,{example}。")
     out = dict(DEFAULT_CADENCE)

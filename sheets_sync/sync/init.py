@@ -26,7 +26,9 @@ TEMPLATE = '''# sheets-sync 项目配置。改完保存后,在本文件夹运行
 [project]
 name = "让你不再孤单——一对一帮助计划"
 # 要同步的表单(须有“编号”列):child 留守儿童家庭情况登记表,school 学校,volunteer 志愿者报名表,
-# pair 结对,application 儿童参加活动申请书,expense 支出明细,talk 谈心记录,donation 捐赠
+# pair 结对,application 儿童参加活动申请书,expense 支出明细,talk 谈心记录,donation 捐赠;
+# 暑期还可加上 team 支队,rotation 进驻安排,attendance 出勤,contact 联系记录,incident 事件,
+# survey 调查问卷(不列出的表单只在总表中校验和统计,不发到分表)
 forms = ["child", "school", "volunteer", "pair", "application", "expense", "talk"]
 # 同一个单元格两边都改了时:"hub-wins" 保留总表的值(默认),"spoke-wins" 保留分表的值。
 # 未采用的值总会记在总表的“同步冲突”工作表里。
@@ -51,6 +53,12 @@ counties = ["满城", "顺平", "清苑"]
 # visit_end = "2026-08-11"
 # 结对时每名志愿者最多负责几名儿童:
 # pair_capacity_max = 5
+# 从几年级起儿童可以自行回家(低年级“电影天堂”“外出活动”后须写接送人):
+# walk_home_min_grade = 5
+# 待办:谈心、亲情视频(也可写亲情电话、家访)每隔几天须有一次;"0d" 表示不列入待办:
+# [program.cadence]
+# "谈心" = "30d"
+# "亲情视频" = "7d"
 
 # 总表:保存全部记录。可以是本地工作簿,也可以是 Google 表格:
 #   book = "https://docs.google.com/spreadsheets/d/表格ID/edit"
