@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from sheets_sync.forms.ids import make_id
@@ -47,6 +48,18 @@ def tool_records(rows: list[list[str]]) -> list[dict[str, str]]:
     head = rows[0] if rows else []
     return [{h: (r[j] if j < len(r) else "") for j, h in enumerate(head) if h}
             for r in rows[1:]]
+
+
+def tab_records(rows: list[list[str]], fields: Sequence[str]) -> dict[str, dict[str, str]]:
+    """A form tab's rows (header first) as 编号 -> {field: text} for ``fields``; rows
+    without 编号 are left out (the property tests compare books by these)."""
+    head = rows[0] if rows else []
+    out: dict[str, dict[str, str]] = {}
+    for r in rows[1:]:
+        rec = dict(zip(head, r + [""] * (len(head) - len(r)), strict=False))
+        if rec.get("编号"):
+            out[rec["编号"]] = {k: rec.get(k, "") for k in fields}
+    return out
 
 
 def synced_demo(root: Path) -> Path:

@@ -22,7 +22,7 @@ from sheets_sync.sync import sync_project
 from sheets_sync.sync.pipeline import StepOptions, run_pipeline
 from sheets_sync.sync.restore import history
 
-from .samples import tool_records
+from .samples import tab_records, tool_records
 from .test_sync_run import TAB, _books, _project
 
 BOOKS = ["总表.xlsx", "满城.xlsx", "顺平.xlsx"]
@@ -65,16 +65,7 @@ def _apply(book: MemoryBook, op: tuple[str, str, int, str, str], token: str,
 
 def _records(book: MemoryBook) -> dict[str, dict[str, str]]:
     tabs = book.read()
-    if TAB not in tabs:
-        return {}
-    rows = tabs[TAB].rows
-    head = rows[0]
-    out = {}
-    for r in rows[1:]:
-        rec = dict(zip(head, r + [""] * (len(head) - len(r)), strict=True))
-        if rec.get("编号"):
-            out[rec["编号"]] = {k: rec[k] for k in ("姓名", "县", "学校", "年级")}
-    return out
+    return tab_records(tabs[TAB].rows, ("姓名", "县", "学校", "年级")) if TAB in tabs else {}
 
 
 def _text(books: dict[str, MemoryBook]) -> str:

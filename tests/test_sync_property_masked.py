@@ -21,6 +21,8 @@ from sheets_sync.sync.pipeline import StepOptions, run_pipeline
 from sheets_sync.sync.project import Project, project_from_dict
 from sheets_sync.sync.restore import history
 
+from .samples import tab_records
+
 TAB = "留守儿童家庭情况登记表"
 HUB, MC, SP = "总表.xlsx", "满城.xlsx", "顺平.xlsx"
 BOOKS = [HUB, MC, SP]
@@ -48,16 +50,7 @@ def _books() -> dict[str, MemoryBook]:
 
 def _records(book: MemoryBook) -> dict[str, dict[str, str]]:
     tabs = book.read()
-    if TAB not in tabs:
-        return {}
-    rows = tabs[TAB].rows
-    head = rows[0]
-    out = {}
-    for r in rows[1:]:
-        rec = dict(zip(head, r + [""] * (len(head) - len(r)), strict=True))
-        if rec.get("编号"):
-            out[rec["编号"]] = {k: rec.get(k, "") for k in HEAD[1:]}
-    return out
+    return tab_records(tabs[TAB].rows, HEAD[1:]) if TAB in tabs else {}
 
 
 def _apply(book: MemoryBook, op: tuple[str, str, int, str, str], token: str,
