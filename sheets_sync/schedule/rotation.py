@@ -17,6 +17,12 @@ solver and proves the plan optimal at this size), per county:
 * each school at most once; each team at most its free weeks; ``Σ_{s∈g} x[s,t] ≤ n·y[g,t]``;
 * maximise ``M·Σx − Σy`` (M larger than any Σy: scheduling one more school always wins).
 
+In the usual case — no staff rejection in the county, every open team with the same
+free weeks (the first run of a summer) — the teams are interchangeable and
+:func:`~.packing.pack_towns` finds the same optimum in milliseconds (whole teams to big
+乡镇 first, then a tiny program over groups of what is left); the program above runs only
+for the other cases (some weeks already kept, a rejected proposal), where it is small.
+
 Should HiGHS stop at its time limit without a plan, a greedy plan (schools in town order,
 to the team with the most free weeks) is used instead and said so.
 """
@@ -33,6 +39,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from .model import School, Week, key
+from .packing import MAX_WEEKS, pack_towns
 
 TIME_LIMIT = 10.0
 GAP = 0.02
@@ -62,8 +69,10 @@ def _town(s: School) -> str:
 
 
 def _solve(schools: Sequence[School], teams: Sequence[Slots],
-           rejected: set[tuple[str, str]], notes: list[str]) -> dict[int, int]:
-    """school index -> team index (see the module doc).
+           rejected: set[tuple[str, str]], notes: list[str], *, packed: bool = True
+           ) -> dict[int, int]:
+    """school index -> team index (see the module doc); ``packed=False`` always runs the
+    full program (the tests compare the two).
 
     Schools of one 乡镇 are interchangeable, so the program counts them: ``z[c, t]`` schools
     of class *c* (a 乡镇, or one school some team was rejected for) go to team *t*, and
@@ -85,6 +94,10 @@ def _solve(schools: Sequence[School], teams: Sequence[Slots],
                 z_index[(c, j)] = len(z_index)
     if not z_index:
         return {}
+    caps = {len(teams[j].free) for j in open_teams}
+    if (packed and all(not own for (_, own), _m in cls) and len(caps) == 1
+            and min(caps) <= MAX_WEEKS):
+        return _packed(cls, open_teams, min(caps))
     nz = len(z_index)
     y_index: dict[tuple[int, int], int] = {}
     for (c, j) in z_index:
@@ -158,6 +171,20 @@ def _solve(schools: Sequence[School], teams: Sequence[Slots],
         for i in cls[c][1][taken[c]:taken[c] + k]:
             out[i] = j
         taken[c] += k
+    return out
+
+
+def _packed(cls: list[tuple[tuple[str, str], list[int]]], open_teams: list[int],
+            weeks: int) -> dict[int, int]:
+    """Every open team has ``weeks`` free weeks and nobody is barred: :func:`pack_towns`."""
+    out: dict[int, int] = {}
+    taken = [0] * len(cls)
+    plans = pack_towns([len(m) for _, m in cls], weeks, len(open_teams))
+    for j, plan in zip(open_teams, plans, strict=False):
+        for c, n in plan:
+            for i in cls[c][1][taken[c]:taken[c] + n]:
+                out[i] = j
+            taken[c] += n
     return out
 
 
