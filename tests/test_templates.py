@@ -287,7 +287,8 @@ def _no_id(d: dict[str, Any]) -> None:
     d["fields"] = [f for f in d["fields"] if f["key"] != "id"]
 
 
-KNOWN_RULES = ("age_at, age_for_grade, compare, count_refs, equals, id_consistent, min_items, "
+KNOWN_RULES = ("age_at, age_for_grade, compare, count_refs, covers_dates, equals, id_consistent, "
+               "min_items, "
                "no_overlap, range, require_all, require_if, require_one_of, same_via, "
                "unique_where")
 KNOWN_PROGRAM = ("brigades, counties, cross_county, end_date, invoice_threshold, name, "
@@ -520,6 +521,8 @@ PLACEHOLDERS = {
     "require_all": {"label", "session", "status", "leave_by", "grade", "grade_text",
                     "walk_home_min_grade"},
     "min_items": {"count", "value", "min", "label"},
+    "covers_dates": {"value", "label", "visits", "days", "side", "count", "start", "end",
+                     "start_value", "end_value"},
 }
 
 

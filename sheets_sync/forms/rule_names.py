@@ -61,6 +61,7 @@ RULE_NAMES: dict[str, str] = {
     "count.min": "人数偏少",
     "count.max": "人数偏多",
     "via.mismatch": "不在本大队的县",
+    "cover.gap": "进驻日期不在保险期内",
     # columns
     "column.missing": "缺少列",
     "column.unknown": "不认识的列",
@@ -72,6 +73,7 @@ FAMILY_NAMES: dict[str, str] = {
     "age": "年龄", "grade": "年级", "integer": "整数", "decimal": "数字", "money": "金额",
     "range": "数值范围", "choice": "可选值", "pattern": "格式", "column": "列",
     "unique": "重复", "ref": "引用", "count": "人数", "via": "关联记录",
+    "cover": "日期覆盖",
 }
 
 

@@ -149,6 +149,33 @@ class BookView:
         """The template of form ``key`` as a tab of this book holds it (None: no such tab)."""
         return next((d.layout.form for d in self._datas if d.layout.form.key == key), None)
 
+    def spans(self, target: str, start: str, end: str, place: str = "",
+              when: Condition | None = None) -> tuple[str, dict[str, list[Span]]] | None:
+        """``target`` ``"rotation.team"``: ref_key(支队) -> the rows of that form (where
+        ``when`` holds on their canonical text) with both dates, as :class:`Span`; and the
+        first tab's name. ``None`` when no tab of the book holds that form and field."""
+        form, by = target.split(".", 1)
+        keys = self._column(form, by)
+        if not keys:
+            return None
+        cols = {k: {tab: texts for tab, _, texts in self._column(form, k)}
+                for k in {start, end, place, when.field if when else ""} if k}
+        out: dict[str, list[Span]] = {}
+        for tab, d, texts in keys:
+            blank = [""] * len(texts)
+            starts, ends = cols[start].get(tab, blank), cols[end].get(tab, blank)
+            places = cols[place].get(tab, blank) if place else blank
+            conds = cols[when.field].get(tab, blank) if when else blank
+            for i, k in enumerate(texts):
+                if not k.strip() or (when is not None and not _holds(when, conds[i],
+                                                                     self._program)):
+                    continue
+                s, e = as_date(starts[i]), as_date(ends[i])
+                if s is not None and e is not None and e >= s:
+                    out.setdefault(_key(k), []).append(Span(s, e, tab, int(d.rows[i]),
+                                                            places[i]))
+        return keys[0][0], out
+
     def rows_by(self, target: str) -> tuple[str, dict[str, list[int]]] | None:
         form, by = target.split(".", 1)
         cols = self._column(form, by)
@@ -160,6 +187,17 @@ class BookView:
                 if k.strip():
                     out.setdefault(_key(k), []).append(int(d.rows[i]))
         return cols[0][0], out
+
+
+@dataclass(frozen=True)
+class Span:
+    """A record of another form with a period, as :meth:`BookView.spans` returns it."""
+
+    start: dt.date
+    end: dt.date
+    tab: str
+    row: int
+    place: str        # the record's ``place`` field (a visit's school), canonical text
 
 
 @dataclass
@@ -651,6 +689,76 @@ def min_items(rule: Rule, ctx: RuleContext) -> None:
                 value=value or "未填", min=lo, label=ctx.label(key)), value=value)
 
 
+def _days_text(days: list[tuple[dt.date, dt.date]]) -> str:
+    return "、".join(a.isoformat() if a == b else f"{a.isoformat()} 至 {b.isoformat()}"
+                    for a, b in days)
+
+
+def _spans_text(spans: list[Span], limit: int = 3) -> str:
+    """``“进驻安排”第 2 行(北陈庄村小学,2026-07-07 至 2026-07-12)`` (… 等 5 次)."""
+    shown = "、".join(f"第 {s.row} 行({s.place + ',' if s.place else ''}"
+                     f"{s.start.isoformat()} 至 {s.end.isoformat()})" for s in spans[:limit])
+    more = f"等 {len(spans)} 次" if len(spans) > limit else ""
+    return f"“{spans[0].tab}”{shown}{more}"
+
+
+def covers_dates(rule: Rule, ctx: RuleContext) -> None:
+    """The row's ``start``..``end`` covers every day of the records of another form that
+    name the row's ``field`` (``visits: rotation.team``, each from ``visit_start`` to
+    ``visit_end``, where ``visit_when`` holds): a volunteer insured on every day his team
+    is at a school. A day before ``start``: a problem on ``start``; after ``end``: on
+    ``end``; a blank date: on that cell, with ``message_none`` (both blank: one problem, on
+    ``start``). Where the book lacks the other form, or the tab both date columns, the
+    rule is not applied. Messages: {value} (the row's ``field``), {label}, {visits} (the
+    records, where they are and when), {days} (the days not covered), {side}
+    (晚于/早于), {start_value}, {end_value}, {start}, {end} (labels), {count}."""
+    p = rule.params
+    key, a, b = p["field"], p["start"], p["end"]
+    if key not in ctx.res or ctx.book is None or (a not in ctx.res and b not in ctx.res):
+        return
+    vw = p.get("visit_when")
+    found = ctx.book.spans(str(p["visits"]), str(p["visit_start"]), str(p["visit_end"]),
+                           str(p.get("visit_place", "")), _cond(vw) if vw else None)
+    if found is None:
+        return
+    _tab, by = found
+    starts = ctx.res[a].value.tolist() if a in ctx.res else [None] * ctx.n
+    ends = ctx.res[b].value.tolist() if b in ctx.res else [None] * ctx.n
+    none = dataclasses.replace(rule, message=str(p["message_none"])) \
+        if p.get("message_none") else rule
+    for i in np.nonzero(ctx.mask(rule.when))[0].tolist():
+        name = ctx.text(key, i)
+        spans = sorted(by.get(_key(name), []), key=lambda s: (s.start, s.row)) \
+            if name.strip() else []
+        if not spans:
+            continue
+        s, e = as_date(starts[i]), as_date(ends[i])
+        values = {"value": name, "label": ctx.label(key), "start": ctx.label(a),
+                  "end": ctx.label(b), "start_value": ctx.text(a, i),
+                  "end_value": ctx.text(b, i)}
+        blank = [k for k, d in ((a, s), (b, e)) if d is None and ctx.text(k, i) == ""]
+        if blank:
+            ctx.sink.cell(i, blank[0], "cover.gap", rule.severity, message(
+                none, "未填:{label}“{value}”在{visits}有安排,须填写{start}和{end}。",
+                visits=_spans_text(spans), days="", side="", count=len(spans), **values),
+                value="")
+            continue
+        if s is None or e is None:
+            continue  # a date that does not parse: reported by its own check
+        for cell_key, side, gaps in (
+                (a, "晚于", [(x.start, min(x.end, s - dt.timedelta(days=1)), x)
+                            for x in spans if x.start < s]),
+                (b, "早于", [(max(x.start, e + dt.timedelta(days=1)), x.end, x)
+                            for x in spans if x.end > e])):
+            if not gaps:
+                continue
+            hit = [x for _, _, x in gaps]
+            ctx.sink.cell(i, cell_key, "cover.gap", rule.severity, message(
+                rule, "{side}{visits}:其中 {days} 不在{start}至{end}之内,请核对。",
+                visits=_spans_text(hit), days=_days_text([(g0, g1) for g0, g1, _ in gaps]),
+                side=side, count=len(hit), **values))
+
+
 RULES: dict[str, Callable[[Rule, RuleContext], None]] = {
     "require_if": require_if,
     "require_one_of": require_one_of,
@@ -666,6 +774,7 @@ RULES: dict[str, Callable[[Rule, RuleContext], None]] = {
     "same_via": same_via,
     "require_all": require_all,
     "min_items": min_items,
+    "covers_dates": covers_dates,
 }
 
 

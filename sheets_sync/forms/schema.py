@@ -314,11 +314,23 @@ def rule_text(t: FormTemplate, rule: Rule, program: Program) -> str:
                 + (f"({unless} = true 时不检查)" if unless else ""))
     elif rule.kind == "require_all":
         text = _require_all_text(t, p, program)
+    elif rule.kind == "covers_dates":
+        visits = str(p["visits"]).partition(".")[0]
+        text = (f"{lab('field')}在“{_form_label(visits)}”中的每次安排,"
+                f"都须在{lab('start')}–{lab('end')}之内")
     elif rule.kind == "min_items":
         text = f"{when},{lab('field')}至少 {p['min']} 项(用顿号分隔)"
     else:
         text = rule.kind
     return text + ("(警告)" if rule.severity == "warning" else "")
+
+
+def _form_label(key: str) -> str:
+    """The label of form ``key`` (the shipped templates), or the key."""
+    from .template import default_templates
+
+    form = default_templates().get(key)
+    return form.label if form else key
 
 
 def _via_label(t: FormTemplate, key: str, via: str) -> str:

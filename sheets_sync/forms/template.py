@@ -82,6 +82,7 @@ RULE_KINDS = frozenset({
     "same_via",        # two references lead to records that agree (team's brigade = county)
     "require_all",     # field required when all conditions hold, unless all of unless hold
     "min_items",       # a list field (、,， or spaces) has at least min items (a 家访's people)
+    "covers_dates",    # start..end covers the periods of another form's records naming field
 })
 
 SEVERITIES = frozenset({"error", "warning"})
@@ -353,6 +354,7 @@ RULE_REQUIRED = {
     "same_via": ("field", "via", "other", "other_via"),
     "require_all": ("field", "all"),
     "min_items": ("field", "min"),
+    "covers_dates": ("field", "start", "end", "visits", "visit_start", "visit_end"),
 }
 
 
@@ -379,6 +381,8 @@ def _rule(file: str, raw: Any, index: int, keys: set[str]) -> Rule:
         for c in raw.get(name) or []:
             _condition(file, where, {k: v for k, v in c.items() if k != "via"}
                        if isinstance(c, dict) else c)
+    if kind == "covers_dates" and "visit_when" in raw:  # a condition on the other form's rows
+        _condition(file, where, raw["visit_when"])
     params = {k: v for k, v in raw.items() if k not in {"rule", "severity", "message", "when"}}
     for v in params.values():
         _program_ref(file, where, v)
@@ -521,6 +525,16 @@ def _check_across(t: FormTemplate, rule: Rule, forms: dict[str, FormTemplate],
             if not ref or not has(ref.split(".", 1)[0], str(c["via"])):
                 raise _fail(t.source, where, f'rule "require_all": "via: {c["via"]}" needs '
                             f'field "{c["field"]}" to be a ref to a form with that field')
+    if rule.kind == "covers_dates":
+        form_key, _, key = str(rule.params["visits"]).partition(".")
+        other = [key, str(rule.params["visit_start"]), str(rule.params["visit_end"])]
+        other += [str(rule.params[k]) for k in ("visit_place",) if k in rule.params]
+        if "visit_when" in rule.params:
+            other.append(str(rule.params["visit_when"]["field"]))
+        for k in other:
+            if not has(form_key, k):
+                raise _fail(t.source, where, f'rule "covers_dates": form "{form_key}" has no '
+                            f'field "{k}"')
     if rule.kind == "same_via":
         for side, via in (("field", "via"), ("other", "other_via")):
             ref = t.field(str(rule.params[side])).ref
