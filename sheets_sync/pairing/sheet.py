@@ -24,21 +24,17 @@ cannot act on yet) are written back as they were, columns staff added included.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..books.base import TabContent
-from ..forms.headers import header_key
+from ..proposals import ACCEPT, CONFIRM, REJECT, kept_cells, mark_of, read_decided
 from ..table import Grid
 from .model import PairingError, id_key
 
 TAB = "结对建议"
 HEADERS = ["儿童编号", "儿童姓名", "学校", "年级", "志愿者编号", "志愿者姓名", "理由", "代价",
            "确认"]
-CONFIRM = "确认"
-REASONS = "理由"
-ACCEPT, REJECT, UNCLEAR = "接受", "拒绝", "?"
 UNPAIRED_TITLE = "未能结对的儿童"
 UNPAIRED_HEADERS = ["儿童编号", "儿童姓名", "学校", "年级", "原因"]
 IDLE_TITLE = "暂无结对儿童的志愿者"
@@ -49,25 +45,6 @@ NO_PROPOSALS = "(暂无新的结对建议)"
 BLOCKED = "未写入结对:"
 NOTE = ("此表由 sheets-sync pair 生成。请在“确认”列填写“接受”或“拒绝”:下次运行时,"
         "接受的行写入“结对”表,拒绝的行保留在这里且不再建议;“确认”为空的行每次运行都会重写。")
-
-_ACCEPT_WORDS = frozenset({"接受", "同意", "确认", "采纳", "可以", "是", "好", "√", "✓", "✔",
-                           "yes", "y", "ok"})
-_REJECT_WORDS = frozenset({"拒绝", "不同意", "不接受", "不采纳", "否", "不", "×", "✗", "✘",
-                           "no", "n"})
-_HEADER_SCAN = 10
-
-
-def mark_of(text: str) -> str:
-    """接受, 拒绝, ``?`` (not understood) or ``""`` (blank) for a 确认 cell."""
-    s = unicodedata.normalize("NFKC", text).strip().lower()
-    if not s:
-        return ""
-    if s in _ACCEPT_WORDS:
-        return ACCEPT
-    if s in _REJECT_WORDS:
-        return REJECT
-    return UNCLEAR
-
 
 @dataclass
 class Decision:
@@ -91,57 +68,24 @@ class Suggestions:
     confirm_column: int = len(HEADERS)
 
 
-def _header_row(grid: Grid) -> int | None:
-    want = {header_key("儿童编号"), header_key("志愿者编号")}
-    for r, cells in enumerate(grid.head(_HEADER_SCAN), start=1):
-        if want <= {header_key(c) for c in cells if c.strip()}:
-            return r
-    return None
-
-
 def read_suggestions(grid: Grid | None) -> Suggestions:
     """Staff decisions in an existing 结对建议 tab (none when there is no tab).
 
     Raises :class:`PairingError` when the tab holds something but its header cannot be
     found, rather than overwrite decisions it cannot read.
     """
-    out = Suggestions()
-    if grid is None or not grid.n_rows:
-        return out
-    header = _header_row(grid)
-    if header is None:
-        raise PairingError(f"“{TAB}”表中找不到表头(须有“儿童编号”“志愿者编号”“确认”列),"
-                           "为免丢失其中的确认结果,本次没有改写它。请恢复第 1 行的表头,"
-                           "或在没有需要保留的确认时删除这张表,然后重新运行。")
-    labels = grid.rows[header - 1]
-    known = {header_key(h): h for h in HEADERS}
-    cols: dict[str, int] = {}
-    for j, text in enumerate(labels, start=1):
-        if not text.strip():
-            continue
-        name = known.get(header_key(text), text.strip())
-        if name not in cols:
-            cols[name] = j
-            if name not in HEADERS:
-                out.extra_headers.append(name)
-    if CONFIRM not in cols:
-        raise PairingError(f"“{TAB}”表第 {header} 行没有“确认”列:请把这一列加回来"
-                           "(填写 接受 或 拒绝)后重新运行。")
-    out.confirm_column = cols[CONFIRM]
-    titles = (GAP_TITLE, UNPAIRED_TITLE, IDLE_TITLE)
-    for r in range(header + 1, grid.n_rows + 1):
-        first = next((grid.cell(r, j).strip() for j in range(1, 4) if grid.cell(r, j).strip()),
-                     "")
-        if first.startswith(titles):
-            break
-        cells = {name: grid.cell(r, j) for name, j in cols.items()}
-        mark = mark_of(cells[CONFIRM])
-        if not mark:
-            continue
-        out.decisions.append(Decision(r, id_key(cells.get("儿童编号", "")),
-                                      id_key(cells.get("志愿者编号", "")), mark,
-                                      cells[CONFIRM].strip(), cells))
-    return out
+    got = read_decided(
+        grid, HEADERS, find=("儿童编号", "志愿者编号"),
+        titles=(GAP_TITLE, UNPAIRED_TITLE, IDLE_TITLE), title_columns=3, error=PairingError,
+        no_header=f"“{TAB}”表中找不到表头(须有“儿童编号”“志愿者编号”“确认”列),"
+                  "为免丢失其中的确认结果,本次没有改写它。请恢复第 1 行的表头,"
+                  "或在没有需要保留的确认时删除这张表,然后重新运行。",
+        no_confirm=f"“{TAB}”表第 {{row}} 行没有“确认”列:请把这一列加回来"
+                   "(填写 接受 或 拒绝)后重新运行。")
+    return Suggestions([Decision(m.row, id_key(m.cells.get("儿童编号", "")),
+                                 id_key(m.cells.get("志愿者编号", "")), m.mark, m.confirm,
+                                 m.cells) for m in got.marked],
+                       got.extra_headers, got.confirm_column)
 
 
 @dataclass(frozen=True)
@@ -159,13 +103,7 @@ class Line:
 
 
 def _kept_cells(d: Decision, header: list[str]) -> list[str]:
-    cells = dict(d.cells)
-    if d.blocked:
-        old = cells.get(REASONS, "")
-        if old.startswith(BLOCKED):
-            old = old.split("；", 1)[1] if "；" in old else ""
-        cells[REASONS] = f"{BLOCKED}{d.blocked}" + (f"；{old}" if old else "")
-    return [cells.get(h, "") for h in header]
+    return kept_cells(d.cells, d.blocked, header, BLOCKED)
 
 
 def suggestions_tab(lines: Sequence[Line], kept: Sequence[Decision],

@@ -26,16 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..books.base import TabContent
-from ..forms.headers import header_key
-from ..pairing.sheet import ACCEPT, REJECT, mark_of
+from ..proposals import ACCEPT, CONFIRM, REJECT, kept_cells, read_decided
 from ..table import Grid
 from .model import ScheduleError, id_key
 
 TAB = "排班建议"
 HEADERS = ["类型", "支队", "所属大队", "学校", "乡镇", "开始日期", "结束日期", "队长", "队员",
            "理由", "确认"]
-CONFIRM = "确认"
-REASONS = "理由"
 KIND_TEAM, KIND_VISIT = "支队", "进驻"
 ARITHMETIC_TITLE = "排班核算"
 LEFT_TITLE = "未能排班"
@@ -47,7 +44,6 @@ NOTE = ("此表由 sheets-sync schedule 生成。请在“确认”列填写“�
         "保留在这里,同样的支队(同一组队员)不再建议,该支队也不再被建议去该学校;“确认”为空的行"
         "每次运行都会重写。")
 _ID = re.compile(r"[A-Za-z]{1,3}\s*\d+")
-_HEADER_SCAN = 10
 
 
 @dataclass
@@ -81,49 +77,21 @@ class Suggestions:
     confirm_column: int = len(HEADERS)
 
 
-def _header_row(grid: Grid) -> int | None:
-    want = {header_key("类型"), header_key("支队"), header_key(CONFIRM)}
-    for r, cells in enumerate(grid.head(_HEADER_SCAN), start=1):
-        if want <= {header_key(c) for c in cells if c.strip()}:
-            return r
-    return None
-
-
 def read_suggestions(grid: Grid | None) -> Suggestions:
     """Staff decisions in an existing 排班建议 tab (none when there is no tab).
 
     Raises :class:`ScheduleError` when the tab holds something but its header cannot be
     found, rather than overwrite decisions it cannot read.
     """
-    out = Suggestions()
-    if grid is None or not grid.n_rows:
-        return out
-    header = _header_row(grid)
-    if header is None:
-        raise ScheduleError(f"“{TAB}”表中找不到表头(须有“类型”“支队”“确认”列),为免丢失其中的"
-                            "确认结果,本次没有改写它。请恢复第 1 行的表头,或在没有需要保留的确认时"
-                            "删除这张表,然后重新运行。")
-    known = {header_key(h): h for h in HEADERS}
-    cols: dict[str, int] = {}
-    for j, text in enumerate(grid.rows[header - 1], start=1):
-        if not text.strip():
-            continue
-        name = known.get(header_key(text), text.strip())
-        if name not in cols:
-            cols[name] = j
-            if name not in HEADERS:
-                out.extra_headers.append(name)
-    out.confirm_column = cols[CONFIRM]
-    for r in range(header + 1, grid.n_rows + 1):
-        first = grid.cell(r, 1).strip()
-        if first.startswith((ARITHMETIC_TITLE, LEFT_TITLE)):
-            break
-        cells = {name: grid.cell(r, j) for name, j in cols.items()}
-        mark = mark_of(cells[CONFIRM])
-        if mark:
-            out.decisions.append(Decision(r, cells.get("类型", "").strip(), mark,
-                                          cells[CONFIRM].strip(), cells))
-    return out
+    got = read_decided(
+        grid, HEADERS, find=("类型", "支队", CONFIRM), titles=(ARITHMETIC_TITLE, LEFT_TITLE),
+        title_columns=1, error=ScheduleError,
+        no_header=f"“{TAB}”表中找不到表头(须有“类型”“支队”“确认”列),为免丢失其中的"
+                  "确认结果,本次没有改写它。请恢复第 1 行的表头,或在没有需要保留的确认时"
+                  "删除这张表,然后重新运行。")
+    return Suggestions([Decision(m.row, m.cells.get("类型", "").strip(), m.mark, m.confirm,
+                                 m.cells) for m in got.marked],
+                       got.extra_headers, got.confirm_column)
 
 
 @dataclass(frozen=True)
@@ -134,13 +102,7 @@ class Line:
 
 
 def _kept_cells(d: Decision, header: list[str]) -> list[str]:
-    cells = dict(d.cells)
-    if d.blocked:
-        old = cells.get(REASONS, "")
-        if old.startswith(BLOCKED):
-            old = old.split("；", 1)[1] if "；" in old else ""
-        cells[REASONS] = f"{BLOCKED}{d.blocked}" + (f"；{old}" if old else "")
-    return [cells.get(h, "") for h in header]
+    return kept_cells(d.cells, d.blocked, header, BLOCKED)
 
 
 def suggestions_tab(lines: Sequence[Line], kept: Sequence[Decision], arithmetic: Sequence[str],
