@@ -135,13 +135,13 @@ def pair_bench(name: str) -> dict[str, Any]:
     """Pairing inside the visiting team: CPU of the pipeline's pair step on one in-memory
     book (validation included) and of the assignment alone, and the total cost of ours
     against first fit (each child in sheet order takes the first team member with room)."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     from sheets_sync.forms.template import default_templates
     from sheets_sync.forms.validate import validate_grids
     from sheets_sync.pairing.model import Settings, read_children, read_volunteers
     from sheets_sync.pairing.run import placement_for
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-
     from sheets_sync.pairing.solve import Weights, assign, free_slots, greedy, pair_cost
     from sheets_sync.sync.slices import pair_book
     from sheets_sync.table import Grid
