@@ -4,7 +4,8 @@
 * :func:`plan_reports` — the pipeline's report step: generates, keeps only the tabs whose
   content differs from what the book holds, records the cells it is about to overwrite,
   and plans one batch (a re-run with nothing new writes nothing);
-* :func:`write_school_books` — one workbook per school holding only its roster.
+* :func:`write_school_books` — one workbook per school for its teachers: its roster, its
+  sign-in sheet (签到表) and its own rows of 待办.
 
 The time of generation goes into the tab's note (an A1 comment), never into a cell, so
 an unchanged report compares equal and is not rewritten.
@@ -12,7 +13,7 @@ an unchanged report compares equal and is not rewritten.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,7 +26,7 @@ from ..errors import ConfigError
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report, validate_grids
 from ..table import Grid, a1, trim
-from . import archive, budget, care, grades, settlement, survey
+from . import archive, budget, care, grades, settlement, signin, survey
 from .model import Forms, forms_from_report
 from .rosters import PREFIX, Disputed, rosters, school_children
 
@@ -48,6 +49,10 @@ REPORT_NAMES["survey"] = "问卷统计"
 EXTRA = (*EXTRA, *care.REPORTS)
 NEEDS.update(care.NEEDS)
 REPORT_NAMES.update(care.NAMES)
+# 签到表-<学校>: made unasked when the book holds 出勤, children, schools and a visit window
+EXTRA = (*EXTRA, "signin")
+NEEDS["signin"] = (("attendance", "出勤"), ("child", "留守儿童家庭情况登记表"), ("school", "学校"))
+REPORT_NAMES["signin"] = signin.TAB_LABEL
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,14 @@ class ReportsResult:
     school_books: list[Path] = field(default_factory=list)
     open_incidents: int | None = None
     """安全日志 made: how many incidents are 处理中 (also in ``run``'s summary)."""
+    signin: dict[str, signin.SigninSheet] = field(default_factory=dict)
+    """The 签到表 tabs made, with what their tick cells show of 出勤 (the read-back's base)."""
+    school_pages: dict[str, list[str]] = field(default_factory=dict)
+    """Roster tab -> the other tabs of ``tabs`` its school's teachers get (its 签到表)."""
+    school_names: dict[str, str] = field(default_factory=dict)
+    """Roster tab -> its school's name."""
+    school_todo: Callable[[str], TabContent] | None = field(default=None, repr=False)
+    """待办 made: one school's rows of it, by the school's name (for its teachers' book)."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -105,11 +118,15 @@ def parse_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORTS,
                reveal: Mapping[str, Collection[str]] | None = None,
-               disputed: Disputed | None = None, today: date | None = None
+               disputed: Disputed | None = None, today: date | None = None,
+               held: Mapping[str, Grid] | None = None,
+               sheets: dict[str, signin.SigninSheet] | None = None
                ) -> tuple[dict[str, TabContent], list[str]]:
     """Each report's tabs from parsed forms (pure), and the problems found on the way.
 
     A report whose forms the book does not hold is not made (a problem line says so).
+    ``held``: the book's tabs as they are (a 签到表 keeps the unreadable ticks typed there);
+    ``sheets`` gets the 签到表 made.
     """
     reveal = reveal or {}
     tabs: dict[str, TabContent] = {}
@@ -138,6 +155,12 @@ def build_tabs(forms: Forms, program: Program, *, only: Collection[str] = REPORT
     if "survey" in only:
         tabs.update(survey.survey_tabs(forms, program))
     tabs.update(care.care_tabs(forms, program, only, today or date.today(), dict(reveal)))
+    if "signin" in only:
+        made, lines = signin.signin_sheets(forms, program, reveal.get("signin", ()), held)
+        problems += lines
+        tabs.update({tab: s.content for tab, s in made.items()})
+        if sheets is not None:
+            sheets.update(made)
     if {"budget", "settlement"} & set(only):
         led = budget.ledger(forms, program)
         problems += led.problems
@@ -169,13 +192,51 @@ def generate_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplat
     names = parse_only(only)
     if only is None:  # the care reports of a book without their forms: not made, not missed
         names = tuple(n for n in names if n not in care.REPORTS or care.wanted(n, forms))
+        names = tuple(n for n in names if n != "signin" or signin.wanted(forms))
+    today = (now or datetime.now()).date()
+    sheets: dict[str, signin.SigninSheet] = {}
     tabs, problems = build_tabs(forms, program, only=names, reveal=reveal, disputed=disputed,
-                                today=(now or datetime.now()).date())
+                                today=today, held=grids, sheets=sheets)
     made = [n for n in names if all(key in forms for key, _ in NEEDS[n])
             and (n != "survey" or survey.survey_forms(forms))]
-    return ReportsResult(tabs=tabs, reports=made, problems=problems,
-                         open_incidents=care.open_incidents(forms) if "incidents" in made
-                         else None)
+    result = ReportsResult(tabs=tabs, reports=made, problems=problems,
+                           open_incidents=care.open_incidents(forms) if "incidents" in made
+                           else None, signin=sheets)
+    _school_pages(result, forms, program, today)
+    return result
+
+
+def _school_pages(result: ReportsResult, forms: Forms, program: Program, today: date) -> None:
+    """What each school's book gets besides its roster: its 签到表, its rows of 待办."""
+    if "rosters" not in result.reports:
+        return
+    from ..forms.validate import ref_key
+
+    schools = _roster_schools(forms, result.tabs)
+    result.school_names = {tab: s.t("name").strip() for tab, s in schools}
+    roster_of = {ref_key(s.t("name")): tab for tab, s in schools}
+    for tab, sheet in result.signin.items():
+        roster = roster_of.get(ref_key(sheet.school))
+        if roster is not None:
+            result.school_pages.setdefault(roster, []).append(tab)
+    if "todo" in result.reports:
+        people = care.People.of(forms, program)
+        result.school_todo = lambda school: care.todo(forms, program, today, people,
+                                                      school=school)
+
+
+def _roster_schools(forms: Forms, tabs: Mapping[str, TabContent]) -> list[tuple[str, Any]]:
+    """(roster tab, school record) as :func:`~.rosters.rosters` names them."""
+    from .rosters import roster_tab_name
+
+    out: list[tuple[str, Any]] = []
+    taken: list[str] = []
+    for s, _kids in school_children(forms)[0]:
+        tab = roster_tab_name(s.t("name"), taken)
+        taken.append(tab)
+        if tab in tabs:
+            out.append((tab, s))
+    return out
 
 
 # --------------------------------------------------------------------------- diff
@@ -254,7 +315,9 @@ def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetim
 
     With ``prune_rosters``, roster tabs of schools no longer in 学校 are deleted — only
     those in ``ours`` (the tabs an earlier run generated; ``None``: every ``花名册-`` tab).
-    A tab staff made themselves is never deleted, whatever its name.
+    The 签到表 of a school that no longer has one (gone from 学校, or its visit window) goes
+    the same way when the 签到表 were made. A tab staff made themselves is never deleted,
+    whatever its name.
 
     ``result.overwritten`` gets every non-empty cell the batch replaces with other text;
     given ``previous`` (tab → the rows the last run wrote, from the run's state), only
@@ -276,12 +339,13 @@ def plan_batch(result: ReportsResult, grids: Mapping[str, Grid], *, now: datetim
         result.overwritten += lost
         result.written.append(tab)
         batch.replace_tab(tab, stamped(content, now))
-    if prune_rosters:
-        for tab in grids:
-            if tab.startswith(PREFIX) and tab not in result.tabs and (
-                    ours is None or tab in ours):
-                result.deleted.append(tab)
-                batch.delete_tab(tab)
+    prefixes = ((PREFIX,) if prune_rosters else ()) + (
+        (signin.PREFIX,) if "signin" in result.reports else ())
+    for tab in grids:
+        if tab.startswith(prefixes) and prefixes and tab not in result.tabs and (
+                ours is None or tab in ours):
+            result.deleted.append(tab)
+            batch.delete_tab(tab)
     return batch
 
 
@@ -306,13 +370,16 @@ def plan_reports(grids: Mapping[str, Grid], templates: dict[str, FormTemplate] |
     return result, batch
 
 
-def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent], *,
-                       now: datetime | None = None, encrypt: bool = False) -> list[Path]:
+def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent] | ReportsResult,
+                       *, now: datetime | None = None, encrypt: bool = False) -> list[Path]:
     """One workbook ``<directory>/花名册-<学校>.xlsx`` per roster in ``tabs``.
 
-    Each holds only that school's roster (for its teachers), in a tab whose name Excel
-    accepts (one rule for every writer: :func:`~sheets_sync.books.xlsx.valid_tab_name`) and
-    a file name any system accepts. A workbook whose roster is unchanged is left alone.
+    Each holds only that school's pages, for its teachers: its roster, its 签到表 and, given
+    the whole :class:`ReportsResult` of a run that made 待办, its own rows of 待办 (a tab
+    ``待办``). Given only the tabs, a roster goes with the 签到表 of the same school name.
+    Tab names are ones Excel accepts (one rule for every writer:
+    :func:`~sheets_sync.books.xlsx.valid_tab_name`), the file name one any system accepts.
+    A workbook whose pages are all unchanged is left alone.
     With ``encrypt`` each is written with an Excel open-password, ``$SHEETS_SYNC_PASSWORD``
     or the keyring's (:mod:`sheets_sync.books.crypt`; none given: an error before any is
     written), and a plain one is rewritten encrypted. Returns the workbooks written.
@@ -328,24 +395,40 @@ def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent], *,
     written: list[Path] = []
     used: set[str] = set()
     password = school_books_password() if encrypt else None
-    for tab, content in tabs.items():
+    result = tabs if isinstance(tabs, ReportsResult) else None
+    all_tabs: Mapping[str, TabContent] = result.tabs if result is not None else tabs  # type: ignore[assignment]
+    for tab, content in all_tabs.items():
         if not tab.startswith(PREFIX):
             continue
-        name = valid_tab_name(tab)
+        pages = {valid_tab_name(tab): content}
+        for other in _school_pages_of(tab, all_tabs, result):
+            pages[valid_tab_name(other)] = all_tabs[other]
+        if result is not None and result.school_todo is not None and tab in result.school_names:
+            pages[care.TODO_TAB] = result.school_todo(result.school_names[tab])
         stem = valid_tab_name(file_unsafe.sub("_", tab), used)
         used.add(stem)
         path = directory / f"{stem}.xlsx"
         if path.exists() and (password is None or _encrypted(path)):
             held = read_workbook(path)
-            if len(held) == 1 and differences(name, content, held.get(name)) == []:
+            if set(held) == set(pages) and all(
+                    differences(name, c, held.get(name)) == [] for name, c in pages.items()):
                 continue
-        page = {name: stamped(content, now)}
+        page = {name: stamped(c, now) for name, c in pages.items()}
         if password is None:
             write_tabs(path, page)
         else:
             _write_encrypted(path, page, password)
         written.append(path)
     return written
+
+
+def _school_pages_of(roster: str, tabs: Mapping[str, TabContent],
+                     result: ReportsResult | None) -> list[str]:
+    """The 签到表 of the roster's school (by the run's record, else by the tab names)."""
+    if result is not None:
+        return [t for t in result.school_pages.get(roster, []) if t in tabs]
+    twin = signin.PREFIX + roster[len(PREFIX):]
+    return [twin] if twin in tabs else []
 
 
 def school_books_password() -> str:
