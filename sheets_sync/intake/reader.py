@@ -18,12 +18,14 @@ from pathlib import Path
 
 from ..books import open_book
 from ..errors import SheetsSyncError
+from ..forms.template import Field
 from ..table import Grid
 from .columns import CHECKED, ColumnMap, choice_for
 
 SKIPPED = frozenset({"(跳过)", "(空)", "跳过", "N/A"})
 _OTHER_TEXT = re.compile(r"〖(.*?)〗")
 _SPLIT = re.compile(r"\s*[┋|]\s*")
+_UNCHECKED = frozenset({"0", "0.0", "否", "未选中", "False", "FALSE"})
 
 
 @dataclass
@@ -52,12 +54,12 @@ def read_export(path: Path | str) -> tuple[str, Grid]:
 
 def column_values(grid: Grid) -> list[list[str]]:
     """Each column's cells below the header (for telling option columns apart)."""
-    width = max((len(r) for r in grid.rows), default=0)
-    cols: list[list[str]] = [[] for _ in range(width)]
-    for r in grid.rows[1:]:
-        for j in range(width):
-            cols[j].append(r[j] if j < len(r) else "")
-    return cols
+    rows = grid.rows
+    width = max((len(r) for r in rows), default=0)
+    pad = [""] * width
+    return [list(col) for col in zip(*(r if len(r) == width else [*r, *pad[len(r):]]
+                                       for r in rows[1:]), strict=True)] \
+        if rows[1:] else [[] for _ in range(width)]
 
 
 def _parts(text: str, sep: str) -> list[str]:
@@ -70,10 +72,13 @@ def _parts(text: str, sep: str) -> list[str]:
 
 def answer_text(cmap: ColumnMap, key: str, raw: str) -> str:
     """One cell of the export as the field's text (see the module doc)."""
+    return _field_text(cmap, cmap.form.field(key), raw)
+
+
+def _field_text(cmap: ColumnMap, fld: Field, raw: str) -> str:
     s = raw.strip()
     if s in SKIPPED:
         return ""
-    fld = cmap.form.field(key)
     if cmap.shape.key in {"kobo", "odk"} and fld.choices:  # XML values: the XLSForm's names
         from .xlsform import choice_names
 
@@ -91,58 +96,75 @@ def answer_text(cmap: ColumnMap, key: str, raw: str) -> str:
     if fld.type in {"choice", "bool_zh"}:
         base = _OTHER_TEXT.sub("", s).strip()
         return choice_for(fld, base) or base
+    if "〖" not in s:
+        return s
     m = _OTHER_TEXT.search(s)
     if m is not None:  # a text field answered by "其他〖…〗": the words written in
         return m.group(1).strip() or _OTHER_TEXT.sub("", s).strip()
     return s
 
 
-def submissions(cmap: ColumnMap, grid: Grid) -> list[Submission]:
-    """Every non-empty answer row of ``grid`` (header in row 1)."""
-    out: list[Submission] = []
-    plain = [c for c in cmap.mapped if c.option is None]
-    options = [c for c in cmap.mapped if c.option is not None]
-    # answers of a choice question repeat: each distinct one is read once
-    choosy = {c.field for c in plain if c.field and cmap.form.field(c.field).choices}
-    memo: dict[tuple[str, str], str] = {}
-    for r, row in enumerate(grid.rows[1:], start=2):
-        def cell(col: int, row: list[str] = row) -> str:
-            return row[col - 1] if 0 < col <= len(row) else ""
+def submissions(cmap: ColumnMap, grid: Grid,
+                columns: list[list[str]] | None = None) -> list[Submission]:
+    """Every non-empty answer row of ``grid`` (header in row 1); ``columns``: its
+    :func:`column_values`, when the caller has them already.
 
-        values: dict[str, str] = {}
-        for c in plain:
-            raw = cell(c.col)
-            if c.field in choosy:
-                text = memo.get((c.field or "", raw))
-                if text is None:
-                    text = memo[(c.field or "", raw)] = answer_text(cmap, c.field or "", raw)
-            else:
-                text = answer_text(cmap, c.field or "", raw)
-            if not text:
-                continue
-            old = values.get(c.field or "")
-            if old and text not in old.split("、"):
-                sep = "、" if cmap.form.field(c.field or "").type == "multi_choice" else ";"
-                values[c.field or ""] = f"{old}{sep}{text}"
-            elif not old:
-                values[c.field or ""] = text
-        chosen: dict[str, list[str]] = {}
-        for c in options:
-            v = cell(c.col).strip()
-            if v in CHECKED or (v and v not in {"0", "0.0", "否", "未选中", "False", "FALSE"}
-                                and v not in SKIPPED):
-                chosen.setdefault(c.field or "", []).append(c.option or "")
-        for key, picked in chosen.items():
-            fld = cmap.form.field(key)
-            order = [ch.value for ch in fld.choices]
-            picked = sorted(dict.fromkeys(picked),
-                            key=lambda p: order.index(p) if p in order else len(order))
-            have = [p for p in values.get(key, "").split("、") if p]
-            values[key] = "、".join(dict.fromkeys([*picked, *have]))
+    Column by column, each distinct cell read once (:func:`answer_text` per distinct
+    text, not per cell: answers repeat — choices, the same college, the empty cell).
+    """
+    cols = columns if columns is not None else column_values(grid)
+    n_rows = grid.n_rows - 1
+    blank = [""] * n_rows
+
+    def column(c: int | None) -> list[str]:
+        return cols[c - 1] if c and c - 1 < len(cols) else blank
+
+    keys: list[str] = []
+    texts: list[list[str]] = []
+    seps: dict[str, str] = {}
+    for c in cmap.mapped:
+        if c.option is None and c.field:
+            fld = cmap.form.field(c.field)
+            raw = column(c.col)
+            seen = {v: _field_text(cmap, fld, v) for v in set(raw)}
+            texts.append(list(map(seen.__getitem__, raw)))
+            keys.append(c.field)
+            seps[c.field] = "、" if fld.type == "multi_choice" else ";"
+    twice = len(set(keys)) < len(keys)   # two columns of one field: their texts joined
+    options = [(column(c.col), c.field or "", c.option or "") for c in cmap.mapped
+               if c.option is not None]
+    orders = {key: [ch.value for ch in cmap.form.field(key).choices] for _, key, _ in options}
+    ids, times = column(cmap.id_col), column(cmap.time_col)
+    out: list[Submission] = []
+    for i, row_texts in enumerate(zip(*texts, strict=True) if texts else ((),) * n_rows):
+        if not twice:
+            values = {k: t for k, t in zip(keys, row_texts, strict=True) if t}
+        else:
+            values = {}
+            for key, text in zip(keys, row_texts, strict=True):
+                if not text:
+                    continue
+                old = values.get(key)
+                if old is None:
+                    values[key] = text
+                elif text not in old.split("、"):
+                    values[key] = f"{old}{seps[key]}{text}"
+        if options:
+            chosen: dict[str, list[str]] = {}
+            for raw, key, option in options:
+                v = raw[i].strip()
+                if v in CHECKED or (v and v not in _UNCHECKED and v not in SKIPPED):
+                    chosen.setdefault(key, []).append(option)
+            for key, picked in chosen.items():
+                order = orders[key]
+                picked = sorted(dict.fromkeys(picked),
+                                key=lambda p: order.index(p) if p in order else len(order))
+                have = [p for p in values.get(key, "").split("、") if p]
+                values[key] = "、".join(dict.fromkeys([*picked, *have]))
         if not any(values.values()):
             continue
-        sid = cell(cmap.id_col).strip() if cmap.id_col else ""
-        sub = Submission(sid, r, cell(cmap.time_col).strip() if cmap.time_col else "", values)
+        sid = ids[i].strip()
+        sub = Submission(sid, i + 2, times[i].strip(), values)
         if not sid:
             sub.sid = "#" + hashlib.blake2b(json.dumps(sorted(values.items()), ensure_ascii=False)
                                             .encode("utf-8"), digest_size=6).hexdigest()

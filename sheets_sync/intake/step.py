@@ -25,6 +25,7 @@ killed after the write, or a lost state file) is that row, never a second one.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ from .reader import Submission, column_values, read_export, submissions
 from .shapes import detect_shape
 
 SOURCE, SUBMISSION, SUBMITTED = "导入来源", "提交编号", "提交时间"
+_JSON = json.JSONEncoder(ensure_ascii=False)
+NOTHING_NEW = "没有新的或修改过的答卷:新增 0,更新 0,未变 {n}"
 assert {SOURCE, SUBMISSION, SUBMITTED} == PROVENANCE_COLUMNS
 
 
@@ -59,6 +62,9 @@ class ImportRequest:
     export: Path
     form: str
     name: str | None = None
+    read: tuple[str, Grid] | None = field(default=None, compare=False, repr=False)
+    """The export as already read (tab, grid): :func:`unchanged_import` reads it once for
+    both paths."""
 
 
 @dataclass
@@ -83,16 +89,23 @@ class ImportResult:
     hidden: list[Any] = field(default_factory=list)          # state.Hidden
     sheet_rows: set[int] = field(default_factory=set)        # rows of the tab it wrote
     messages: list[str] = field(default_factory=list)
+    quick: bool = False
+    """Every answer was imported before and is unchanged (:func:`unchanged_import`): the
+    hub was neither read nor written, nor validated again."""
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "form": self.form, "source": self.source,
                 "export": self.export, "tab": self.tab, "counts": dict(self.counts),
                 "mapped": [{"column": h, "field": f, "how": how} for h, f, how in self.mapped],
                 "unmapped": self.unmapped, "waiting": self.waiting, "new_ids": self.new_ids,
-                "saved_mapping": dict(self.to_save), "messages": self.messages}
+                "saved_mapping": dict(self.to_save), "messages": self.messages,
+                "unchanged_export": self.quick}
 
     def summary(self) -> str:
         c = self.counts
+        if self.quick:
+            return (f"导入“{self.name}”({self.source} → {self.tab or self.form}):"
+                    f"{NOTHING_NEW.format(n=c['unchanged'])}。")
         return (f"导入“{self.name}”({self.source} → {self.tab or self.form}):新增 {c['new']},"
                 f"更新 {c['updated']},未变 {c['unchanged']},冲突 {c['conflicts']},"
                 f"未对应的列 {c['unmapped']}" + (f",已删除未恢复 {c['deleted']}"
@@ -119,6 +132,69 @@ def _nothing(export: str, cmap: ColumnMap, templates: Mapping[str, FormTemplate]
             "(sheets-sync templates show 表单 可查看字段)。")
 
 
+def unchanged_import(project: Any, state: Any, req: ImportRequest
+                     ) -> tuple[ImportResult | None, ImportRequest]:
+    """The result of importing ``req.export`` when that would change nothing, else ``None``
+    (then :func:`plan_import` takes the full path); and ``req`` with the export as read.
+
+    Nothing would change when every answer of the export was imported before under this
+    import's name and its answers (each mapped field's text, as :func:`plan_import` would
+    compare them) and submission time are those the state kept: the three-way check has
+    then nothing to set, nothing to add and no conflict to find, whatever staff did in the
+    hub since, so the hub is not read, nothing is written and the hub is not validated
+    again. The columns must map as last time without the hub: automatically or through
+    ``[imports.<name>]`` of ``sheets-sync.toml``. One answer new or different, a column left
+    for 导入映射, or an export that maps to nothing, and the caller takes the full path,
+    which says what it sees.
+    """
+    if req.read is None:
+        req = dataclasses.replace(req, read=read_export(req.export))
+    assert req.read is not None
+    form = _form(project.templates, req.form)
+    grid = req.read[1]
+    if form.id_field is None or grid.n_rows < 2:
+        return None, req
+    headers = list(grid.rows[0])
+    shape = detect_shape(headers)
+    name = req.name or f"{shape.name}-{form.label}"
+    spec = project.imports.get(name)
+    if spec is not None and spec.form != form.key:
+        return None, req
+    known = state.imported_texts(name)
+    if not known:
+        return None, req
+    columns = column_values(grid)
+    cmap = map_columns(form, headers, shape, columns,
+                       dict(spec.columns) if spec is not None else {})
+    if not cmap.mapped or cmap.unmapped:
+        return None, req
+    subs: dict[str, Submission] = {}
+    for s in submissions(cmap, grid, columns):
+        subs[s.sid] = s  # a later row with the same number is the later answer
+    if not subs:
+        return None, req
+    blank = dict.fromkeys(cmap.fields, "")  # each answer as plan_import compares it
+    dumps = _JSON.encode                     # as the state stores it (json.dumps)
+    for sid, sub in subs.items():
+        was = known.get(sid)
+        if was is None or was[0] != form.key or was[2] != sub.submitted:
+            return None, req
+        new = {**blank, **sub.values}
+        if dumps(new) != was[1] and json.loads(was[1]) != new:
+            return None, req
+    result = ImportResult(name, form.label, shape.name, Path(req.export).name, quick=True)
+    label = {f.key: f.label for f in form.fields}
+    result.mapped = [(c.header, label[c.field or ""] + (f"={c.option}" if c.option else ""),
+                      c.how) for c in cmap.mapped]
+    result.counts["ignored"] = sum(c.how == SKIP for c in cmap.columns)
+    result.counts["unchanged"] = len(subs)
+    result.messages.append("这份导出文件中的每份答卷都已导入,问卷中也没有改过:"
+                           "总表没有写入,也没有重新校验(导入时已校验)。")
+    if any(s.fingerprinted for s in subs.values()):
+        result.messages.append(_FINGERPRINTED)
+    return result, req
+
+
 def plan_import(project: Any, grids: Mapping[str, Grid], hub_name: str, state: Any,
                 req: ImportRequest, run_id: int, at: str
                 ) -> tuple[WriteBatch, list[Any], ImportResult]:
@@ -131,7 +207,7 @@ def plan_import(project: Any, grids: Mapping[str, Grid], hub_name: str, state: A
     if form.id_field is None:
         raise SheetsSyncError(f"“{form.label}”没有编号列,不能导入:导入按编号记住每份答卷。"
                               "请选有编号的表单。")
-    _tab, grid = read_export(req.export)
+    _tab, grid = req.read if req.read is not None else read_export(req.export)
     headers = list(grid.rows[0])
     shape = detect_shape(headers)
     name = req.name or f"{shape.name}-{form.label}"
@@ -142,7 +218,8 @@ def plan_import(project: Any, grids: Mapping[str, Grid], hub_name: str, state: A
                               "请用 --name 另起一个名字,或改 --form。")
     by_staff = confirmed(grids.get(MAPPING_TAB), name)
     saved: dict[str, str] = {**by_staff, **(spec.columns if spec is not None else {})}
-    cmap = map_columns(form, headers, shape, column_values(grid), saved)
+    columns = column_values(grid)
+    cmap = map_columns(form, headers, shape, columns, saved)
     result = ImportResult(name, form.label, shape.name, Path(req.export).name)
     label = {f.key: f.label for f in form.fields}
     result.mapped = [(c.header, label[c.field or ""] + (f"={c.option}" if c.option else ""),
@@ -175,7 +252,7 @@ def plan_import(project: Any, grids: Mapping[str, Grid], hub_name: str, state: A
         plan_tab(batch, grids, name, form, [], dict.fromkeys(by_staff, where), templates)
 
     subs: dict[str, Submission] = {}
-    for s in submissions(cmap, grid):
+    for s in submissions(cmap, grid, columns):
         subs[s.sid] = s  # a later row with the same number is the later answer
     ft = find_form_tabs(hub_name, dict(grids), [form], templates,
                         skip=project.tool_tabs | {MAPPING_TAB})[form.key]
@@ -270,9 +347,12 @@ def plan_import(project: Any, grids: Mapping[str, Grid], hub_name: str, state: A
         _conflicts(batch, grids, project, run_id, at, conflict_rows, result)
     result.highs = {prefix: alloc.high} if alloc.assigned else {}
     if any(s.fingerprinted for s in subs.values()):
-        result.messages.append("导出文件中没有答卷编号(序号/ID 列):每份答卷按它的内容识别,"
-                               "问卷中改过的答卷会当作新答卷导入。可以的话,导出时请带上序号。")
+        result.messages.append(_FINGERPRINTED)
     return batch, audit, result
+
+
+_FINGERPRINTED = ("导出文件中没有答卷编号(序号/ID 列):每份答卷按它的内容识别,"
+                  "问卷中改过的答卷会当作新答卷导入。可以的话,导出时请带上序号。")
 
 
 def _at(cells: list[str], col: int | None) -> str:

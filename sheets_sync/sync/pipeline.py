@@ -29,6 +29,7 @@ names the points the crash tests kill at). ``history`` and ``restore`` see every
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -318,6 +319,10 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
     alone = _Book(project.hub.name, "hub", (), {}, book=hub_book)
     quiet = _quiet_key(project, steps, opts, entries or [alone])
     same = _still_quiet(state, quiet, run_id) if quiet is not None else None
+    if "import" in steps and not entries:  # an export imported before, unchanged: no hub read
+        opts, out.intake = _import_unchanged(project, state, opts)
+        if out.intake is not None:
+            return out
     if quiet is None or same is None:
         read_books(project, entries, books)  # the hub's failure is raised, a spoke's said
         hub_grids = entries[0].grids if entries else (alone.grids or hub_book.read())
@@ -662,6 +667,22 @@ def _report_step(project: Project, hub: Stage, state: State, findings: Findings,
                                  else state.generated_tabs(hub.name))
     out.reports = result
     return batch, _tab_audit(hub, batch, run_id, at, "report")
+
+
+def _import_unchanged(project: Project, state: State, opts: StepOptions
+                      ) -> tuple[StepOptions, Any]:
+    """The import's result when every answer of the export is imported and unchanged
+    (:func:`sheets_sync.intake.step.unchanged_import`: the steps have nothing to do, so
+    the hub is not read), else ``None``; and ``opts`` carrying the export as read."""
+    from ..intake.step import unchanged_import
+
+    if opts.intake is None:
+        return opts, None
+    try:
+        result, req = unchanged_import(project, state, opts.intake)
+    except SheetsSyncError:  # the full path says it, in its own words
+        return opts, None
+    return dataclasses.replace(opts, intake=req), result
 
 
 def _import_step(project: Project, hub: Stage, state: State, opts: StepOptions, run_id: int,

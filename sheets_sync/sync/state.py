@@ -473,6 +473,13 @@ class State:
                                  "imports WHERE name = ?", (name,)).fetchall()
         return {s: Imported(name, s, f, r, json.loads(d), t) for s, f, r, d, t in rows}
 
+    def imported_texts(self, name: str) -> dict[str, tuple[str, str, str]]:
+        """Submission -> (form, answers as stored: JSON text, submitted) for the import
+        ``name``: what an unchanged re-import compares each answer to without parsing it."""
+        rows = self.conn.execute("SELECT submission, form, data, submitted FROM imports "
+                                 "WHERE name = ?", (name,)).fetchall()
+        return {s: (f, d, t) for s, f, d, t in rows}
+
     def hidden(self, tab: str) -> dict[tuple[int, tuple[str, ...]], dict[str, str]]:
         """(运行, what the row shows) -> header -> full text, of the tool tab kind ``tab``."""
         rows = self.conn.execute("SELECT run_id, shown, data FROM hidden_values WHERE tab = ?",
