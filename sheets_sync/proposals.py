@@ -13,19 +13,23 @@ writes (what could not be done, and why). Reading one back:
   are understood too); rows with an empty 确认 belong to the tool and are rewritten.
 
 A decided row the tool cannot act on yet is written back as it was, with why in its 理由
-(:func:`kept_cells`). The modules of each tab (:mod:`sheets_sync.pairing.sheet`,
+(:func:`kept_cells`). Writing: the tab is replaced only when it changed
+(:func:`replace_if_changed`); accepted rows are appended to their form's tab under new ids
+(:func:`next_ids`, :func:`append_rows`). The modules of each tab (:mod:`sheets_sync.pairing.sheet`,
 :mod:`sheets_sync.schedule.sheet`) build their own decisions from the marked rows.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .books.base import TabContent, WriteBatch
 from .errors import SheetsSyncError
 from .forms.headers import header_key
-from .table import Grid
+from .table import Grid, trim
 
 CONFIRM = "确认"
 REASONS = "理由"
@@ -134,5 +138,53 @@ def kept_cells(cells: Mapping[str, str], blocked: str, header: Sequence[str],
     return [row.get(h, "") for h in header]
 
 
+def replace_if_changed(batch: WriteBatch, grids: Mapping[str, Grid], tab: str,
+                       content: TabContent) -> None:
+    """Replace ``tab`` with ``content`` unless it already shows exactly that."""
+    old = grids.get(tab)
+    if old is None or old.rows != trim([list(r) for r in content.rows]):
+        batch.replace_tab(tab, content)
+
+
+def next_ids(existing: Iterable[str], prefix: str, n: int) -> list[str]:
+    """``n`` new ids after the highest ``prefix`` + digits in ``existing`` (at least 4 digits,
+    as wide as the widest there)."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)")
+    nums = [m.group(1) for s in existing if (m := pattern.fullmatch(s.strip().upper()))]
+    top = max((int(x) for x in nums), default=0)
+    width = max([4, *(len(x) for x in nums)])
+    return [f"{prefix}{top + k:0{width}d}" for k in range(1, n + 1)]
+
+
+def append_rows(batch: WriteBatch, grids: Mapping[str, Grid], values: Sequence[dict[str, str]],
+                *, tab: str | None, columns: Mapping[str, int], next_row: int, label: str,
+                labels: Mapping[str, str], required: Mapping[str, str], what: str,
+                error: type[SheetsSyncError]) -> None:
+    """Accepted rows (field key -> text) appended to their form's tab.
+
+    ``tab``/``columns``/``next_row``: where the form's tab is (``tab`` None: the book has no
+    such tab yet, and ``label`` is created with the ``labels`` of the template as header —
+    unless a tab of that name holds rows without a header it knows, an error). ``required``:
+    key -> column name that must be in the header for the rows to be written; ``what``
+    (结对, 排班) names what is being written in the message."""
+    if tab is None:
+        if label in grids and grids[label].n_rows:
+            raise error(f"“{label}”表中找不到表头:请在第 1 行写上 "
+                        + "、".join(labels.values()) + " 后重新运行。")
+        keys = [k for k in labels if any(k in v for v in values)]
+        rows = [[labels[k] for k in keys]] + [[v.get(k, "") for k in keys] for v in values]
+        batch.replace_tab(label, TabContent(rows=rows, header_rows=1))
+        return
+    missing = [name for k, name in required.items() if k in values[0] and k not in columns]
+    if missing:
+        raise error(f"“{tab}”表缺少" + "、".join(f"“{m}”" for m in missing)
+                    + f"列:请在表头行加上后重新运行,确认的{what}才能写入。")
+    for i, v in enumerate(values):
+        for k, col in columns.items():
+            if v.get(k):
+                batch.set_cell(tab, next_row + i, col, v[k])
+
+
 __all__ = ["ACCEPT", "CONFIRM", "HEADER_SCAN", "REASONS", "REJECT", "UNCLEAR", "Decided",
-           "Marked", "header_row", "kept_cells", "mark_of", "read_decided"]
+           "Marked", "append_rows", "header_row", "kept_cells", "mark_of", "next_ids",
+           "read_decided", "replace_if_changed"]

@@ -16,7 +16,6 @@ A run, in order:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,8 @@ from ..books.base import TabContent, WriteBatch
 from ..config import Program
 from ..forms.template import FormTemplate
 from ..forms.validate import Report, validate_grids
-from ..table import Grid, a1, trim
+from ..proposals import append_rows, next_ids, replace_if_changed
+from ..table import Grid, a1
 from .model import (
     ACTIVE,
     Child,
@@ -148,14 +148,6 @@ def _first_by_id(items: list[Any]) -> dict[str, Any]:
         if x.id and x.id not in out:
             out[x.id] = x
     return out
-
-
-def _next_ids(existing: list[str], prefix: str, n: int) -> list[str]:
-    pattern = re.compile(re.escape(prefix) + r"(\d+)")
-    nums = [m.group(1) for s in existing if (m := pattern.fullmatch(s.strip().upper()))]
-    top = max((int(x) for x in nums), default=0)
-    width = max([4, *(len(x) for x in nums)])
-    return [f"{prefix}{top + k:0{width}d}" for k in range(1, n + 1)]
 
 
 def _why_blocked(c: Child | None, v: Volunteer | None, load: Counter[str],
@@ -365,7 +357,7 @@ def propose_pairs(grids: dict[str, Grid], templates: dict[str, FormTemplate], pr
     existing_ids = [str(v) for v in pair_tab.normalized["id"].text] \
         if pair_tab is not None and "id" in pair_tab.normalized else []
     prefix = (templates["pair"].id_prefix if "pair" in templates else None) or "P"
-    new_ids = _next_ids(existing_ids, prefix, len(accepted_pairs))
+    new_ids = next_ids(existing_ids, prefix, len(accepted_pairs))
     accepted = [NewPair(pid, vid, cid, today, row)
                 for pid, (vid, cid, row) in zip(new_ids, accepted_pairs, strict=True)]
 
@@ -473,33 +465,17 @@ def pairing_batch(result: PairingResult, grids: dict[str, Grid],
                   batch: WriteBatch | None = None) -> WriteBatch:
     """The writes for ``result``: the 结对建议 tab (if it changed) and the new 结对 rows."""
     batch = batch if batch is not None else WriteBatch()
-    content = result.tab()
-    old = grids.get(TAB)
-    if old is None or old.rows != trim([list(r) for r in content.rows]):
-        batch.replace_tab(TAB, content)
+    replace_if_changed(batch, grids, TAB, result.tab())
     if not result.accepted:
         return batch
     t = result.target
     values = [{"id": p.id, "volunteer_id": p.volunteer_id, "child_id": p.child_id,
                "start_date": p.start_date.isoformat(), "status": ACTIVE, "note": PAIR_NOTE}
               for p in result.accepted]
-    if t.tab is None:
-        if PAIR_TAB in grids and grids[PAIR_TAB].n_rows:
-            raise PairingError(f"“{PAIR_TAB}”表中找不到表头:请在第 1 行写上 "
-                               + "、".join(t.labels.values()) + " 后重新运行。")
-        keys = [k for k in t.labels if k in values[0]]
-        rows = [[t.labels[k] for k in keys]] + [[v[k] for k in keys] for v in values]
-        batch.replace_tab(PAIR_TAB, TabContent(rows=rows, header_rows=1))
-        return batch
-    missing = [k for k in ("volunteer_id", "child_id", "status") if k not in t.columns]
-    if missing:
-        names = {"volunteer_id": "志愿者编号", "child_id": "儿童编号", "status": "状态"}
-        raise PairingError(f"“{t.tab}”表缺少" + "、".join(f"“{names[k]}”" for k in missing)
-                           + "列:请在表头行加上后重新运行,确认的结对才能写入。")
-    for i, v in enumerate(values):
-        for key, col in t.columns.items():
-            if key in v:
-                batch.set_cell(t.tab, t.next_row + i, col, v[key])
+    append_rows(batch, grids, values, tab=t.tab, columns=t.columns, next_row=t.next_row,
+                label=PAIR_TAB, labels=t.labels,
+                required={"volunteer_id": "志愿者编号", "child_id": "儿童编号", "status": "状态"},
+                what="结对", error=PairingError)
     return batch
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,8 @@ from ..books.base import TabContent, WriteBatch
 from ..config import Program
 from ..forms.template import FormTemplate
 from ..forms.validate import Report, TabResult, validate_grids
-from ..table import Grid, a1, trim
+from ..proposals import append_rows, next_ids, replace_if_changed
+from ..table import Grid, a1
 from .model import (
     PLANNED,
     Book,
@@ -165,14 +165,6 @@ class ScheduleResult:
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _next_ids(existing: list[str], prefix: str, n: int) -> list[str]:
-    pattern = re.compile(re.escape(prefix) + r"(\d+)")
-    nums = [m.group(1) for s in existing if (m := pattern.fullmatch(s.strip().upper()))]
-    top = max((int(x) for x in nums), default=0)
-    width = max([4, *(len(x) for x in nums)])
-    return [f"{prefix}{top + k:0{width}d}" for k in range(1, n + 1)]
-
 
 def _tab(report: Report, form: str) -> TabResult | None:
     return next((t for t in report.tabs.values() if t.layout.form.key == form), None)
@@ -451,23 +443,9 @@ def _append(batch: WriteBatch, grids: dict[str, Grid], result: ScheduleResult, f
             label: str, values: list[dict[str, str]]) -> None:
     tab, cols, next_row, _ = result.targets.get(form, (None, {}, 2, 1))
     labels = result.labels.get(form, {})
-    if tab is None:
-        if label in grids and grids[label].n_rows:
-            raise ScheduleError(f"“{label}”表中找不到表头:请在第 1 行写上 "
-                                + "、".join(labels.values()) + " 后重新运行。")
-        keys = [k for k in labels if any(k in v for v in values)]
-        rows = [[labels[k] for k in keys]] + [[v.get(k, "") for k in keys] for v in values]
-        batch.replace_tab(label, TabContent(rows=rows, header_rows=1))
-        return
-    missing = [labels.get(k, k) for k in ("name", "team", "school") if k in values[0]
-               and k not in cols]
-    if missing:
-        raise ScheduleError(f"“{tab}”表缺少" + "、".join(f"“{m}”" for m in missing)
-                            + "列:请在表头行加上后重新运行,确认的排班才能写入。")
-    for i, v in enumerate(values):
-        for k, col in cols.items():
-            if v.get(k):
-                batch.set_cell(tab, next_row + i, col, v[k])
+    append_rows(batch, grids, values, tab=tab, columns=cols, next_row=next_row, label=label,
+                labels=labels, required={k: labels.get(k, k) for k in ("name", "team", "school")},
+                what="排班", error=ScheduleError)
 
 
 def schedule_batch(result: ScheduleResult, grids: dict[str, Grid],
@@ -475,15 +453,12 @@ def schedule_batch(result: ScheduleResult, grids: dict[str, Grid],
     """The writes for ``result``: the 排班建议 tab (if it changed), the accepted 支队 and
     进驻安排 rows, and the 所属支队 of the accepted teams' members."""
     batch = batch if batch is not None else WriteBatch()
-    content = result.tab()
-    old = grids.get(TAB)
-    if old is None or old.rows != trim([list(r) for r in content.rows]):
-        batch.replace_tab(TAB, content)
+    replace_if_changed(batch, grids, TAB, result.tab())
     if result.accepted_teams:
         tab, cols, _, head = result.targets["team"]
         existing = [grids[tab].cell(r, cols["id"]) for r in range(head + 1, grids[tab].n_rows + 1)
                     ] if tab and "id" in cols else []
-        ids = _next_ids(existing, "G", len(result.accepted_teams))
+        ids = next_ids(existing, "G", len(result.accepted_teams))
         _append(batch, grids, result, "team", "支队",
                 [{"id": i, "name": t.name, "brigade": t.brigade, "leader_id": t.leader.id,
                   "note": NOTE_TEAM} for i, t in zip(ids, result.accepted_teams, strict=True)])
@@ -502,7 +477,7 @@ def schedule_batch(result: ScheduleResult, grids: dict[str, Grid],
         tab, cols, _, head = result.targets["rotation"]
         existing = [grids[tab].cell(r, cols["id"]) for r in range(head + 1, grids[tab].n_rows + 1)
                     ] if tab and "id" in cols else []
-        ids = _next_ids(existing, "R", len(result.accepted_visits))
+        ids = next_ids(existing, "R", len(result.accepted_visits))
         _append(batch, grids, result, "rotation", "进驻安排",
                 [{"id": i, "team": v.team, "school": v.school.name,
                   "start_date": v.start.isoformat(), "end_date": v.end.isoformat(),
