@@ -7,10 +7,15 @@ Each tool puts its own columns around the answers (what they hold, as exported):
   the label); a multi-choice answer is ``数学┋音乐``, or one column per option holding 0/1
   (``5、(数学)``); a free-text "other" is ``其他〖书法〗``; a skipped question ``(跳过)``.
   序号 numbers the answers of one survey.
-* 腾讯问卷: ``编号, 用户ID, 开始答题时间, 结束答题时间, 答题时长, 地理位置, IP …``; 编号 is the
-  answer's number.
+* 腾讯问卷: ``编号, 开始答题时间, 结束答题时间, 答题时长`` first, then one column per question
+  headed ``1.问题``, then ``语言, 清洗数据结果, 智能清洗数据无效概率, 地理位置国家和地区,
+  地理位置省, 地理位置市, 自定义字段, IP, UA, Referrer`` (as in the export sample of
+  zzyspace/auto-invoice-issuance, ``样例.csv``, whose client downloads the CSV from wj.qq.com);
+  编号 is the answer's number, 答题时长 is in seconds.
 * 金数据: ``序号`` first, then the questions, then ``提交人, 提交时间, 修改时间, 填写设备,
-  操作系统, 浏览器, 填写地区, IP, 微信昵称 …``.
+  操作系统, 浏览器, 填写地区, IP, 微信昵称 …`` (no export file seen; a table that mirrors a 金数据
+  form in a public repository ends in ``微信昵称, 微信性别, 微信国家, 微信省市, 微信市, openid,
+  提交人, 提交时间, 修改时间, 填写设备, 操作系统, 浏览器, ip``).
 * Google Forms: ``Timestamp`` (``时间戳记``/``时间戳`` in Chinese), ``Email Address``
   (``电子邮件地址``) when addresses are collected; checkboxes joined with ``, ``. There is no
   answer number: the address, when collected, else the timestamp, names an answer.
@@ -45,11 +50,13 @@ class Shape:
     multi_sep: str = "┋"                # how a multi-choice answer is joined in one cell
     path_sep: str = ""                  # group/field paths ("/" Kobo, "-" ODK Central)
     min_markers: int = 2
+    meta_prefixes: tuple[str, ...] = ()  # a family of the tool's columns (地理位置国家和地区 …)
 
     def is_meta(self, header: str) -> bool:
         h = header.strip()
-        return h in self.meta or (self.key in {"kobo", "odk"} and (
-            h.startswith("_") or h.startswith("meta/") or h.startswith("meta-")))
+        return h in self.meta or h.startswith(self.meta_prefixes) or (
+            self.key in {"kobo", "odk"} and (
+                h.startswith("_") or h.startswith("meta/") or h.startswith("meta-")))
 
 
 WJX = Shape(
@@ -61,20 +68,22 @@ WJX = Shape(
     multi_sep="┋")
 TENCENT = Shape(
     "tencent", "腾讯问卷",
-    frozenset({"开始答题时间", "结束答题时间", "答题时长", "地理位置", "用户标识"}),
+    frozenset({"开始答题时间", "结束答题时间", "答题时长", "地理位置", "用户标识", "清洗数据结果",
+               "智能清洗数据无效概率", "地理位置国家和地区"}),
     ("编号", "回答ID", "答卷ID"), ("结束答题时间", "提交时间", "开始答题时间"),
     frozenset({"编号", "回答ID", "答卷ID", "用户ID", "用户标识", "昵称", "开始答题时间",
                "结束答题时间", "答题时长", "地理位置", "IP", "IP地址", "来源", "渠道", "自定义字段",
-               "国家", "省份", "城市", "系统", "浏览器", "设备", "总分"}),
-    multi_sep="┋")
+               "国家", "省份", "城市", "系统", "浏览器", "设备", "总分", "语言", "清洗数据结果",
+               "智能清洗数据无效概率", "UA", "Referrer"}),
+    multi_sep="┋", meta_prefixes=("地理位置",))
 JINSHUJU = Shape(
     "jinshuju", "金数据",
     frozenset({"提交人", "填写设备", "填写地区", "微信昵称", "微信OpenID", "修改时间", "填写时长"}),
     ("序号", "数据ID"), ("提交时间",),
     frozenset({"序号", "数据ID", "提交人", "提交时间", "修改时间", "更新时间", "填写设备",
-               "操作系统", "浏览器", "填写地区", "IP", "微信昵称", "微信性别", "微信国家",
-               "微信省份", "微信城市", "微信头像", "微信OpenID", "渠道", "填写时长", "来源",
-               "推广渠道"}),
+               "操作系统", "浏览器", "填写地区", "IP", "ip", "微信昵称", "微信性别", "微信国家",
+               "微信省份", "微信城市", "微信省市", "微信市", "微信头像", "微信OpenID", "openid",
+               "渠道", "填写时长", "来源", "推广渠道"}),
     multi_sep="、")
 GOOGLE = Shape(
     "google", "Google 表单",
