@@ -27,7 +27,7 @@ TOOL_TABS = frozenset({"校验问题", "疑似重复", "同步冲突", "回收�
 #: Columns ``sheets-sync import`` adds to a form tab (where each answer came from): kept
 #: with the row, never a field, never reported as an unknown column.
 PROVENANCE_COLUMNS = frozenset({"导入来源", "提交编号", "提交时间"})
-TOOL_TAB_PREFIXES = ("花名册-",)
+TOOL_TAB_PREFIXES = ("花名册-", "签到表-")
 HEADER_SCAN_ROWS = 10
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 _TOTALS = frozenset({"合计", "总计", "小计", "总合计", "本页合计", "本页小计", "累计", "共计",

@@ -262,19 +262,32 @@ def signin_sheets(forms: Forms, program: Program, reveal: Collection[str] = (),
         by_school[at].append((day, session))
     out: dict[str, SigninSheet] = {}
     problems: list[str] = []
+    taken: list[str] = []
     for school, kids in school_children(forms)[0]:
         name = school.t("name").strip()
         win = windows.get(ref_key(name))
         if win is None:
             problems.append(no_window_text(name))
             continue
-        tab = signin_tab_name(name, out)
+        tab = signin_tab_name(name, taken)
+        taken.append(tab)
         cols = slots(win[0], win[1], by_school.get(ref_key(name), ()))
         sheet = signin_sheet(name, tab, kids, cols, index, forms, program, reveal, win[2])
         if held is not None and tab in held:
             sheet = keep_unreadable(sheet, held[tab])
         out[tab] = sheet
     return out, problems
+
+
+def sheet_schools(forms: Forms) -> dict[str, str]:
+    """Tab name -> school, of the sheets :func:`signin_sheets` makes (same names, same order)."""
+    windows = visit_windows(forms)
+    out: dict[str, str] = {}
+    for school, _kids in school_children(forms)[0]:
+        name = school.t("name").strip()
+        if ref_key(name) in windows:
+            out[signin_tab_name(name, out)] = name
+    return out
 
 
 def signin_sheet(school: str, tab: str, children: list[Record], cols: list[Slot],
@@ -448,5 +461,6 @@ def read_sheet(grid: Grid) -> SheetRead:
 
 __all__ = ["HAND_OVER_HINT", "PREFIX", "STATUS_HINT", "WEEK", "SheetCell", "SheetRead",
            "SigninSheet", "Slot", "attendance_index", "cell_text", "hand_over_text",
-           "read_hand_over", "read_sheet", "read_status", "signin_sheets", "signin_tab_name",
+           "read_hand_over", "read_sheet", "read_status", "sheet_schools", "signin_sheets",
+           "signin_tab_name",
            "slots", "wanted"]

@@ -150,6 +150,8 @@ class PipelineResult:
     privacy: PrivacyReport | None = None
     intake: Any = None
     """``import``: the :class:`~sheets_sync.intake.step.ImportResult`."""
+    signin: Any = None
+    """``report``: what the 签到表 read back into 出勤 (:class:`.signin_step.SigninResult`)."""
     batches: dict[str, WriteBatch] = field(default_factory=dict)   # step -> hub batch
     failed_steps: list[str] = field(default_factory=list)
     errors: dict[str, SheetsSyncError] = field(default_factory=dict)  # step -> why it failed
@@ -181,7 +183,8 @@ class PipelineResult:
                 and (self.validation is None or "validate" not in self.steps
                      or self.validation.valid)
                 and all(f.valid for f in self.spoke_validations.values())
-                and (self.privacy is None or self.privacy.ok))
+                and (self.privacy is None or self.privacy.ok)
+                and (self.signin is None or self.signin.ok))
 
     def as_json(self) -> dict[str, Any]:
         if self.quiet_since:
@@ -196,6 +199,7 @@ class PipelineResult:
                 **({"schedule": self.schedule.as_json()} if self.schedule is not None else {}),
                 "privacy": self.privacy.as_json() if self.privacy else None,
                 **({"import": self.intake.as_json()} if self.intake is not None else {}),
+                **({"signin": self.signin.as_json()} if self.signin is not None else {}),
                 "failed_steps": self.failed_steps, "messages": self.messages}
 
 
@@ -284,6 +288,9 @@ def run_pipeline(project: Project, *, steps: Sequence[str] = RUN_STEPS, dry_run:
         from .privacy_step import remember_school_books
 
         remember_school_books(state, run_id, options, result)  # where privacy finds them
+        from .signin_step import remember
+
+        remember(state, run_id, result)  # what the 签到表 show: the next read-back's base
         if lock.message:
             result.sync.messages.insert(0, lock.message)
         if run_id:
@@ -376,6 +383,10 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
                             "请对 Excel 工作簿或 Google 表格运行。")
     findings: Findings | None = None
     decisions: list[Any] = []
+    if "report" in steps and writable:  # ticks typed into 签到表-<学校> become 出勤 first
+        from .signin_step import signin_step
+
+        signin_step(project, hub, state, opts, run_id, at, out, parsed)
     for name in later:
         step({"validate": "校验总表……", "dedupe": "查找重复记录……",
               "report": "生成花名册和报表……", "pair": "生成结对建议……",
@@ -456,7 +467,7 @@ def _run(project: Project, state: State, run_id: int, steps: tuple[str, ...], dr
             summary = {k: v for k, v in out.as_json().items() if k != "sync"}
             _remember_quiet(state, quiet, run_id, run_id, {**summary, "ok": out.ok})
         return out
-    _commit(state, run_id, stages, plan, decisions, sync, out.intake)
+    _commit(state, run_id, stages, plan, decisions, sync, out.intake, out.signin)
     merged = any(a.step == "merge" for st in stages for a in st.audit)
     if (quiet is not None and sync.status == "ok" and not sync.blocked and not out.failed_steps
             and not merged and not decisions
@@ -478,7 +489,7 @@ def _school_books(opts: StepOptions, out: PipelineResult, sync: RunResult) -> No
             and "rosters" in out.reports.reports and sync.status != "failed"):
         from ..reports import write_school_books
 
-        out.reports.school_books = write_school_books(opts.per_school_dir, out.reports.tabs,
+        out.reports.school_books = write_school_books(opts.per_school_dir, out.reports,
                                                       now=opts.now,
                                                       encrypt=opts.encrypt_school_books)
 
@@ -905,15 +916,18 @@ def _backups(stages: list[Stage]) -> list[Backup]:
 
 
 def _commit(state: State, run_id: int, stages: list[Stage], plan: SyncPlan | None,
-            decisions: list[Any], result: RunResult, intake: Any = None) -> None:
+            decisions: list[Any], result: RunResult, intake: Any = None,
+            signin: Any = None) -> None:
     """Journal, backups, one apply per book, then its audit, bases and decisions (and the
-    answers an import brought in, with the hub's)."""
+    answers an import brought in, with the hub's; the ids and conflicts of the 签到表)."""
     highs = dict(plan.highs) if plan else {}
-    for prefix, high in (intake.highs.items() if intake is not None else ()):
+    for prefix, high in [*(intake.highs.items() if intake is not None else ()),
+                         *(signin.highs.items() if signin is not None else ())]:
         highs[prefix] = max(high, highs.get(prefix, 0))
     state.journal(run_id, highs, plan.pending if plan else [],
                   _backups(stages), [*(plan.hidden if plan else ()),
-                                     *(intake.hidden if intake is not None else ())])
+                                     *(intake.hidden if intake is not None else ()),
+                                     *(signin.hidden if signin is not None else ())])
     _crash_point("before-write")
     by_name = {b.name: b for b in result.books}
     for st in stages:
