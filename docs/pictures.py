@@ -40,7 +40,8 @@ TABS = {"疑似重复": "duplicates", "同步冲突": "conflicts", "回收站": 
 GENERATED = {"排班表": (OUT / "schedule.png", 110),
              "花名册-龙泉镇中心小学": (DOCS / "roster.png", 80),
              "预算汇总": (DOCS / "budget.png", 80),
-             "经费结算表": (DOCS / "settlement.png", 80)}
+             "经费结算表": (DOCS / "settlement.png", 80),
+             "问卷统计": (OUT / "survey.png", 100)}
 CHILD = "留守儿童家庭情况登记表"
 
 
@@ -72,6 +73,47 @@ def _print(one: Path, target: Path, dpi: int, tmp: Path) -> None:
     print(target)
 
 
+def survey_export(path: Path, hub: Path, n: int = 360, seed: int = 7) -> Path:
+    """A 问卷星-shaped export of ``n`` answers to the 调查问卷 (synthetic, like the demo):
+    children drawn from the demo hub (name, sex, county, school, grade), answers drawn from
+    each question's choices with plausible weights, multi-choice joined with ``┋``."""
+    import random
+
+    from sheets_sync.forms.template import default_templates
+
+    rng = random.Random(seed)
+    form = default_templates()["survey"]
+    rows = ExcelBook(hub).read()[CHILD].rows
+    head = next(r for r in rows if "编号" in r)
+    col = {h: i for i, h in enumerate(head)}
+    children = [r for r in rows[rows.index(head) + 1:] if len(r) > col["年级"] and r[col["年级"]]]
+    asked = [f for f in form.fields if f.key not in ("id", "age", "wish", "survey_date")]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP",
+               *(f"{i}、{f.label}{'(多选)' if f.type == 'multi_choice' else ''}"
+                 for i, f in enumerate(asked, start=1))])
+    for k, c in enumerate(rng.sample(children, min(n, len(children))), start=1):
+        given = {"name": c[col["姓名"]], "sex": c[col["性别"]], "county": c[col["县"]],
+                 "school": c[col["学校"]], "grade": c[col["年级"]]}
+        answers = []
+        for f in asked:
+            values = [ch.value for ch in f.choices]
+            if f.key in given:
+                answers.append(given[f.key])
+            elif f.type == "multi_choice":
+                answers.append("┋".join(rng.sample(values[:-1], rng.choice((1, 1, 2, 3)))))
+            elif f.type == "decimal":
+                answers.append(str(rng.choice((0.5, 1, 1, 1.5, 2, 2, 3))))
+            else:  # earlier choices are the commoner answers
+                answers.append(rng.choices(values, weights=range(len(values) + 1, 1, -1))[0])
+        ws.append([str(k), f"2026/4/{rng.randint(8, 20)} {rng.randint(8, 20)}:{k % 60:02d}:00",
+                   f"{rng.randint(120, 600)}秒", "手机提交", "微信", f"10.0.{k // 250}.{k % 250}",
+                   *answers])
+    wb.save(path)
+    return path
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as name:
@@ -82,6 +124,8 @@ def main() -> None:
         _type(root / "总表.xlsx", "C0001", "过敏或特殊注意", "无")
         _type(root / "满城.xlsx", "C0001", "过敏或特殊注意", "对花生严重过敏")
         _cli("run", cwd=root)
+        export = survey_export(tmp / "留守儿童调查问卷_问卷星.xlsx", root / "总表.xlsx")
+        _cli("import", str(export), "--form", "survey", cwd=root)
         for tab, stem in TABS.items():
             wb = openpyxl.load_workbook(root / "总表.xlsx")
             if tab not in wb.sheetnames:
