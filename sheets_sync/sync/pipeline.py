@@ -288,9 +288,10 @@ def run_pipeline(project: Project, *, steps: Sequence[str] = RUN_STEPS, dry_run:
         from .privacy_step import remember_school_books
 
         remember_school_books(state, run_id, options, result)  # where privacy finds them
-        from .signin_step import remember
+        if result.reports is not None:  # only a report step makes 签到表 (a costly import)
+            from .signin_step import remember
 
-        remember(state, run_id, result)  # what the 签到表 show: the next read-back's base
+            remember(state, run_id, result)  # what the 签到表 show: the next read-back's base
         if lock.message:
             result.sync.messages.insert(0, lock.message)
         if run_id:
