@@ -17,11 +17,11 @@ solver and proves the plan optimal at this size), per county:
 * each school at most once; each team at most its free weeks; ``Σ_{s∈g} x[s,t] ≤ n·y[g,t]``;
 * maximise ``M·Σx − Σy`` (M larger than any Σy: scheduling one more school always wins).
 
-In the usual case — no staff rejection in the county, every open team with the same
-free weeks (the first run of a summer) — the teams are interchangeable and
-:func:`~.packing.pack_towns` finds the same optimum in milliseconds (whole teams to big
-乡镇 first, then a tiny program over groups of what is left); the program above runs only
-for the other cases (some weeks already kept, a rejected proposal), where it is small.
+In the usual case — no staff rejection in the county — :func:`~.packing.pack_towns`
+packs the schools without a search over teams in milliseconds (whole teams to big 乡镇
+first, then a tiny program over groups of what is left): exactly the program's optimum
+when every team has the same free weeks, close to it when some have weeks kept. The
+program above runs only when a rejection bars some team from some school.
 
 Should HiGHS stop at its time limit without a plan, a greedy plan (schools in town order,
 to the team with the most free weeks) is used instead and said so.
@@ -39,7 +39,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from .model import School, Week, key
-from .packing import MAX_WEEKS, pack_towns
+from .packing import pack_towns
 
 TIME_LIMIT = 10.0
 GAP = 0.02
@@ -94,10 +94,10 @@ def _solve(schools: Sequence[School], teams: Sequence[Slots],
                 z_index[(c, j)] = len(z_index)
     if not z_index:
         return {}
-    caps = {len(teams[j].free) for j in open_teams}
-    if (packed and all(not own for (_, own), _m in cls) and len(caps) == 1
-            and min(caps) <= MAX_WEEKS):
-        return _packed(cls, open_teams, min(caps))
+    if packed and all(not own for (_, own), _m in cls):
+        got = _packed(cls, [len(teams[j].free) for j in open_teams])
+        if got is not None:
+            return {i: open_teams[j] for i, j in got.items()}
     nz = len(z_index)
     y_index: dict[tuple[int, int], int] = {}
     for (c, j) in z_index:
@@ -174,13 +174,15 @@ def _solve(schools: Sequence[School], teams: Sequence[Slots],
     return out
 
 
-def _packed(cls: list[tuple[tuple[str, str], list[int]]], open_teams: list[int],
-            weeks: int) -> dict[int, int]:
-    """Every open team has ``weeks`` free weeks and nobody is barred: :func:`pack_towns`."""
+def _packed(cls: list[tuple[tuple[str, str], list[int]]], free: list[int]
+            ) -> dict[int, int] | None:
+    """Nobody is barred: :func:`pack_towns` (school index -> index into ``free``)."""
+    plans = pack_towns([len(m) for _, m in cls], free)
+    if plans is None:
+        return None
     out: dict[int, int] = {}
     taken = [0] * len(cls)
-    plans = pack_towns([len(m) for _, m in cls], weeks, len(open_teams))
-    for j, plan in zip(open_teams, plans, strict=False):
+    for j, plan in enumerate(plans):
         for c, n in plan:
             for i in cls[c][1][taken[c]:taken[c] + n]:
                 out[i] = j
