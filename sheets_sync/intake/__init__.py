@@ -4,7 +4,9 @@ form templates out as XLSForms.
 * :func:`import_export` — ``sheets-sync import``: the pipeline's ``import`` step (the
   export's answers upserted into the hub's form tab, :mod:`.step`), then ``validate`` (and,
   for a ``survey: true`` form, its 问卷统计 tab), in one commit; a mapping staff confirmed in
-  导入映射 is then saved in ``sheets-sync.toml`` (:mod:`.mapping`);
+  导入映射 is then saved in ``sheets-sync.toml`` (:mod:`.mapping`); an export whose answers
+  are all imported and unchanged neither reads nor writes the hub
+  (:func:`~.step.unchanged_import`);
 * :func:`~.xlsform.write_xlsform` — ``sheets-sync templates export FORM --xlsform OUT``.
 
 How a tool's export is recognised is in :mod:`.shapes`; how its columns become fields in

@@ -20,6 +20,10 @@ Upsert by (import, submission): each answer the export holds is
 
 An answer the state does not know but the tab does (its 导入来源 and 提交编号 cells: a run
 killed after the write, or a lost state file) is that row, never a second one.
+
+An export whose every answer is imported and unchanged is told before the hub is read
+(:func:`unchanged_import`, from the state alone): nothing to plan, write or validate, and the
+run says 没有新的或修改过的答卷. One answer new or changed, and the full path above runs.
 """
 
 from __future__ import annotations
