@@ -1,6 +1,7 @@
 """The packed rotation (whole teams to big 乡镇, then groups of residues) against the full
-integer program: as many schools, never more (乡镇, team) links, on random counties —
-teams with the same free weeks (where packing is exact) and with some weeks kept."""
+integer program: as many schools, never more (乡镇, team) links, no rejected (team, school)
+proposed, on random counties — teams with the same free weeks (where packing is exact),
+with some weeks kept, with some proposals rejected."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheets_sync.schedule.model import School
+from sheets_sync.schedule.model import School, key
 from sheets_sync.schedule.packing import pack_towns
 from sheets_sync.schedule.rotation import Slots, _solve
 
@@ -25,16 +26,23 @@ def links(schools: list[School], got: dict[int, int]) -> int:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(1, 9), min_size=1, max_size=9), st.integers(1, 6),
-       st.integers(1, 7), st.lists(st.integers(0, 5), max_size=7))
-def test_packed_plan_is_as_good_as_the_full_program(sizes: list[int], weeks: int,
-                                                   teams: int, kept: list[int]) -> None:
+       st.integers(1, 7), st.lists(st.integers(0, 5), max_size=7),
+       st.lists(st.tuples(st.integers(0, 6), st.integers(0, 80)), max_size=4))
+def test_packed_plan_is_as_good_as_the_full_program(sizes: list[int], weeks: int, teams: int,
+                                                   kept: list[int],
+                                                   rejections: list[tuple[int, int]]) -> None:
     free = [max(weeks - (kept[j] if j < len(kept) else 0), 0) for j in range(teams)]
     schools = county(sizes)
     slots = [Slots(f"满城{j + 1}支队", "满城", list(range(free[j]))) for j in range(teams)]
-    fast = _solve(schools, slots, set(), [])
-    full = _solve(schools, slots, set(), [], packed=False)
-    assert len(fast) == len(full) == min(len(schools), sum(free))
+    rejected = {(key(slots[j % teams].team), key(schools[i % len(schools)].name))
+                for j, i in rejections}
+    fast = _solve(schools, slots, rejected, [])
+    full = _solve(schools, slots, rejected, [], packed=False)
+    assert len(fast) == len(full)
+    if not rejected:
+        assert len(fast) == min(len(schools), sum(free))
     assert all(Counter(fast.values())[j] <= free[j] for j in range(teams))
+    assert not {(key(slots[j].team), key(schools[i].name)) for i, j in fast.items()} & rejected
     assert links(schools, fast) <= links(schools, full)
 
 

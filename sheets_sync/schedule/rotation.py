@@ -17,11 +17,12 @@ solver and proves the plan optimal at this size), per county:
 * each school at most once; each team at most its free weeks; ``Σ_{s∈g} x[s,t] ≤ n·y[g,t]``;
 * maximise ``M·Σx − Σy`` (M larger than any Σy: scheduling one more school always wins).
 
-In the usual case — no staff rejection in the county — :func:`~.packing.pack_towns`
-packs the schools without a search over teams in milliseconds (whole teams to big 乡镇
-first, then a tiny program over groups of what is left): exactly the program's optimum
-when every team has the same free weeks, close to it when some have weeks kept. The
-program above runs only when a rejection bars some team from some school.
+Usually :func:`~.packing.pack_towns` packs the schools without a search over teams, in
+milliseconds (whole teams to big 乡镇 first, then a tiny program over groups of what is
+left): exactly the program's optimum when every team has the same free weeks, close to it
+when some have weeks kept. Rejections are kept by handing the packed walks to teams with
+the same free weeks so that no rejected (team, school) is proposed (an assignment problem);
+only when that is impossible does the program above run, with the rejections in it.
 
 Should HiGHS stop at its time limit without a plan, a greedy plan (schools in town order,
 to the team with the most free weeks) is used instead and said so.
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 from scipy.sparse import coo_matrix
 
 from .model import School, Week, key
@@ -94,8 +95,8 @@ def _solve(schools: Sequence[School], teams: Sequence[Slots],
                 z_index[(c, j)] = len(z_index)
     if not z_index:
         return {}
-    if packed and all(not own for (_, own), _m in cls):
-        got = _packed(cls, [len(teams[j].free) for j in open_teams])
+    if packed:
+        got = _packed(schools, [teams[j] for j in open_teams], rejected)
         if got is not None:
             return {i: open_teams[j] for i, j in got.items()}
     nz = len(z_index)
@@ -174,20 +175,40 @@ def _solve(schools: Sequence[School], teams: Sequence[Slots],
     return out
 
 
-def _packed(cls: list[tuple[tuple[str, str], list[int]]], free: list[int]
-            ) -> dict[int, int] | None:
-    """Nobody is barred: :func:`pack_towns` (school index -> index into ``free``)."""
-    plans = pack_towns([len(m) for _, m in cls], free)
+def _packed(schools: Sequence[School], teams: Sequence[Slots],
+            rejected: set[tuple[str, str]]) -> dict[int, int] | None:
+    """:func:`pack_towns` (school index -> index into ``teams``, all open); plans go to
+    teams with the same free weeks so that no rejected (team, school) is proposed. None
+    when packing does not apply (too many group types, or no such way to hand them out)."""
+    by_town: dict[str, list[int]] = {}
+    for i, s in enumerate(schools):
+        by_town.setdefault(_town(s), []).append(i)
+    members = list(by_town.values())
+    free = [len(t.free) for t in teams]
+    plans = pack_towns([len(m) for m in members], free)
     if plans is None:
         return None
-    out: dict[int, int] = {}
-    taken = [0] * len(cls)
-    for j, plan in enumerate(plans):
+    taken = [0] * len(members)
+    visits: list[list[int]] = []
+    for plan in plans:   # which schools of a 乡镇: sheet order
+        visits.append([])
         for c, n in plan:
-            for i in cls[c][1][taken[c]:taken[c] + n]:
-                out[i] = j
+            visits[-1].extend(members[c][taken[c]:taken[c] + n])
             taken[c] += n
-    return out
+    plan_of = list(range(len(teams)))
+    barred = {(j, i) for j, t in enumerate(teams) for i, s in enumerate(schools)
+              if (key(t.team), key(s.name)) in rejected} if rejected else set()
+    if barred:
+        for weeks in set(free):
+            same = [j for j in range(len(teams)) if free[j] == weeks]
+            cost = np.array([[sum((q, i) in barred for i in visits[p]) for q in same]
+                             for p in same])
+            rows, cols = linear_sum_assignment(cost)
+            if cost[rows, cols].sum():
+                return None
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                plan_of[same[c]] = same[r]
+    return {i: j for j in range(len(teams)) for i in visits[plan_of[j]]}
 
 
 def _greedy(schools: Sequence[School], teams: Sequence[Slots],
