@@ -26,16 +26,19 @@ Pure functions: parsed forms, the program and the day (``today``, injected: the 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress
+from typing import Any
 
 from ..books.base import PrintSetup, TabContent
 from ..config import Program
 from ..forms.validate import ref_key
 from ..privacy import shown_value
-from .model import Builder, Forms, Record, generated_note, rate, records
+from .model import Builder, FormRecords, Forms, Record, generated_note, rate, records
 
 ATTENDANCE_TAB = "出勤统计"
 CONTACTS_TAB = "联系情况"
@@ -92,6 +95,29 @@ def _iso(day: dt.date | None) -> str:
     return day.isoformat() if day is not None else "从未"
 
 
+class Keys(dict[str, str]):
+    """``ref_key`` of each text, worked out once per text (a report run reads the same
+    编号 and school names over and over)."""
+
+    def __missing__(self, text: str) -> str:
+        key = self[text] = ref_key(text)
+        return key
+
+
+class Days(dict[Any, "dt.date | None"]):
+    """The day of each date cell's value (a ``date``, or ISO text), parsed once per text."""
+
+    def __missing__(self, v: Any) -> dt.date | None:
+        day = self[v] = v if isinstance(v, dt.date) else _iso_day(str(v)) if v else None
+        return day
+
+    def of(self, r: Record, key: str) -> dt.date | None:
+        v = r.value.get(key)
+        if v is None:
+            return None
+        return v if isinstance(v, dt.date) else self[v]
+
+
 @dataclass
 class People:
     """The children by 编号 (ref_key), their school, and who is paired with whom."""
@@ -101,6 +127,8 @@ class People:
     county_of: dict[str, str]             # ref_key(school) -> county
     paired: dict[str, str]                # child key -> the paired volunteer's name
     ranks: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    keys: Keys = field(default_factory=Keys, init=False, repr=False)
+    days: Days = field(default_factory=Days, init=False, repr=False)
 
     @classmethod
     def of(cls, forms: Forms, program: Program) -> People:
@@ -126,7 +154,7 @@ class People:
         return cls(children, order, county_of, paired)
 
     def child(self, key: str) -> Record | None:
-        return self.children.get(key) or self.children.get(ref_key(key))
+        return self.children.get(key) or self.children.get(self.keys[key])
 
     def label(self, key: str) -> tuple[str, str, str]:
         """(编号, 姓名, 学校) of a child as the registration has it (姓名 is not sensitive)."""
@@ -137,8 +165,8 @@ class People:
         """The school's place in county order (unknown schools last)."""
         if not self.ranks:
             for i, (_, s) in enumerate(self.school_order):
-                self.ranks.setdefault(ref_key(s), i)
-        return self.ranks.get(ref_key(school), len(self.school_order))
+                self.ranks.setdefault(self.keys[s], i)
+        return self.ranks.get(self.keys[school], len(self.school_order))
 
 
 # --------------------------------------------------------------------------- 出勤统计
@@ -156,52 +184,121 @@ def handed_over(a: Record, people: People, program: Program) -> bool:
     return isinstance(grade, int) and grade >= program.walk_home_min_grade
 
 
+@dataclass
+class _Session:
+    """One school × day × session of 出勤: counts by 状态, and the 到 rows without hand-over."""
+
+    present: int = 0
+    absent: int = 0
+    leave: int = 0
+    missing: list[Record] = field(default_factory=list)
+
+
+Sessions = dict[tuple[str, dt.date, str], _Session]
+
+
+def _scan(fr: FormRecords | None, people: People, program: Program
+          ) -> tuple[Sessions, list[tuple[str, str, list[dt.date]]]]:
+    """The sessions of 出勤 (see :class:`_Session`) and :func:`absent_runs`, counted over
+    its columns (each distinct date parsed once)."""
+    sessions: Sessions = {}
+    if fr is None or not fr.records:
+        return sessions, []
+    rows = fr.records
+    school, session, status = fr.texts("school"), fr.texts("session"), fr.texts("status")
+    child, dates = fr.texts("child_id"), fr.values("date")
+    day_of = {v: people.days[v] for v in set(dates)}
+    for (sc, v, se, st), n in Counter(zip(school, dates, session, status, strict=True)).items():
+        day = day_of[v]
+        if day is None or not sc or not se:
+            continue
+        key = (sc, day, se)
+        got = sessions.get(key)
+        if got is None:
+            got = sessions[key] = _Session()
+        if st == "到":
+            got.present += n
+        elif st == "缺":
+            got.absent += n
+        elif st == "请假":
+            got.leave += n
+    # 到 at 电影天堂/外出活动 with no 接送人: the only rows that may lack the hand-over
+    present = list(map("到".__eq__, status))
+    hand = map(frozenset(HAND_OVER).__contains__, session)
+    unnamed = map(operator.not_, fr.texts("pickup"))
+    for i in compress(range(len(rows)), map(all, zip(present, hand, unnamed, strict=True))):
+        day = day_of[dates[i]]
+        if day is not None and school[i] and not handed_over(rows[i], people, program):
+            sessions[(school[i], day, session[i])].missing.append(rows[i])
+    return sessions, _column_runs(rows, school, child, dates, status, present, day_of)
+
+
+def _column_runs(rows: list[Record], school: list[str], child: list[str], dates: list[Any],
+                 status: list[str], present: list[bool], day_of: dict[Any, dt.date | None]
+                 ) -> list[tuple[str, str, list[dt.date]]]:
+    """:func:`absent_runs` over the columns of 出勤."""
+    days = [d for d in day_of.values() if d is not None]
+    if len(set(days)) < len(days):  # two spellings of one day: row by row
+        return absent_runs(rows)
+    absent = set(compress(zip(child, school, dates, strict=True), map("缺".__eq__, status)))
+    absent -= absent.intersection(compress(zip(child, school, dates, strict=True), present))
+    marks: list[tuple[str, str, dt.date]] = []
+    for c, sc, v in absent:
+        day = day_of[v]
+        if c and sc and day is not None:
+            marks.append((c, sc, day))
+    school_days: set[tuple[str, dt.date]] = set()
+    for sc, v in set(zip(school, dates, strict=True)):
+        day = day_of[v]
+        if sc and day is not None:
+            school_days.add((sc, day))
+    firsts: dict[tuple[str, str], int] | None = None
+    if len({c for c, _, _ in marks}) < len({(c, sc) for c, sc, _ in marks}):
+        # one child absent at two schools: ties go by which the sheet names first
+        firsts = {}
+        for c, sc in zip(child, school, strict=True):
+            firsts.setdefault((c, sc), len(firsts))
+    return _runs(marks, school_days, firsts)
+
+
 def attendance(forms: Forms, program: Program, people: People | None = None) -> TabContent:
     """The 出勤统计 tab."""
     people = people or People.of(forms, program)
-    rows = records(forms, "attendance")
-    per_school = Counter(ref_key(c.t("school")) for c in people.children.values())
-    sessions: dict[tuple[str, dt.date, str], list[Record]] = defaultdict(list)
-    for a in rows:
-        day = _day(a, "date")
-        if day is not None and a.t("school") and a.t("session"):
-            sessions[(a.t("school"), day, a.t("session"))].append(a)
+    keys_of = people.keys
+    per_school = Counter(keys_of[c.t("school")] for c in people.children.values())
+    sessions, runs = _scan(forms.get("attendance"), people, program)
+    index = {s: i for i, s in enumerate(SESSIONS)}
 
     def order(k: tuple[str, dt.date, str]) -> tuple[int, str, dt.date, int]:
-        s = SESSIONS.index(k[2]) if k[2] in SESSIONS else len(SESSIONS)
-        return (people.school_rank(k[0]), k[0], k[1], s)
+        return (people.school_rank(k[0]), k[0], k[1], index.get(k[2], len(SESSIONS)))
 
     keys = sorted(sessions, key=order)
     b = Builder()
     b.add([f"{program.name} 出勤统计"], bold=True)
     b.merge(1, 1, 8)
-    missing = [(k, [a for a in sessions[k] if a.t("status") == "到"
-                    and not handed_over(a, people, program)])
-               for k in keys if k[2] in HAND_OVER]
-    missing = [(k, m) for k, m in missing if m]
-    b.add([f"电影天堂、外出活动中到场但未记录交接的儿童({sum(len(m) for _, m in missing)} 人次)"],
-          bold=True)
+    missing = [(k, sessions[k]) for k in keys if sessions[k].missing]
+    times = sum(len(n.missing) for _, n in missing)
+    b.add([f"电影天堂、外出活动中到场但未记录交接的儿童({times} 人次)"], bold=True)
     b.add(["日期", "学校", "场次", "到场", "未交接", "儿童", "位置"], section=True)
-    for (school, day, session), m in missing:
-        present = sum(1 for a in sessions[(school, day, session)] if a.t("status") == "到")
+    for (school, day, session), n in missing:
+        m = n.missing
         kids = "、".join(" ".join(people.label(a.t("child_id"))[:2]) for a in m)
         where = f"{m[0].tab} 第 " + "、".join(str(a.row) for a in m) + " 行"
-        b.add([day.isoformat(), school, session, present, len(m), kids, where])
+        b.add([day.isoformat(), school, session, n.present, len(m), kids, where])
     if not missing:
         b.add(["所有电影天堂和外出活动的到场儿童都已记录交接(离开方式和接送人)。"])
     b.add([])
     b.add(["各校各场次出勤"], bold=True)
     b.add(["学校", "日期", "场次", "应到", "实到", "缺勤", "请假", "未记录"], section=True)
     for k in keys:
-        n = Counter(a.t("status") for a in sessions[k])
-        expected = per_school[ref_key(k[0])]
-        recorded = n["到"] + n["缺"] + n["请假"]
-        b.add([k[0], k[1].isoformat(), k[2], expected, n["到"], n["缺"], n["请假"],
+        n = sessions[k]
+        expected = per_school[keys_of[k[0]]]
+        recorded = n.present + n.absent + n.leave
+        b.add([k[0], k[1].isoformat(), k[2], expected, n.present, n.absent, n.leave,
                max(expected - recorded, 0)])
     if not keys:
         b.add(["“出勤”表中还没有记录。"])
     b.add([])
-    runs = absent_runs(rows)
     b.add([f"连续两天及以上缺勤的儿童({len(runs)} 人次)"], bold=True)
     b.add(["编号", "姓名", "学校", "年级", "缺勤日期", "天数"], section=True)
     for child_id, school, days in runs:
@@ -220,27 +317,50 @@ def attendance(forms: Forms, program: Program, people: People | None = None) -> 
 def absent_runs(rows: Iterable[Record]) -> list[tuple[str, str, list[dt.date]]]:
     """(child 编号, school, days) for every run of two or more of the school's session days
     running on which the child was marked 缺 (and not 到). 请假 is excused, not absent."""
-    school_days: dict[str, set[dt.date]] = defaultdict(set)
-    marks: dict[tuple[str, str], dict[dt.date, set[str]]] = defaultdict(lambda: defaultdict(set))
+    marks: dict[tuple[str, str, dt.date], int] = {}
+    school_days: set[tuple[str, dt.date]] = set()
+    firsts: dict[tuple[str, str], int] = {}
     for a in rows:
         day = _day(a, "date")
         if day is None or not a.t("school"):
             continue
-        school_days[a.t("school")].add(day)
+        school_days.add((a.t("school"), day))
         if a.t("child_id"):
-            marks[(a.t("child_id"), a.t("school"))][day].add(a.t("status"))
-    out: list[tuple[str, str, list[dt.date]]] = []
-    for (child_id, school), by_day in marks.items():
-        run: list[dt.date] = []
-        for day in [*sorted(school_days[school]), None]:
-            seen = by_day.get(day, set()) if day is not None else set()
-            if day is not None and "缺" in seen and "到" not in seen:
+            k = (a.t("child_id"), a.t("school"), day)
+            firsts.setdefault(k[:2], len(firsts))
+            status = a.t("status")
+            marks[k] = marks.get(k, 0) | (1 if status == "缺" else 2 if status == "到" else 0)
+    return _runs([k for k, m in marks.items() if m == 1], school_days, firsts)
+
+
+def _runs(absent: Collection[tuple[str, str, dt.date]], school_days: set[tuple[str, dt.date]],
+          firsts: dict[tuple[str, str], int] | None) -> list[tuple[str, str, list[dt.date]]]:
+    """:func:`absent_runs` from the (child, school, day) absent (缺, no 到) and the days each
+    school has any 出勤 row. Runs of equal length from one day sort by 编号, then by where
+    the sheet first names the (child, school): ``firsts``; without it, by ``absent``'s
+    order (enough when no child is absent at two schools)."""
+    index: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    for school, day in sorted(school_days):
+        index[school][day] = len(index[school])
+    by_child: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+    for child, school, day in absent:
+        by_child[(child, school)].append(day)
+    out: list[tuple[int, str, str, list[dt.date]]] = []
+    for n, ((child, school), days) in enumerate(by_child.items()):
+        at, first = index[school], firsts[(child, school)] if firsts is not None else n
+        days.sort()
+        run = [days[0]]
+        for day in days[1:]:
+            if at[day] == at[run[-1]] + 1:
                 run.append(day)
                 continue
             if len(run) >= 2:
-                out.append((child_id, school, run))
-            run = []
-    return sorted(out, key=lambda r: (-len(r[2]), r[2][0], r[0]))
+                out.append((first, child, school, run))
+            run = [day]
+        if len(run) >= 2:
+            out.append((first, child, school, run))
+    out.sort(key=lambda r: (-len(r[3]), r[3][0], r[1], r[0]))
+    return [(child, school, days) for _, child, school, days in out]
 
 
 # --------------------------------------------------------------------------- 联系情况
@@ -251,31 +371,46 @@ def _parent(r: Record) -> bool:
 
 @dataclass
 class Contacts:
-    """The last contact of each kind per child (key: ref_key of 编号), and who made it."""
+    """The last contact of each kind per child (key: ref_key of 编号), and who made it; and
+    the days of every 家访 per child."""
 
     last: dict[str, dict[str, tuple[dt.date, str]]]
+    visits: dict[str, list[dt.date]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, forms: Forms) -> Contacts:
+    def of(cls, forms: Forms, people: People | None = None) -> Contacts:
+        keys, days = (people.keys, people.days) if people is not None else (Keys(), Days())
         last: dict[str, dict[str, tuple[dt.date, str]]] = defaultdict(dict)
+        visits: dict[str, list[dt.date]] = defaultdict(list)
 
-        def seen(child: str, kind: str, day: dt.date | None, who: str) -> None:
-            if day is None or not child:
-                return
-            had = last[ref_key(child)].get(kind)
+        def seen(child: str, kind: str, day: dt.date, who: str) -> None:
+            mine = last[keys[child]]
+            had = mine.get(kind)
             if had is None or day >= had[0]:
-                last[ref_key(child)][kind] = (day, who)
+                mine[kind] = (day, who)
 
         for c in records(forms, "contact"):
-            day, who, how = _day(c, "date"), c.t("participants"), c.t("method")
+            tx = c.text
+            how = tx.get("method", "")
+            if how not in ("家访", "电话", "视频"):
+                continue
+            day = days.of(c, "date")
+            if day is None:
+                continue
+            child = tx.get("child_id", "")
             if how == "家访":
-                seen(c.t("child_id"), "家访", day, who)
-            if how in ("电话", "视频") and _parent(c):
-                seen(c.t("child_id"), "亲情电话" if how == "电话" else "亲情视频", day, who)
-                seen(c.t("child_id"), "父母", day, who)
+                visits[keys[child]].append(day)
+                if child:
+                    seen(child, "家访", day, tx.get("participants", ""))
+            elif child and tx.get("party", "") in ("父母", ""):
+                who = tx.get("participants", "")
+                seen(child, "亲情电话" if how == "电话" else "亲情视频", day, who)
+                seen(child, "父母", day, who)
         for t in records(forms, "talk"):
-            seen(t.t("child_id"), "谈心", _day(t, "date"), t.t("talker"))
-        return cls(dict(last))
+            day, child = days.of(t, "date"), t.t("child_id")
+            if day is not None and child:
+                seen(child, "谈心", day, t.t("talker"))
+        return cls(dict(last), dict(visits))
 
     def day(self, child: str, kind: str) -> dt.date | None:
         hit = self.last.get(ref_key(child), {}).get(kind)
@@ -304,30 +439,27 @@ def visit_windows(forms: Forms) -> dict[str, tuple[dt.date, dt.date, str]]:
 
 
 def contacts(forms: Forms, program: Program, today: dt.date,
-             people: People | None = None) -> TabContent:
+             people: People | None = None, seen: Contacts | None = None) -> TabContent:
     """The 联系情况 tab."""
     people = people or People.of(forms, program)
-    seen = Contacts.of(forms)
+    seen = seen or Contacts.of(forms, people)
+    keys = people.keys
     windows = visit_windows(forms)
-    visits: dict[str, list[dt.date]] = defaultdict(list)
-    for c in records(forms, "contact"):
-        day = _day(c, "date")
-        if c.t("method") == "家访" and day is not None:
-            visits[ref_key(c.t("child_id"))].append(day)
+    visits = seen.visits
     b = Builder()
     b.add([f"{program.name} 联系情况({today.isoformat()})"], bold=True)
     b.merge(1, 1, 9)
     b.add(["各校家访覆盖"], bold=True)
     b.add(["县", "学校", "统计期间", "儿童人数", "已家访", "家访率"], section=True)
-    by_school: dict[str, list[Record]] = defaultdict(list)
-    for c in people.children.values():
-        by_school[ref_key(c.t("school"))].append(c)
+    by_school: dict[str, list[str]] = defaultdict(list)
+    for key, c in people.children.items():
+        by_school[keys[c.t("school")]].append(key)
     total = done = 0
     for county, school in people.school_order:
-        kids = by_school.get(ref_key(school.removesuffix("(不在学校表)")), [])
-        win = windows.get(ref_key(school))
+        kids = by_school.get(keys[school.removesuffix("(不在学校表)")], [])
+        win = windows.get(keys[school])
         n = sum(1 for c in kids if any(win is None or win[0] <= d <= win[1]
-                                       for d in visits.get(ref_key(c.t("id")), [])))
+                                       for d in visits.get(c, [])))
         period = f"{win[0].isoformat()} 至 {win[1].isoformat()}({win[2]})" if win else "全程"
         b.add([county or "县未填", school, period, len(kids), n, rate(n, len(kids))])
         total, done = total + len(kids), done + n
@@ -336,14 +468,22 @@ def contacts(forms: Forms, program: Program, today: dt.date,
     b.add(["每名儿童最近一次联系"], bold=True)
     b.add(["编号", "姓名", "学校", "最近家访", "距今天数", "最近与父母电话/视频", "距今天数",
            "最近谈心", "距今天数"], section=True)
-    kids = sorted(people.children.values(),
-                  key=lambda c: (people.school_rank(c.t("school")), c.t("school"),
-                                 c.v("grade") if isinstance(c.v("grade"), int) else 99,
-                                 c.t("id")))
-    for c in kids:
+    rank: dict[str, int] = {}
+
+    def order(kc: tuple[str, Record]) -> tuple[int, str, int, str]:
+        c = kc[1]
+        school, grade = c.t("school"), c.v("grade")
+        if school not in rank:
+            rank[school] = people.school_rank(school)
+        return (rank[school], school, grade if isinstance(grade, int) else 99, c.t("id"))
+
+    none: dict[str, tuple[dt.date, str]] = {}
+    for key, c in sorted(people.children.items(), key=order):
         cells: list[str | int] = [c.t("id"), c.t("name"), c.t("school")]
+        mine = seen.last.get(key, none)
         for kind in ("家访", "父母", "谈心"):
-            day = seen.day(c.t("id"), kind)
+            hit = mine.get(kind)
+            day = hit[0] if hit else None
             cells += [_iso(day), _since(day, today)]
         b.add(cells)
     return b.content(header_rows=1, widths={1: 10, 2: 18, 3: 30, 4: 12, 5: 9, 6: 18, 7: 9,
@@ -373,10 +513,11 @@ WHAT = {"谈心": "每月谈心", "亲情视频": "亲情视频", "亲情电话"
 
 
 def due_actions(forms: Forms, program: Program, today: dt.date,
-                people: People | None = None) -> tuple[list[Due], list[str]]:
+                people: People | None = None, seen: Contacts | None = None
+                ) -> tuple[list[Due], list[str]]:
     """Everything due by ``today`` + :data:`SOON`, sorted overdue first; and notes."""
     people = people or People.of(forms, program)
-    seen = Contacts.of(forms)
+    seen = seen or Contacts.of(forms, people)
     horizon = today + dt.timedelta(days=SOON)
     anchor = program.visit_first
     out: list[Due] = []
@@ -387,16 +528,19 @@ def due_actions(forms: Forms, program: Program, today: dt.date,
         if not have.get(kind):
             continue
         never = 0
-        for c in people.children.values():
-            last = seen.day(c.t("id"), kind)
+        every = dt.timedelta(days=days)
+        none: dict[str, tuple[dt.date, str]] = {}
+        for key, c in people.children.items():
+            hit = seen.last.get(key, none).get(kind)
+            last = hit[0] if hit else None
             since = last or anchor
             if since is None:
                 never += 1
                 continue
-            due = since + dt.timedelta(days=days)
+            due = since + every
             if due > horizon:
                 continue
-            owner = people.paired.get(ref_key(c.t("id"))) or seen.who(c.t("id"), kind) or "未结对"
+            owner = people.paired.get(key) or (hit[1] if hit else "") or "未结对"
             detail = (f"上次 {last.isoformat()},每 {days} 天一次" if last else
                       f"还没有记录,每 {days} 天一次(自 {anchor} 起)")
             out.append(Due(due, WHAT[kind], c.t("id"), owner, detail))
@@ -404,15 +548,23 @@ def due_actions(forms: Forms, program: Program, today: dt.date,
             notes.append(f"{never} 名儿童还没有{WHAT[kind]}记录:项目开始日期未知,"
                          "未列入(在 sheets-sync.toml 的 [program] 中写 start_date 后列出)。")
     for r in records(forms, "contact"):
-        by = _day(r, "follow_up_by")
-        if r.t("needs_follow_up") != "是" or r.t("follow_up_done") or by is None:
+        if r.t("needs_follow_up") != "是" or r.t("follow_up_done"):
+            continue
+        by = people.days.of(r, "follow_up_by")
+        if by is None:
             continue
         if by <= horizon:
             out.append(Due(by, "跟进", r.t("child_id"), r.t("owner") or r.t("participants")
                            or "未指定", f"{r.t('follow_up') or '(未写跟进措施)'}"
                            f"({r.tab} 第 {r.row} 行,{r.t('date')} {r.t('method')})"))
-    out.sort(key=lambda d: (-d.overdue(today), d.due, people.school_rank(people.label(d.child)[2]),
-                            d.child, d.what))
+    rank: dict[str, int] = {}
+
+    def order(d: Due) -> tuple[int, dt.date, int, str, str]:
+        if d.child not in rank:
+            rank[d.child] = people.school_rank(people.label(d.child)[2])
+        return (-d.overdue(today), d.due, rank[d.child], d.child, d.what)
+
+    out.sort(key=order)
     return out, notes
 
 
@@ -425,13 +577,14 @@ def _state(d: Due, today: dt.date) -> str:
 
 
 def todo(forms: Forms, program: Program, today: dt.date,
-         people: People | None = None, *, school: str | None = None) -> TabContent:
+         people: People | None = None, *, school: str | None = None,
+         seen: Contacts | None = None) -> TabContent:
     """The 待办 tab; with ``school``, only that school's rows (a teacher's per-school book)."""
     people = people or People.of(forms, program)
-    items, notes = due_actions(forms, program, today, people)
+    items, notes = due_actions(forms, program, today, people, seen)
     if school is not None:
-        key = ref_key(school)
-        items = [d for d in items if ref_key(people.label(d.child)[2]) == key]
+        key, keys = ref_key(school), people.keys
+        items = [d for d in items if keys[people.label(d.child)[2]] == key]
     late = sum(1 for d in items if d.due < today)
     b = Builder()
     where = f"{school} " if school is not None else ""
@@ -520,12 +673,13 @@ def care_tabs(forms: Forms, program: Program, names: Collection[str], today: dt.
     if not set(names) & set(REPORTS):
         return out
     people = People.of(forms, program)
+    seen = Contacts.of(forms, people) if {"contacts", "todo"} & set(names) else None
     if "attendance" in names:
         out[ATTENDANCE_TAB] = attendance(forms, program, people)
     if "contacts" in names:
-        out[CONTACTS_TAB] = contacts(forms, program, today, people)
+        out[CONTACTS_TAB] = contacts(forms, program, today, people, seen)
     if "todo" in names:
-        out[TODO_TAB] = todo(forms, program, today, people)
+        out[TODO_TAB] = todo(forms, program, today, people, seen=seen)
     if "incidents" in names:
         out[INCIDENTS_TAB] = incidents(forms, program, reveal.get("incidents", ()), people)
     return out

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
@@ -54,10 +56,19 @@ class Record:
 
 @dataclass
 class FormRecords:
-    """Every record of one form, from every tab that holds it."""
+    """Every record of one form, from every tab that holds it.
+
+    :meth:`texts` and :meth:`values` give one field of every record as a list in record
+    order (a column), for reports that count over many rows; :func:`forms_from_report`
+    keeps the columns it parsed, so asking costs nothing (records added by hand afterwards
+    are read one by one instead).
+    """
 
     form: FormTemplate
     records: list[Record] = field(default_factory=list)
+    parts: list[tuple[int, dict[str, list[str]], dict[str, list[Any]]]] = field(
+        default_factory=list, repr=False, compare=False)
+    """(rows, texts, values) of each parsed tab, by field key, in record order."""
 
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records)
@@ -65,13 +76,40 @@ class FormRecords:
     def __len__(self) -> int:
         return len(self.records)
 
+    def texts(self, key: str) -> list[str]:
+        """The text of field ``key`` of every record (``""`` where it has none)."""
+        if sum(n for n, _, _ in self.parts) != len(self.records):
+            return [r.t(key) for r in self.records]
+        if len(self.parts) == 1 and key in self.parts[0][1]:
+            return self.parts[0][1][key]
+        out: list[str] = []
+        for n, texts, _ in self.parts:
+            out += texts.get(key) or [""] * n
+        return out
+
+    def values(self, key: str) -> list[Any]:
+        """The typed value of field ``key`` of every record (``None`` where it has none)."""
+        if sum(n for n, _, _ in self.parts) != len(self.records):
+            return [r.v(key) for r in self.records]
+        if len(self.parts) == 1 and key in self.parts[0][2]:
+            return self.parts[0][2][key]
+        out: list[Any] = []
+        for n, _, values in self.parts:
+            out += values.get(key) or [None] * n
+        return out
+
 
 Forms = dict[str, FormRecords]
+
+
+_PLAIN = frozenset({str, int, bool, date})
 
 
 def _typed(v: Any) -> Any:
     if v is None or v is pd.NA:
         return None
+    if type(v) in _PLAIN:
+        return v
     try:
         if pd.isna(v):
             return None
@@ -89,15 +127,18 @@ def forms_from_report(report: Report) -> Forms:
         form = tr.layout.form
         bucket = out.setdefault(form.key, FormRecords(form))
         keys = list(tr.normalized)
-        texts = {k: tr.normalized[k].text.tolist() for k in keys}
-        values = {k: tr.normalized[k].value.tolist() for k in keys}
+        texts = {k: [t if type(t) is str else str(t) for t in tr.normalized[k].text.tolist()]
+                 for k in keys}
+        values = {k: [_typed(v) for v in tr.normalized[k].value.tolist()] for k in keys}
         rows = [int(r) for r in tr.data.rows]
-        for i, row in enumerate(rows):
-            bucket.records.append(Record(
-                tab=name, row=row,
-                text={k: str(texts[k][i]) for k in keys},
-                value={k: _typed(values[k][i]) for k in keys},
-                columns=tr.layout.columns))
+        bucket.parts.append((len(rows), texts, values))
+        columns = tr.layout.columns
+        cells = (zip(zip(*texts.values(), strict=True), zip(*values.values(), strict=True),
+                     strict=True) if keys else repeat(((), ())))
+        for row, (text, value) in zip(rows, cells, strict=False):
+            bucket.records.append(Record(tab=name, row=row, text=dict(zip(keys, text, strict=True)),
+                                         value=dict(zip(keys, value, strict=True)),
+                                         columns=columns))
     return out
 
 
