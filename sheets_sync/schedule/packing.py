@@ -73,8 +73,8 @@ def pack_towns(sizes: Sequence[int], free: Sequence[int]
     pairs: exactly so when every team has the same free weeks. A team with fewer free weeks
     than the most is a full team with its busy weeks taken by a piece of its own (a
     *short* piece, not counted as a 乡镇) at the start of its group's walk; that packing is
-    close to the optimum, not proven to be. None when the group types would be too many
-    (:data:`MAX_TYPES`)."""
+    close to the optimum, not proven to be. None (the full program runs instead) when the
+    group types would be too many (:data:`MAX_TYPES`) or HiGHS gives no answer."""
     weeks = max(free, default=0)
     if not weeks:
         return [[] for _ in free]
@@ -136,8 +136,8 @@ def _pack(sizes: Sequence[int], free: Sequence[int], weeks: int, shorts: bool
     res = milp(links - worth * placed, constraints=LinearConstraint(a, -np.inf, upper),
                integrality=np.ones(len(types), dtype=np.int64), bounds=Bounds(0, np.inf),
                options={"time_limit": 10.0, "disp": False})
-    if res.x is None:   # not seen: the program is tiny and always feasible (all zero)
-        return plans
+    if res.x is None:   # not seen (tiny, and all zero is feasible): the full program runs
+        return None
     for j in np.argsort(-placed, kind="stable").tolist():
         combo, k = types[j]
         for _ in range(round(res.x[j])):
