@@ -389,27 +389,31 @@ class Contacts:
             if had is None or day >= had[0]:
                 mine[kind] = (day, who)
 
-        for c in records(forms, "contact"):
-            tx = c.text
-            how = tx.get("method", "")
-            if how not in ("家访", "电话", "视频"):
-                continue
-            day = days.of(c, "date")
-            if day is None:
-                continue
-            child = tx.get("child_id", "")
-            if how == "家访":
-                visits[keys[child]].append(day)
-                if child:
-                    seen(child, "家访", day, tx.get("participants", ""))
-            elif child and tx.get("party", "") in ("父母", ""):
-                who = tx.get("participants", "")
-                seen(child, "亲情电话" if how == "电话" else "亲情视频", day, who)
-                seen(child, "父母", day, who)
-        for t in records(forms, "talk"):
-            day, child = days.of(t, "date"), t.t("child_id")
-            if day is not None and child:
-                seen(child, "谈心", day, t.t("talker"))
+        kinds = {"电话": "亲情电话", "视频": "亲情视频"}
+        fr = forms.get("contact")
+        if fr is not None:
+            for child, how, party, who, v in zip(
+                    fr.texts("child_id"), fr.texts("method"), fr.texts("party"),
+                    fr.texts("participants"), fr.values("date"), strict=True):
+                if (how != "家访" and how not in kinds) or v is None:
+                    continue
+                day = v if isinstance(v, dt.date) else days[v]
+                if day is None:
+                    continue
+                if how == "家访":
+                    visits[keys[child]].append(day)
+                    if child:
+                        seen(child, "家访", day, who)
+                elif child and party in ("父母", ""):
+                    seen(child, kinds[how], day, who)
+                    seen(child, "父母", day, who)
+        fr = forms.get("talk")
+        if fr is not None:
+            for child, who, v in zip(fr.texts("child_id"), fr.texts("talker"), fr.values("date"),
+                                     strict=True):
+                day = None if v is None else v if isinstance(v, dt.date) else days[v]
+                if day is not None and child:
+                    seen(child, "谈心", day, who)
         return cls(dict(last), dict(visits))
 
     def day(self, child: str, kind: str) -> dt.date | None:

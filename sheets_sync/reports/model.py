@@ -193,7 +193,12 @@ class Builder:
         r = self.next_row
         row: list[str] = []
         for j, v in enumerate(cells, start=1):
-            if isinstance(v, Rate):
+            if isinstance(v, str):  # most cells: text as it is
+                row.append(v)
+            elif type(v) is int:
+                row.append(str(v))
+                self.numbers[(r, j)] = COUNT_FORMAT
+            elif isinstance(v, Rate):
                 row.append(str(v))
                 self.numbers[(r, j)] = RATE_FORMAT
             elif isinstance(v, Decimal):
