@@ -28,7 +28,7 @@ from ..forms.validate import Report, validate_grids
 from ..table import Grid, a1, trim
 from . import archive, budget, care, grades, settlement, signin, survey
 from .model import Forms, forms_from_report
-from .rosters import PREFIX, Disputed, rosters, school_children
+from .rosters import PREFIX, Disputed, rosters, school_children, unique_schools
 
 REPORTS = ("rosters", "grades", "archive", "budget", "settlement")
 REPORT_NAMES = {"rosters": "花名册", "grades": "年级统计", "archive": "建档完整率",
@@ -231,7 +231,7 @@ def _roster_schools(forms: Forms, tabs: Mapping[str, TabContent]) -> list[tuple[
 
     out: list[tuple[str, Any]] = []
     taken: list[str] = []
-    for s, _kids in school_children(forms)[0]:
+    for s in unique_schools(forms):
         tab = roster_tab_name(s.t("name"), taken)
         taken.append(tab)
         if tab in tabs:

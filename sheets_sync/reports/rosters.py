@@ -16,7 +16,8 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 
 from ..books.base import PrintSetup, TabContent
-from .model import Builder, Forms, Record, generated_note, records, same
+from ..forms.validate import ref_key
+from .model import Builder, Forms, Record, generated_note, records
 from .schedule import VisitInfo, visits_by_school
 
 PREFIX = "花名册-"
@@ -155,26 +156,32 @@ def roster(school: Record, children: list[Record], forms: Forms,
 
 def school_children(forms: Forms) -> tuple[list[tuple[Record, list[Record]]], list[Record]]:
     """Each school of the 学校 tab with its children, and children of no listed school."""
-    schools = [s for s in records(forms, "school") if s.t("name")]
-    seen: set[str] = set()
     out: list[tuple[Record, list[Record]]] = []
-    index: dict[str, list[Record]] = {}
-    for s in schools:
-        key = s.t("name").strip()
-        if key in seen:
-            continue  # a duplicated school row: one roster (the problem is in 校验问题)
-        seen.add(key)
+    index: dict[str, list[Record]] = {}  # ref_key(name) -> the first such school's children
+    for s in unique_schools(forms):
         kids: list[Record] = []
         out.append((s, kids))
-        index.setdefault(s.t("name"), kids)
+        index.setdefault(ref_key(s.t("name")), kids)
     orphans: list[Record] = []
     for c in records(forms, "child"):
-        target = next((v for k, v in index.items() if same(k, c.t("school"))), None)
+        target = index.get(ref_key(c.t("school")))
         if target is None:
             orphans.append(c)
         else:
             target.append(c)
     return out, orphans
+
+
+def unique_schools(forms: Forms) -> list[Record]:
+    """The schools of the 学校 tab, a duplicated row once (its problem is in 校验问题)."""
+    seen: set[str] = set()
+    out: list[Record] = []
+    for s in records(forms, "school"):
+        key = s.t("name").strip()
+        if s.t("name") and key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
 
 
 def rosters(forms: Forms, reveal: Collection[str] = (),

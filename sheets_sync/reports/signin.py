@@ -40,7 +40,7 @@ from ..privacy import shown_value
 from ..table import Grid
 from .care import HAND_OVER, SESSIONS, visit_windows
 from .model import Builder, Forms, Record, generated_note, records
-from .rosters import grade_label, school_children, sort_key
+from .rosters import grade_label, school_children, sort_key, unique_schools
 
 PREFIX = "签到表-"
 TAB_LABEL = "签到表"
@@ -283,7 +283,7 @@ def sheet_schools(forms: Forms) -> dict[str, str]:
     """Tab name -> school, of the sheets :func:`signin_sheets` makes (same names, same order)."""
     windows = visit_windows(forms)
     out: dict[str, str] = {}
-    for school, _kids in school_children(forms)[0]:
+    for school in unique_schools(forms):
         name = school.t("name").strip()
         if ref_key(name) in windows:
             out[signin_tab_name(name, out)] = name
