@@ -199,28 +199,46 @@ def readable(text: str, slot: Slot) -> bool:
 
 Key = tuple[str, str, dt.date, str]
 """(ref_key(学校), ref_key(儿童编号), 日期, 场次) of a 出勤 record."""
+Index = dict[tuple[str, str], dict[tuple[dt.date, str], Record]]
+"""(ref_key(学校), ref_key(儿童编号)) -> (日期, 场次) -> the 出勤 record."""
 
 
 def _day(r: Record) -> dt.date | None:
-    v = r.v("date")
+    v = r.value.get("date")
     if isinstance(v, dt.date):
         return v
     try:
-        return dt.date.fromisoformat(r.t("date"))
+        return dt.date.fromisoformat(r.text.get("date", ""))
     except ValueError:
         return None
 
 
-def attendance_index(forms: Forms) -> dict[Key, Record]:
-    """Each 出勤 record by (school, child, day, session); the first row of a repeated one
-    (the repeat is a 校验 problem of its own)."""
-    out: dict[Key, Record] = {}
+def attendance_index(forms: Forms) -> Index:
+    """Each 出勤 record by school and child, then day and session; the first row of a
+    repeated one (the repeat is a 校验 problem of its own)."""
+    out: Index = {}
+    keys: dict[str, str] = {}
+
+    def key(text: str) -> str:
+        k = keys.get(text)
+        if k is None:
+            k = keys[text] = ref_key(text)
+        return k
+
     for a in records(forms, "attendance"):
-        day = _day(a)
-        if day is None or not a.t("child_id") or not a.t("session"):
+        t = a.text
+        child, session = t.get("child_id", ""), t.get("session", "")
+        day = _day(a) if child and session else None
+        if day is None:
             continue
-        out.setdefault((ref_key(a.t("school")), ref_key(a.t("child_id")), day, a.t("session")), a)
+        mine = out.setdefault((key(t.get("school", "")), key(child)), {})
+        mine.setdefault((day, session), a)
     return out
+
+
+def find(index: Index, key: Key) -> Record | None:
+    """The 出勤 record of (school, child, day, session), or None."""
+    return index.get((key[0], key[1]), {}).get((key[2], key[3]))
 
 
 # --------------------------------------------------------------------------- the tab
@@ -257,9 +275,9 @@ def signin_sheets(forms: Forms, program: Program, reveal: Collection[str] = (),
     (an unreadable tick staff typed there is kept)."""
     windows = visit_windows(forms)
     index = attendance_index(forms)
-    by_school: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
-    for (at, _child, day, session) in index:
-        by_school[at].append((day, session))
+    by_school: dict[str, set[tuple[dt.date, str]]] = defaultdict(set)
+    for (at, _child), marks in index.items():
+        by_school[at].update(marks)
     out: dict[str, SigninSheet] = {}
     problems: list[str] = []
     taken: list[str] = []
@@ -291,7 +309,7 @@ def sheet_schools(forms: Forms) -> dict[str, str]:
 
 
 def signin_sheet(school: str, tab: str, children: list[Record], cols: list[Slot],
-                 index: Mapping[Key, Record], forms: Forms, program: Program,
+                 index: Index, forms: Forms, program: Program,
                  reveal: Collection[str] = (), source: str = "") -> SigninSheet:
     """One school's sheet (``children``: its records, any order; ``cols``: its slots)."""
     child_form = forms["child"].form if "child" in forms else None
@@ -324,6 +342,7 @@ def signin_sheet(school: str, tab: str, children: list[Record], cols: list[Slot]
             if end > j:
                 b.merge(DAY_ROW, start + j, start + end)
     school_key = ref_key(school)
+    keys = [s.key for s in cols]
     cells: dict[str, dict[str, str]] = {}
     group: tuple[str, str] | None = None
     for n, c in enumerate(kids, start=1):
@@ -338,11 +357,12 @@ def signin_sheet(school: str, tab: str, children: list[Record], cols: list[Slot]
         row: list[str | int] = [n, c.t("id"), c.t("name"), grade_label(c), c.t("class_name"),
                                 c.t("guardian_name"), phone]
         mine: dict[str, str] = {}
-        for s in cols:
-            text = cell_text(index.get((school_key, ref_key(c.t("id")), s.day, s.session)), s)
+        marks = index.get((school_key, ref_key(c.t("id"))), {})
+        for s, k in zip(cols, keys, strict=True):
+            text = cell_text(marks.get((s.day, s.session)), s) if marks else ""
             row.append(text)
             if text:
-                mine[s.key] = text
+                mine[k] = text
         if mine and c.t("id"):
             cells[c.t("id")] = mine
         b.add(row)
@@ -459,8 +479,7 @@ def read_sheet(grid: Grid) -> SheetRead:
     return out
 
 
-__all__ = ["HAND_OVER_HINT", "PREFIX", "STATUS_HINT", "WEEK", "SheetCell", "SheetRead",
-           "SigninSheet", "Slot", "attendance_index", "cell_text", "hand_over_text",
-           "read_hand_over", "read_sheet", "read_status", "sheet_schools", "signin_sheets",
-           "signin_tab_name",
-           "slots", "wanted"]
+__all__ = ["HAND_OVER_HINT", "PREFIX", "STATUS_HINT", "WEEK", "Index", "Key", "SheetCell",
+           "SheetRead", "SigninSheet", "Slot", "attendance_index", "cell_text", "find",
+           "hand_over_text", "read_hand_over", "read_sheet", "read_status", "sheet_schools",
+           "signin_sheets", "signin_tab_name", "slots", "wanted"]

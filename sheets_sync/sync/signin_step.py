@@ -48,12 +48,14 @@ from ..reports.signin import (
     HAND_OVER_HINT,
     PREFIX,
     STATUS_HINT,
+    Index,
     Key,
     SheetCell,
     SheetRead,
     Slot,
     attendance_index,
     cell_text,
+    find,
     read_hand_over,
     read_sheet,
     read_status,
@@ -249,13 +251,13 @@ def plan_signin(project: Project, grids: Mapping[str, Grid], hub_name: str, stat
 
 
 def _cell(tab: str, school: str, c: SheetCell, cells: dict[str, dict[str, str]] | None,
-          index: Mapping[Key, Record], children: Mapping[str, Record],
+          index: Index, children: Mapping[str, Record],
           changes: dict[Key, _Change], conflicts: list[dict[str, str]], result: SigninResult,
           hub_name: str, project: Project) -> None:
     """One tick cell through the three-way rule (module doc)."""
     slot = c.slot
     key: Key = (ref_key(school), ref_key(c.child), slot.day, slot.session)
-    rec = index.get(key)
+    rec = find(index, key)
     a = cell_text(rec, slot)
     if c.text == a:
         return
