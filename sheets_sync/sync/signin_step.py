@@ -155,7 +155,7 @@ def signin_step(project: Project, hub: Stage, state: State, opts: StepOptions, r
     """The pipeline's read-back (before validation, when the run makes the 签到表)."""
     from ..reports.render import parse_only
 
-    if not any(t.startswith(PREFIX) for t in hub.grids):
+    if "attendance" not in project.templates or not any(t.startswith(PREFIX) for t in hub.grids):
         return
     if opts.only is not None and "signin" not in parse_only(opts.only):
         return
