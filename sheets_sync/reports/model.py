@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,7 +34,7 @@ RATE_FORMAT = "0.0%"
 CENT = Decimal("0.01")
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One row of a form tab: canonical text and typed value of each field."""
 
@@ -120,8 +122,27 @@ def _typed(v: Any) -> Any:
     return v
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while many small acyclic objects are made at
+    once (a record each row): it would otherwise walk the whole growing heap again and
+    again (a third of the time on 150,000 rows). Nothing made here forms a cycle."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def forms_from_report(report: Report) -> Forms:
     """The records of every form tab of ``report``, by form key."""
+    with _gc_paused():
+        return _forms(report)
+
+
+def _forms(report: Report) -> Forms:
     out: Forms = {}
     for name, tr in report.tabs.items():
         form = tr.layout.form
@@ -129,7 +150,8 @@ def forms_from_report(report: Report) -> Forms:
         keys = list(tr.normalized)
         texts = {k: [t if type(t) is str else str(t) for t in tr.normalized[k].text.tolist()]
                  for k in keys}
-        values = {k: [_typed(v) for v in tr.normalized[k].value.tolist()] for k in keys}
+        values = {k: [v if v is None or type(v) in _PLAIN else _typed(v)
+                      for v in tr.normalized[k].value.tolist()] for k in keys}
         rows = [int(r) for r in tr.data.rows]
         bucket.parts.append((len(rows), texts, values))
         columns = tr.layout.columns
