@@ -285,12 +285,11 @@ def run_pipeline(project: Project, *, steps: Sequence[str] = RUN_STEPS, dry_run:
             if run_id:
                 state.end_run(run_id, "failed", {}, str(err))
             raise
-        from .privacy_step import remember_school_books
-
-        remember_school_books(state, run_id, options, result)  # where privacy finds them
-        if result.reports is not None:  # only a report step makes 签到表 (a costly import)
+        if result.reports is not None:  # only a report step makes these (costly imports)
+            from .privacy_step import remember_school_books
             from .signin_step import remember
 
+            remember_school_books(state, run_id, options, result)  # where privacy finds them
             remember(state, run_id, result)  # what the 签到表 show: the next read-back's base
         if lock.message:
             result.sync.messages.insert(0, lock.message)
