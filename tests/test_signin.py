@@ -289,6 +289,38 @@ def test_both_sides_changed_is_a_conflict_never_overwritten(
     assert book.tab(TAB)[5][7] == "请假"
 
 
+def test_a_record_deleted_from_attendance_and_changed_on_the_sheet_is_kept(
+        hub: tuple[Project, dict[str, MemoryBook]]) -> None:
+    project, books = hub
+    book = books[HUB]
+    rows = book.tab("出勤")
+    rows[:] = [r for r in rows if not r or r[0] != "K0001"]   # C0001, 13 July 上午: deleted
+    type_into(book, TAB, {(6, 8): "缺"})                      # … and 到 → 缺 on the sheet
+    run = run_pipeline(project, books=books, options=OPTS)
+    assert run.signin is not None and run.signin.new == ["K0014"] and run.signin.conflicts == 0
+    assert attendance(book)["K0014"]["状态"] == "缺"
+    assert ("签到表-满城一小!H6(王小雨(C0001)2026-07-13 周一上午的出勤)签到表上改成了“缺”,而“出勤”中"
+            "原来的这条记录已被删除:按签到表重新记入“出勤”(新编号)。如不需要,请在“出勤”表中删掉它。"
+            ) in run.messages
+
+
+def test_restore_puts_the_read_back_back_and_ids_are_never_reused(
+        hub: tuple[Project, dict[str, MemoryBook]]) -> None:
+    from sheets_sync.sync.restore import restore
+
+    project, books = hub
+    book = books[HUB]
+    before = snapshot(book)
+    type_into(book, TAB, {(6, 9): "√"})
+    typed = snapshot(book)
+    run = run_pipeline(project, books=books, options=OPTS)
+    assert run.signin is not None and run.signin.new == ["K0014"]
+    restore(project, run.sync.run_id, books=books)
+    assert snapshot(book) == typed and snapshot(book)["出勤"] == before["出勤"]
+    again = run_pipeline(project, books=books, options=OPTS)  # the tick is still on the sheet
+    assert again.signin is not None and again.signin.new == ["K0015"]
+
+
 def test_an_unreadable_tick_is_named_kept_and_fails_the_run(
         hub: tuple[Project, dict[str, MemoryBook]]) -> None:
     project, books = hub

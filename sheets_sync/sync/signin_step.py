@@ -24,6 +24,9 @@ or checked the sheet: :func:`remember`), and what 出勤 says now (*A*).
   Where 出勤 changed too, it is a **conflict**: a 同步冲突 row (kept: 出勤's value; not
   taken: the sheet's, from ``签到表-…!J7``; 原值: *B*), never overwritten; 采用另一值 there
   puts the sheet's value into 出勤 in the next run, as for any conflict.
+* the record was deleted from 出勤 since the sheet showed it, and its cell changed on the
+  sheet: the edit is kept — the record made again, with a new 编号 and a message — as the
+  sync keeps a record deleted on one side and edited on the other.
 * no *B* known (a state that never saw the sheet): an entry where 出勤 has nothing for that
   field, a conflict where it has something else.
 
@@ -280,24 +283,26 @@ def _cell(tab: str, school: str, c: SheetCell, cells: dict[str, dict[str, str]] 
                           "看不懂的内容留在原格,改正后重新运行。")
         return
     old = None if b is None else (_fields(b, slot) or {})
+    if rec is None and old is not None and any(old.values()):
+        # deleted from 出勤 since the sheet showed it, changed on the sheet: the edit is kept
+        # (as the sync keeps a record deleted on one side and edited on the other)
+        result.notes.append(f"{where}({who})签到表上改成了“{c.text}”,而“出勤”中原来的这条记录"
+                            "已被删除:按签到表重新记入“出勤”(新编号)。如不需要,请在“出勤”表中删掉它。")
     for k, v in typed.items():
         now = rec.t(k) if rec is not None else ""
         if v == now:
             continue
-        if (now == old.get(k, "")) if old is not None else not now:
+        if rec is None or ((now == old.get(k, "")) if old is not None else not now):
             ch = changes.setdefault(key, _Change(key, school, c.child, name, slot, rec))
             ch.fields[k] = (v, where)
             continue
         result.conflicts += 1
-        gone = rec is None and old is not None and bool(old.get(k))
         conflicts.append({
             "表单": project.templates["attendance"].label, "编号": rid, "姓名": name,
             "字段": LABELS[k], "保留的值": now, "保留的值来自": hub_name, "未采用的值": v,
             "未采用的值来自": where, "原值": old.get(k, "") if old is not None else "",
-            "说明": (f"签到表上{who}改成了“{v}”,而“出勤”中这条记录已被删除:没有重新添加。"
-                     "如签到表才对,请在“出勤”表中补上这一行。") if gone else
-                    (f"签到表上{who}改成了“{v}”,“出勤”中这一项也有人改过(“{now or '(空)'}”):"
-                     "保留了“出勤”中的值。如签到表上的值才对,请在“处理”列选“采用另一值”。")})
+            "说明": f"签到表上{who}改成了“{v}”,“出勤”中这一项也有人改过(“{now or '(空)'}”):"
+                    "保留了“出勤”中的值。如签到表上的值才对,请在“处理”列选“采用另一值”。"})
         result.notes.append(f"{where}({who})签到表上写的是“{v}”,“出勤”中的{rid or '记录'}"
                             f"却是“{now or '(空)'}”,两边都改过:保留了“出勤”中的值,两个值都记在"
                             f"“{project.conflict_tab}”中,请核对后在“处理”列选择。")
