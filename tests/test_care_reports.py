@@ -102,6 +102,74 @@ def test_a_school_day_the_child_has_no_row_breaks_the_run() -> None:
     assert absent_runs(rows) == []
 
 
+def _grid_rows(marks: list[tuple[str, str, str, str]]) -> list[dict[str, str]]:
+    """出勤 rows of (day, status, child, school), 上午."""
+    return [{"编号": f"K{n:04d}", "日期": d, "学校": school, "场次": "上午", "儿童编号": child,
+             "状态": status} for n, (d, status, child, school) in enumerate(marks, start=1)]
+
+
+@pytest.mark.parametrize(("marks", "runs"), [
+    pytest.param([("2026-07-13", "缺"), ("2026-07-14", "缺")],
+                 [["2026-07-13", "2026-07-14"]], id="two-days"),
+    pytest.param([("2026-07-13", "缺"), ("2026-07-14", "请假")], [], id="leave-is-excused"),
+    pytest.param([("2026-07-13", "缺"), ("2026-07-14", "到"), ("2026-07-15", "缺")], [],
+                 id="broken-by-a-present-day"),
+    pytest.param([("2026-07-17", "缺"), ("2026-07-20", "缺")],
+                 [["2026-07-17", "2026-07-20"]], id="over-the-weekend-school-days-running"),
+    pytest.param([("2026-07-13", "缺"), ("2026-07-13", "到"), ("2026-07-14", "缺")], [],
+                 id="came-in-the-afternoon"),
+])
+def test_the_tab_finds_the_same_runs(marks: list[tuple[str, str]], runs: list[list[str]]
+                                     ) -> None:
+    # the tab counts over the parsed columns, absent_runs over records: the same runs
+    rows = tab("出勤统计", attendance=_grid_rows([(d, s, "C0001", "满城一小") for d, s in marks]))
+    assert [r[4].split("、") for r in rows_after(rows, "连续两天及以上缺勤的儿童")
+            if r[0] == "C0001"] == runs
+
+
+def test_runs_of_one_child_at_two_schools_go_in_sheet_order() -> None:
+    # equal runs from the same day: the school the sheet names the child at first, first
+    marks = [("2026-07-13", "到", "C0001", "顺平二小"), ("2026-07-13", "缺", "C0001", "满城一小"),
+             ("2026-07-14", "缺", "C0001", "满城一小"), ("2026-07-13", "缺", "C0001", "顺平二小"),
+             ("2026-07-14", "缺", "C0001", "顺平二小"), ("2026-07-15", "到", "C0001", "顺平二小")]
+    rows = [_att(d, s, child=c, school=sc) for d, s, c, sc in marks]
+    rows[0].text["status"] = "请假"   # not absent, but it names 顺平二小 first
+    assert [r[1] for r in absent_runs(rows)] == ["顺平二小", "满城一小"]
+    grid_marks = [("2026-07-13", "请假", "C0001", "顺平二小"), *marks[1:]]
+    got = rows_after(tab("出勤统计", attendance=_grid_rows(grid_marks)), "连续两天及以上缺勤的儿童")
+    assert [(r[0], r[2], r[4]) for r in got] == [
+        ("C0001", "顺平二小", "2026-07-13、2026-07-14"),
+        ("C0001", "满城一小", "2026-07-13、2026-07-14")]
+
+
+def test_columns_of_a_form_in_two_tabs() -> None:
+    from sheets_sync.forms.template import default_templates
+    from sheets_sync.forms.validate import validate_grids
+    from sheets_sync.reports.care import attendance
+    from sheets_sync.table import Grid
+
+    grids = care_grids()
+    # a second 出勤 tab without the 状态 column and after it
+    grids["出勤 第二周"] = Grid.from_rows([r[:5] for r in grids["出勤"].rows[:3]])
+    forms = forms_from_report(validate_grids(grids, default_templates(), PROGRAM))
+    fr = forms["attendance"]
+    assert [r.tab for r in fr][-2:] == ["出勤 第二周", "出勤 第二周"]
+    for key in ("date", "school", "status", "leave_by"):
+        assert fr.texts(key) == [r.t(key) for r in fr]
+        assert fr.values(key) == [r.v(key) for r in fr]
+    assert fr.texts("status")[-2:] == ["", ""]
+    made = attendance(forms, PROGRAM).rows
+    # a record added by hand after parsing is counted too (read row by row then)
+    fr.records.append(Record("出勤", 99, {"date": "2026-07-15", "school": "满城一小",
+                                          "session": "上午", "child_id": "C0002",
+                                          "status": "到"}, {"date": "2026-07-15"}, {}))
+    assert fr.texts("child_id")[-1] == "C0002" and fr.values("status")[-1] is None
+    again = rows_after(attendance(forms, PROGRAM).rows, "各校各场次出勤")
+    assert rows_after(made, "各校各场次出勤")[4] == ["满城一小", "2026-07-15", "上午", "3", "1",
+                                                   "1", "0", "1"]
+    assert again[4] == ["满城一小", "2026-07-15", "上午", "3", "2", "1", "0", "0"]
+
+
 # --------------------------------------------------------------------------- 年级统计
 
 def test_grades_count_who_came_beside_who_registered() -> None:
