@@ -249,7 +249,7 @@ REQUIRED_CODES = {
     "id.checksum", "id.old15", "id.stored_as_number", "id.birth_mismatch", "id.sex_mismatch",
     "date.impossible", "phone.invalid", "choice.unknown", "grade.invalid", "grade.age",
     "required_if", "range.min", "required", "ref.missing", "unique.duplicate", "age.min",
-    "date.max", "date.min", "money.invalid", "equals", "unique_where",
+    "date.max", "date.min", "money.invalid", "equals", "unique_where", "cover.gap",
 }
 
 
@@ -292,10 +292,37 @@ def test_validator_reports_exactly_the_planted_problems(
     for book, tabs in grids.items():
         report = validate_grids(tabs, templates, program, book=book)
         found = {(p.tab, p.row, p.code) for p in report.problems}
-        planted = {(p.tab, p.row, p.code) for p in demo.planted if p.book == book}
+        planted = {(p.tab, p.row, p.code) for p in demo.planted
+                   if p.book == book and p.stage == "sync"}
         assert found == planted, (book, sorted(found ^ planted))
         odd = {(o.tab, o.cell) for o in demo.odd_valid if o.book == book}
         assert not [p for p in report.problems if (p.tab, p.cell) in odd]
+
+
+def test_admitted_volunteers_are_insured_all_summer_but_one(demo: DemoResult,
+                                                             grids: dict[str, dict[str, Grid]]
+                                                             ) -> None:
+    vols = records(grids[HUB_NAME]["志愿者报名表"])
+    late = [p for p in demo.planted if p.code == "cover.gap"]
+    assert [(p.tab, p.column, p.value, p.stage) for p in late] == [
+        ("志愿者报名表", "保险开始", "2026-07-10", "schedule")]  # 3 days into the first week
+    for v in vols:
+        insured = (v["保险单号"], v["保险开始"], v["保险结束"])
+        if v["录取状态"] != "录取":
+            assert insured == ("", "", ""), v["编号"]
+        elif v["编号"] == vols[late[0].row - 2]["编号"]:
+            assert insured == ("PICC-TY2026-0701", "2026-07-10", "2026-08-31")
+        else:
+            assert insured == ("PICC-TY2026-0701", "2026-07-01", "2026-08-31"), v["编号"]
+    readme = demo.readme.read_text(encoding="utf-8")
+    assert f"| {late[0].cell} | 保险开始:保险 7 月 10 日才生效,所在支队在此之前已经进驻" \
+        "(排班写入支队和进驻安排后才能查出)(值:`2026-07-10`) | `cover.gap` |" in readme
+
+
+def test_talks_and_pairs_are_dated_by_the_demo_day(grids: dict[str, dict[str, Grid]]) -> None:
+    for tab in ("谈心记录", "结对"):
+        dates = [r["日期" if tab == "谈心记录" else "开始日期"] for r in records(grids[HUB_NAME][tab])]
+        assert dates and all("2026-07-01" <= d <= "2026-07-11" for d in dates), tab
 
 
 def test_formula_looking_text_stays_text(demo: DemoResult,
@@ -379,7 +406,12 @@ def test_a_custom_program_gets_its_own_counties_and_dates() -> None:
     report = validate_grids({t: Grid.from_rows(r) for t, r in demo.books[HUB_NAME].items()},
                             default_templates(), demo_program(program))
     found = {(p.tab, p.row, p.code) for p in report.problems}
-    assert found == {(p.tab, p.row, p.code) for p in demo.planted if p.book == HUB_NAME}
+    assert found == {(p.tab, p.row, p.code) for p in demo.planted
+                     if p.book == HUB_NAME and p.stage == "sync"}
+    vols = [dict(zip(demo.books[HUB_NAME]["志愿者报名表"][0], r, strict=True))
+            for r in demo.books[HUB_NAME]["志愿者报名表"][1:]]
+    assert {(v["保险开始"], v["保险结束"]) for v in vols if v["录取状态"] == "录取"} == {
+        ("2027-07-05", "2027-08-20"), ("2027-07-08", "2027-08-20")}  # the late one: 3 days in
 
 
 # --------------------------------------------------------------------------- children_frame

@@ -22,7 +22,7 @@ def test_demo_is_a_working_project(tmp_path: Path) -> None:
     counts = data["sync"]["counts"]
     assert (counts["updated"], counts["appended"], counts["deleted"], counts["conflicts"],
             counts["new_ids"]) == (7, 1, 1, 1, 1)  # 4: the new child's typed values shown masked
-    assert data["planted"]["found"] == data["planted"]["total"] == 51
+    assert data["planted"]["found"] == data["planted"]["total"] == 56  # 51 + the care week's 5
     assert (demo / "sheets-sync.toml").exists()
 
     hub = read_workbook(demo / "总表.xlsx")
@@ -41,7 +41,7 @@ def test_demo_is_a_working_project(tmp_path: Path) -> None:
         os.chdir(cwd)
     out = json.loads(again.output)
     assert out["sync"]["status"] == "ok" and out["sync"]["counts"]["updated"] == 0
-    assert out["validate"]["errors"] == 26 and again.exit_code == 1  # the planted problems
+    assert out["validate"]["errors"] == 31 and again.exit_code == 1  # the planted problems
     assert "预算汇总" in out["report"]["tabs"] and "年级统计" in out["report"]["tabs"]
     assert out["dedupe"]["pairs"] >= 5  # the demo's planted duplicates (5 in the child form)
 

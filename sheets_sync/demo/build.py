@@ -72,6 +72,10 @@ class Planted:
     cell: str = ""     # A1 reference, e.g. "E17"
     severity: str = "error"
     value: str = ""    # the cell's text
+    stage: str = "sync"
+    """When ``validate`` can see it: ``sync`` (the books as built), ``schedule`` (once
+    schedule has written 支队, 进驻安排 and 所属支队), ``care`` (in the first visit week's
+    care records, made after the schedule: :mod:`.care`)."""
 
 
 @dataclass
@@ -238,7 +242,7 @@ def demo_books(seed: int = 2026, program: Program | None = None,
         for book, tab, row in where[(m.form, m.record)]:
             ref, value = cell(book, tab, row, m.column)
             planted.append(Planted(book, tab, row, m.column, m.code, m.note, ref, m.severity,
-                                   value))
+                                   value, m.stage))
     odd_cells: list[OddCell] = []
     for o in odd:
         for book, tab, row in where[(o.form, o.record)]:
@@ -334,7 +338,8 @@ def readme_text(demo: DemoBooks, program: Program) -> str:
     ]
     for p in demo.planted:
         level = "(警告)" if p.severity == "warning" else ""
-        lines.append(f"| {p.book} | {p.tab} | {p.cell} | {p.column}:{p.note}{level}"
+        later = "(排班写入支队和进驻安排后才能查出)" if p.stage == "schedule" else ""
+        lines.append(f"| {p.book} | {p.tab} | {p.cell} | {p.column}:{p.note}{level}{later}"
                      f"(值:{_md(p.value)}) | `{p.code}` |")
     lines += [
         "",

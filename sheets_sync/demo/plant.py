@@ -31,6 +31,7 @@ class Mark:
     code: str        # rule code the validator should report
     severity: str    # "error" | "warning"
     note: str        # Chinese: what is wrong
+    stage: str = "sync"   # "schedule": reported once schedule has written the teams
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,16 @@ def plant_problems(forms: Forms, pick: Picker, program: Program) -> list[Mark]:
     b["学号"] = a["学号"]
     mark("volunteer", a, "学号", "unique.duplicate", f"学号与 {b['编号']} 重复")
     mark("volunteer", b, "学号", "unique.duplicate", f"学号与 {a['编号']} 重复")
+
+    # insured only from the fourth day of his team's first visit week: reported once
+    # schedule has put him on a team (所属支队) and the team's visits are in 进驻安排
+    r = next(v for v in vols if v["录取状态"] == "录取" and id(v) not in pick.used)
+    pick.used.add(id(r))
+    late = max(program.visit_first or start_of(program), start_of(program)) + dt.timedelta(days=3)
+    r["保险开始"] = late.isoformat()
+    out.append(Mark("volunteer", r["编号"], "保险开始", "cover.gap", "error",
+                    f"保险 {late.month} 月 {late.day} 日才生效,所在支队在此之前已经进驻",
+                    stage="schedule"))
 
     exps = forms["expense"]
 

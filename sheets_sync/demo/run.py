@@ -9,8 +9,15 @@
 6. ``schedule`` proposes the teams and the five-week rotation into 排班建议; the demo
    accepts every proposal as staff would (接受 in 确认) and runs ``schedule`` again, which
    writes 支队, 进驻安排 and the members' 所属支队;
-7. ``pair`` proposes a volunteer of the visiting team for every child of a visited school
-   (结对建议), left for staff to accept.
+7. the first visit week's duty of care (:mod:`.care`) goes into the hub: 出勤, 联系记录,
+   事件 and more 谈心记录, with planted mistakes;
+8. a sync (the care forms stay in the hub: the demo's ``forms`` does not list them, as
+   支队 and 进驻安排 are not), every book validated again (the mistakes that only the
+   schedule or the care records make visible are counted then), ``pair``
+   proposes a volunteer of the visiting team for every child of a visited school (结对建议,
+   left for staff to accept) and the care reports (出勤统计, 联系情况, 待办, 安全日志) and
+   年级统计 are made as of the demo's clock, :func:`~.synth.demo_now` (Saturday evening of
+   that week).
 
 ``sheets-sync run`` inside the folder then works as-is.
 
@@ -27,20 +34,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..books.base import WriteBatch
+from ..books.base import TabContent, WriteBatch
 from ..books.excel import ExcelBook
 from ..config import CONFIG_NAME, Program
 from ..errors import SheetsSyncError
 from ..forms.template import FormTemplate, default_templates
 from ..forms.validate import Report
 from ..sync.init import PROGRAM_LINES, TEMPLATE
-from ..sync.pipeline import StepOptions, run_pipeline
+from ..sync.pipeline import PipelineResult, StepOptions, run_pipeline
 from ..sync.project import Project, load_project
 from ..sync.run import RunResult
 from ..sync.slices import validate_book
 from ..table import Grid
-from .build import HUB_NAME, DemoResult, build_demo
-from .synth import demo_program
+from .build import HUB_NAME, DemoResult, Planted, build_demo
+from .care import CareWeek, care_week, cell_of
+from .synth import demo_now, demo_program
 
 CHILD_TAB = "留守儿童家庭情况登记表"
 DEMO_MARK = "demo"
@@ -71,6 +79,8 @@ class DemoRun:
     planted_found: int = 0
     missed: list[Any] = field(default_factory=list)
     plan: DemoPlan | None = None
+    care: list[Planted] = field(default_factory=list)
+    """The mistakes planted in the first visit week's care records (hub rows)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -103,6 +113,10 @@ class DemoPlan:
     unpaired: int = 0              # children without a volunteer (any school)
     summary: list[str] = field(default_factory=list)   # the pair step's lines
     unscheduled: list[str] = field(default_factory=list)
+    care: dict[str, int] = field(default_factory=dict)  # care rows written, per tab
+    care_schools: int = 0          # schools with care records (the first visit week)
+    care_tabs: list[str] = field(default_factory=list)  # report tabs made as of care_now
+    care_now: str = ""             # the demo's clock (demo_now), "2026-07-11 21:00"
 
 
 class _Tab:
@@ -296,13 +310,21 @@ def run_demo(directory: Path, *, seed: int = 2026,
                                       state_dir=project.state_path)
         run.reports.append(report)
         found.update((path.name, p.tab, p.row, p.code) for p in report.problems)
-    for p in result.planted:
+    run.plan, final, care = _plan_and_pair(project, result.hub, seed)
+    late: set[tuple[str, str, int, str]] = set()
+    if final is not None:  # the books as the demo leaves them: what their 校验问题 tabs say
+        again = {project.hub.name: final.validation, **final.spoke_validations}
+        run.reports = [again.get(path.name) or report
+                       for path, report in zip(result.books, run.reports, strict=True)]
+        late = {(name, p.tab, p.row, p.code) for name, rep in again.items() if rep is not None
+                for p in rep.problems}
+    for p in [*result.planted, *care]:
         run.planted_total += 1
-        if (Path(p.book).name, p.tab, p.row, p.code) in found:
+        if (Path(p.book).name, p.tab, p.row, p.code) in (found if p.stage == "sync" else late):
             run.planted_found += 1
         else:
             run.missed.append(p)
-    run.plan = _plan_and_pair(project, result.hub)
+    run.care = care
     _append_readme(run)
     return run
 
@@ -331,13 +353,47 @@ def accept_all(book: Path, tab: str) -> int:
     return n
 
 
-def _plan_and_pair(project: Project, hub: Path) -> DemoPlan:
-    """``schedule``, every proposal accepted, ``schedule`` again, then ``pair`` (with a sync)."""
+CARE_REPORTS = ("attendance", "todo", "incidents")
+"""What the demo's last run makes as of :func:`~.synth.demo_now`: 出勤统计, 待办, 安全日志
+(联系情况, 年级统计, the rosters and the budget tabs: ``sheets-sync run``, as of its day)."""
+
+
+def write_care(project: Project, hub: Path, seed: int) -> tuple[CareWeek, list[Planted]]:
+    """The first visit week's care records (:func:`.care.care_week`) written into the hub
+    (one write: the new tabs 出勤, 联系记录, 事件 and the talks below 谈心记录's rows), and
+    the planted mistakes as hub cells."""
+    grids = ExcelBook(hub).read()
+    week = care_week(grids, project.program, project.templates, seed=seed)
+    batch = WriteBatch()
+    for tab, rows in week.tabs.items():
+        batch.replace_tab(tab, TabContent(rows=rows))
+    for k, row in enumerate(week.talks):
+        for j, value in enumerate(row, start=1):
+            if value:
+                batch.set_cell("谈心记录", week.talk_first_row + k, j, value)
+    ExcelBook(hub).apply(batch)
+    planted = []
+    for m in week.marks:
+        labels = week.tabs[m.tab][0]
+        value = week.tabs[m.tab][m.row - 1][labels.index(m.column)]
+        planted.append(Planted(hub.name, m.tab, m.row, m.column, m.code, m.note,
+                               cell_of(labels, m.row, m.column), "error", value, "care"))
+    return week, planted
+
+
+def _plan_and_pair(project: Project, hub: Path, seed: int = 2026
+                   ) -> tuple[DemoPlan, PipelineResult | None, list[Planted]]:
+    """``schedule``, every proposal accepted, ``schedule`` again, the care week written, then
+    ``sync``, ``validate``, ``pair`` and the care reports as of :func:`~.synth.demo_now`.
+
+    Returns the plan, that last run (None: the schedule was not accepted) and the mistakes
+    planted in the care records."""
     from ..forms.validate import ref_key
     from ..pairing.model import find_tab, read_children, read_visits
     from ..schedule.sheet import TAB as SCHEDULE_TAB
 
     plan = DemoPlan()
+    care: list[Planted] = []
     first = run_pipeline(project, steps=("schedule",))
     first.raise_failed()
     if accept_all(hub, SCHEDULE_TAB):
@@ -348,12 +404,19 @@ def _plan_and_pair(project: Project, hub: Path) -> DemoPlan:
             plan.visits = len(second.schedule.accepted_visits)
             plan.unscheduled = [f"{u.kind} {u.name}:{u.reason}"
                                 for u in second.schedule.unscheduled]
-    # the sync records the members' 所属支队 in the base, so the next `run` has nothing to do
-    res = run_pipeline(project, steps=("sync", "validate", "pair"))
+    week, care = write_care(project, hub, seed)
+    plan.care, plan.care_schools = dict(week.counts), len(week.schools)
+    plan.care_now = demo_now(project.program).isoformat(sep=" ", timespec="minutes")
+    # the sync records the members' 所属支队 and the care records in the base, so the next
+    # `run` has nothing to sync
+    res = run_pipeline(project, steps=("sync", "validate", "pair", "report"),
+                       options=StepOptions(now=demo_now(project.program), only=CARE_REPORTS))
     res.raise_failed()
     pairing, findings = res.pairing, res.validation
+    if res.reports is not None:
+        plan.care_tabs = sorted(res.reports.tabs)
     if pairing is None or findings is None:
-        return plan
+        return plan, res, care
     visited = {v.school_key for v in read_visits(findings)}
     schools = find_tab(findings, "school")
     if schools is not None:
@@ -370,7 +433,7 @@ def _plan_and_pair(project: Project, hub: Path) -> DemoPlan:
     plan.proposals = len(pairing.proposals)
     plan.unpaired = len(pairing.unpaired_children)
     plan.summary = list(pairing.summary)
-    return plan
+    return plan, res, care
 
 
 def plan_lines(plan: DemoPlan) -> list[str]:
@@ -382,6 +445,13 @@ def plan_lines(plan: DemoPlan) -> list[str]:
              f"{plan.children_paired} 名已有结对或结对建议(新建议 {plan.proposals} 条,"
              "在总表的“结对建议”中填写 接受/拒绝 后运行 sheets-sync pair 写入“结对”)。"]
     lines += [f"- {u}" for u in plan.unscheduled[:10]]
+    if plan.care:
+        c = plan.care
+        lines.append(
+            f"照护:第一周进驻的 {plan.care_schools} 所学校写入出勤 {c.get('出勤', 0)} 条、"
+            f"联系记录 {c.get('联系记录', 0)} 条、谈心记录 {c.get('谈心记录', 0)} 条、"
+            f"事件 {c.get('事件', 0)} 起;“出勤统计”“待办”“安全日志”按演示时间 "
+            f"{plan.care_now} 生成(之后运行 sheets-sync run 按当天日期重算)。")
     return lines
 
 
@@ -402,6 +472,17 @@ def _append_readme(run: DemoRun) -> None:
                   "查看某条记录的修改历史。"]
     if run.plan is not None:
         lines += ["", "## 排班与结对", "", *plan_lines(run.plan)]
+    if run.care:
+        lines += ["", "## 第一周的照护记录", "",
+                  "排班之后,演示为第一周进驻的学校写入了出勤(每个上课日的上午、下午,周二、周四、"
+                  "周五晚上的“电影天堂”)、家访和亲情视频/电话(联系记录)、谈心记录和两起事件,"
+                  f"演示时间是 {run.plan.care_now if run.plan else ''}(第一周的周六晚上)。"
+                  "这些表只在总表中(sheets-sync.toml 的 forms 没有列出 attendance、contact、"
+                  "incident,它们只在总表中校验和统计,不发到分表)。其中故意写错了这些单元格:", "",
+                  "| 文件 | 工作表 | 单元格 | 问题 | 规则代码 |", "| --- | --- | --- | --- | --- |"]
+        for p in run.care:
+            lines.append(f"| {p.book} | {p.tab} | {p.cell} | {p.column}:{p.note}"
+                         f"(值:{p.value or '(空)'}) | `{p.code}` |")
     readme = run.directory / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\n".join(lines) + "\n",
                       encoding="utf-8")

@@ -119,6 +119,23 @@ def demo_program(program: Program | None = None) -> Program:
         pair_capacity_max=max(p.pair_capacity_max, DEMO_PAIR_CAPACITY_MAX))
 
 
+def demo_now(program: Program) -> dt.datetime:
+    """The demo's clock: Saturday evening (21:00) of the first visit week, after the 告别联欢会
+    ("晚上总结一周情况"). The demo's care records stop there and its report step (待办,
+    出勤统计 …) counts from there: follow-ups past their 跟进期限 are overdue, the weekly
+    亲情视频 falls due."""
+    first = max(program.visit_first or DEMO_VISIT_START, start_of(program))
+    saturday = first + dt.timedelta(days=(5 - first.weekday()) % 7)
+    return dt.datetime.combine(saturday, dt.time(21, 0))
+
+
+def insurance_of(program: Program) -> tuple[str, str, str]:
+    """The group accident policy (团体意外人身保险) of the admitted volunteers: its number, the
+    first and the last insured day (the whole program)."""
+    first = start_of(program)
+    return f"PICC-TY{first:%Y-%m%d}", iso(first), iso(end_of(program))
+
+
 def start_of(program: Program) -> dt.date:
     """The program's first day (the demo's when it has none)."""
     return program.start_date or DEMO_START
@@ -127,6 +144,10 @@ def start_of(program: Program) -> dt.date:
 def end_of(program: Program) -> dt.date:
     """The program's last day (the demo's when it has none)."""
     return program.end_date or DEMO_END
+
+
+DEMO_NOW = demo_now(demo_program())
+"""The demo's clock for its own program: 2026-07-11 21:00 (first visit day Tuesday 7 July)."""
 
 
 def region_at(region6: str, year: int) -> str:
@@ -557,6 +578,9 @@ def make_volunteers(rng: np.random.Generator, program: Program, schools: Sequenc
             "报名日期": iso(start_of(program) - dt.timedelta(days=int(rng.integers(20, 60)))),
             "_county": "",
         }
+        if st == "录取":  # the group policy covers every admitted volunteer
+            policy, first_day, last_day = insurance_of(program)
+            rec.update({"保险单号": policy, "保险开始": first_day, "保险结束": last_day})
         out.append(rec)
     for j, i in enumerate(admitted):  # brigades round-robin
         out[i]["所属大队"] = program.counties[j % len(program.counties)]
@@ -575,9 +599,12 @@ TALK_TOPICS = ("聊学习和作业", "聊想念爸爸妈妈", "聊和同学相�
 FOLLOW_UPS = ("下周再次家访", "请班主任多关注", "与监护人沟通", "联系父母视频通话")
 
 
-def days_in(rng: np.random.Generator, program: Program, lo: int = 0) -> dt.date:
-    """A random date within the program (``lo`` days after its start at the earliest)."""
-    span = (end_of(program) - start_of(program)).days
+def days_in(rng: np.random.Generator, program: Program, lo: int = 0,
+            until: dt.date | None = None) -> dt.date:
+    """A random date within the program (``lo`` days after its start at the earliest, not
+    after ``until``)."""
+    last = min(end_of(program), until) if until is not None else end_of(program)
+    span = max((last - start_of(program)).days, 0)
     lo = min(lo, span)
     return start_of(program) + dt.timedelta(days=int(rng.integers(lo, span + 1)))
 
@@ -602,7 +629,8 @@ def make_pairs(rng: np.random.Generator, program: Program, volunteers: Sequence[
             taken.add(c["编号"])
             ended = k == 1
             out.append({"志愿者编号": v["编号"], "儿童编号": c["编号"],
-                        "开始日期": iso(days_in(rng, program) if not ended else start_of(program)),
+                        "开始日期": iso(days_in(rng, program, until=demo_now(program).date())
+                                        if not ended else start_of(program)),
                         "状态": "已结束" if ended else "进行中",
                         "备注": "儿童随父母外出,结对结束" if ended else "",
                         "_county": ""})
@@ -727,7 +755,8 @@ def make_talks(rng: np.random.Generator, program: Program, pairs: Sequence[Recor
         follow = rng.random() < 0.15
         out.append({
             "编号": f"T{i + 1:04d}", "儿童编号": p["儿童编号"], "谈心人": vname[p["志愿者编号"]],
-            "日期": iso(max(days_in(rng, program), dt.date.fromisoformat(p["开始日期"]))),
+            "日期": iso(max(days_in(rng, program, until=demo_now(program).date()),
+                          dt.date.fromisoformat(p["开始日期"]))),
             "主要内容": pick(rng, TALK_TOPICS), "需跟进": "是" if follow else "否",
             "跟进措施": pick(rng, FOLLOW_UPS) if follow else "", "_county": "",
         })
