@@ -4,7 +4,8 @@ One tab per school of the 学校 tab that has a known visit window (:func:`care.
 the school's 进驻安排 rows not 取消, else the 学校 tab's 进驻 dates). A school without one
 gets no sheet and a problem line saying so.
 
-Layout (A4, landscape when wide, fit to width, the two header rows repeated on every page):
+Layout (A4, landscape when wider than :data:`WIDE` columns, fit to width, the two header rows
+repeated on every page):
 
 * row 1 the title, row 2 how to fill it in;
 * row 3 the days (``2026-07-13 周一``, over that day's columns), row 4 the column heads:
@@ -14,7 +15,9 @@ Layout (A4, landscape when wide, fit to width, the two header rows repeated on e
   a 交接 column (离开方式 and 接送人: ``家长接 王奶奶``, ``志愿者送 李明``, ``自行回家``);
 * the school's children by grade, class and the pinyin of the name, a line per grade and
   class; 监护人电话 masked unless the output reveals it (``--reveal signin=child.guardian_phone``,
-  as the rosters).
+  as the rosters); below them a line for the 点名人's signature.
+
+The tab is not protected (staff type into it); the tick columns have a 到/缺/请假 dropdown.
 
 Every tick cell shows what 出勤 says (its 状态, its 离开方式 and 接送人). A cell whose text
 cannot be read as a tick (:func:`read_status`, :func:`read_hand_over`) and differs from 出勤
@@ -130,26 +133,20 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _choice_words(forms: Forms | None, key: str) -> dict[str, str]:
-    """The 出勤 form's words for a choice field (values and synonyms) -> the value."""
-    from ..forms.template import default_templates
-
-    form = forms["attendance"].form if forms and "attendance" in forms else \
-        default_templates()["attendance"]
-    out: dict[str, str] = {}
-    for c in form.field(key).choices or ():
-        out[_clean(c.value)] = c.value
-        for s in c.synonyms:
-            out[_clean(s)] = c.value
-    return out
-
-
 _WORDS: dict[str, dict[str, str]] = {}
 
 
 def _words(key: str) -> dict[str, str]:
+    """The 出勤 form's words for a choice field (values and synonyms) -> the value."""
     if key not in _WORDS:
-        _WORDS[key] = _choice_words(None, key)
+        from ..forms.template import default_templates
+
+        out: dict[str, str] = {}
+        for c in default_templates()["attendance"].field(key).choices or ():
+            out[_clean(c.value)] = c.value
+            for s in c.synonyms:
+                out[_clean(s)] = c.value
+        _WORDS[key] = out
     return _WORDS[key]
 
 
