@@ -63,7 +63,8 @@ class FormRecords:
     :meth:`texts` and :meth:`values` give one field of every record as a list in record
     order (a column), for reports that count over many rows; :func:`forms_from_report`
     keeps the columns it parsed, so asking costs nothing (records added by hand afterwards
-    are read one by one instead).
+    are read one by one instead). The columns follow ``records`` as parsed: sort a copy,
+    never the list itself.
     """
 
     form: FormTemplate
