@@ -50,9 +50,8 @@ def test_the_sheet_of_a_visiting_week() -> None:
     rows = sheet()
     assert rows[0] == ["满城一小 签到表(2026-07-13 至 2026-07-17,共 3 人)"]
     assert rows[2] == ["", "", "", "", "", "", "",
-                       "2026-07-13 周一", "", "", "", "2026-07-14 周二", "", "", "",
-                       "2026-07-15 周三", "", "2026-07-16 周四", "", "", "",
-                       "2026-07-17 周五"]
+                       "7月13日 周一", "", "", "", "7月14日 周二", "", "", "",
+                       "7月15日 周三", "", "7月16日 周四", "", "", "", "7月17日 周五"]
     assert rows[3] == ["序号", "编号", "姓名", "年级", "班级", "监护人", "监护人电话",
                        "上午", "下午", "电影天堂", "交接", "上午", "下午", "电影天堂", "交接",
                        "上午", "下午", "上午", "下午", "电影天堂", "交接", "上午", "下午",
@@ -95,8 +94,8 @@ def test_the_rotation_gives_the_days_and_a_cancelled_visit_none() -> None:
     rows = trim([list(r) for r in tabs["签到表-顺平二小"].rows])
     assert rows[0] == ["顺平二小 签到表(2026-07-20 至 2026-07-25,共 1 人)"]
     # Monday to Saturday, the film on Tuesday, Thursday and Friday; Sunday 26th: no session
-    assert [c for c in rows[2] if c] == ["2026-07-20 周一", "2026-07-21 周二", "2026-07-22 周三",
-                                        "2026-07-23 周四", "2026-07-24 周五", "2026-07-25 周六"]
+    assert [c for c in rows[2] if c] == ["7月20日 周一", "7月21日 周二", "7月22日 周三",
+                                        "7月23日 周四", "7月24日 周五", "7月25日 周六"]
     assert len(rows[3]) == 7 + 12 + 3 * 2
     # the cancelled visit does not replace the 学校 tab's dates
     assert tabs[TAB].rows[0] == ["满城一小 签到表(2026-07-13 至 2026-07-17,共 3 人)"]
@@ -153,6 +152,16 @@ def test_a_tick(text: str, status: str | None) -> None:
     pytest.param("王奶奶", None, id="name-only")])
 def test_a_hand_over(text: str, hand_over: tuple[str, str] | None) -> None:
     assert read_hand_over(text) == hand_over
+
+
+def test_a_sheet_across_new_year_is_read_with_the_right_years() -> None:
+    rows = [["某小学 签到表(2026-12-31 至 2027-01-01,共 1 人)"], [],
+            ["", "", "", "", "", "", "", "12月31日 周四", "", "1月1日 周五"],
+            ["序号", "编号", "姓名", "年级", "班级", "监护人", "监护人电话", "上午", "下午", "上午"],
+            ["1", "C0001", "王小雨", "3年级", "", "", "", "到", "", "缺"]]
+    read = read_sheet(Grid(rows))
+    assert [(c.slot.key, c.text) for c in read.cells] == [
+        ("2026-12-31|上午", "到"), ("2026-12-31|下午", ""), ("2027-01-01|上午", "缺")]
 
 
 def test_a_sheet_is_read_by_its_own_headers() -> None:

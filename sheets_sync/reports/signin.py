@@ -8,7 +8,8 @@ Layout (A4, landscape when wider than :data:`WIDE` columns, fit to width, the tw
 repeated on every page):
 
 * row 1 the title, row 2 how to fill it in;
-* row 3 the days (``2026-07-13 周一``, over that day's columns), row 4 the column heads:
+* row 3 the days (``7月13日 周一`` over that day's columns; the year is in the title's dates),
+  row 4 the column heads:
   序号 编号 姓名 年级 班级 监护人 监护人电话, then per day its sessions — the program's week
   (:data:`WEEK`: 上午 and 下午 Monday to Saturday, 电影天堂 on 周二/周四/周五 evenings) and any
   other session 出勤 already records that day (外出活动) — and after each 电影天堂 or 外出活动
@@ -99,8 +100,13 @@ class Slot:
 
 
 def day_label(day: dt.date) -> str:
-    """``2026-07-13 周一``."""
+    """``2026-07-13 周一`` (in messages)."""
     return f"{day.isoformat()} 周{WEEKDAYS[day.weekday()]}"
+
+
+def column_label(day: dt.date) -> str:
+    """``7月13日 周一`` (over a day's columns; the year is in the title)."""
+    return f"{day.month}月{day.day}日 周{WEEKDAYS[day.weekday()]}"
 
 
 def _session_order(s: str) -> int:
@@ -326,7 +332,7 @@ def signin_sheet(school: str, tab: str, children: list[Record], cols: list[Slot]
     head = list(LEAD)
     for j, s in enumerate(cols):
         new_day = j == 0 or cols[j - 1].day != s.day
-        day_row.append(day_label(s.day) if new_day else "")
+        day_row.append(column_label(s.day) if new_day else "")
         head.append(HAND_OVER_HEAD if s.hand_over else s.session)
     b.add(day_row)
     b.add(head)
@@ -369,7 +375,7 @@ def signin_sheet(school: str, tab: str, children: list[Record], cols: list[Slot]
     b.add(["点名人(签名):", "", "", "日期:"])
     widths = {1: 5, 2: 8, 3: 9, 4: 6, 5: 6, 6: 9, 7: 13}
     for j, s in enumerate(cols, start=start):
-        widths[j] = 12 if s.hand_over else 6
+        widths[j] = 12 if s.hand_over else 7
     content = b.content(
         header_rows=HEADER_ROWS, widths=widths,
         note=generated_note(f"{school}进驻期间每天每个场次的签到表,按“出勤”表填好;"
@@ -435,6 +441,21 @@ class SheetRead:
 
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
+
+
+def _column_day(text: str, first: dt.date | None) -> dt.date | None:
+    """The day a day-row cell names (``7月13日 周一``, the year from the title's first day
+    ``first``; or ``2026-07-13``), or None."""
+    try:
+        if (m := _ISO.search(text)) is not None:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if (m := _MONTH_DAY.search(text)) is not None and first is not None:
+            month, day = int(m.group(1)), int(m.group(2))
+            return dt.date(first.year + (month < first.month), month, day)
+    except ValueError:
+        return None
+    return None
 
 
 def read_sheet(grid: Grid) -> SheetRead:
@@ -446,15 +467,13 @@ def read_sheet(grid: Grid) -> SheetRead:
     if head is None or head < 2:
         return out
     width = max((len(r) for r in grid.rows[:head]), default=0)
+    first = _column_day(grid.cell(1, 1), None)  # the title: 满城一小 签到表(2026-07-13 至 …)
     day: dt.date | None = None
     last_session: str | None = None
     for j in range(len(LEAD) + 1, width + 1):
-        m = _ISO.search(grid.cell(head - 1, j))
-        if m is not None:
-            try:
-                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                day = None
+        label = grid.cell(head - 1, j).strip()
+        if label:
+            day = _column_day(label, first)
             last_session = None
         what = grid.cell(head, j).strip()
         if day is None or not what:
