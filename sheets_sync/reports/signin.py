@@ -36,6 +36,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from ..books.base import PrintSetup, TabContent
 from ..config import Program
@@ -89,7 +90,7 @@ class Slot:
     session: str
     hand_over: bool = False
 
-    @property
+    @cached_property
     def key(self) -> str:
         """``2026-07-14|电影天堂`` / ``2026-07-14|电影天堂|交接`` (how bases are stored)."""
         return f"{self.day.isoformat()}|{self.session}" + ("|交接" if self.hand_over else "")
@@ -458,14 +459,15 @@ def _column_day(text: str, first: dt.date | None) -> dt.date | None:
     return None
 
 
-def read_sheet(grid: Grid) -> SheetRead:
-    """The tick cells of a sign-in sheet (every child row × slot, empty ones too)."""
-    out = SheetRead()
+def sheet_columns(grid: Grid) -> tuple[int, dict[int, Slot]]:
+    """(the sheet row of the column heads, column -> slot) of a sign-in sheet; (0, {}) when
+    ``grid`` has no such heads."""
+    cols: dict[int, Slot] = {}
     head = next((r for r in range(1, min(grid.n_rows, 8) + 1)
                  if grid.cell(r, ID_COL).strip() == LEAD[ID_COL - 1]
                  and grid.cell(r, 1).strip() == LEAD[0]), None)
     if head is None or head < 2:
-        return out
+        return 0, {}
     width = max((len(r) for r in grid.rows[:head]), default=0)
     first = _column_day(grid.cell(1, 1), None)  # the title: 满城一小 签到表(2026-07-13 至 …)
     day: dt.date | None = None
@@ -480,16 +482,42 @@ def read_sheet(grid: Grid) -> SheetRead:
             continue
         if what == HAND_OVER_HEAD:
             if last_session is not None:
-                out.columns[j] = Slot(day, last_session, True)
+                cols[j] = Slot(day, last_session, True)
             continue
         last_session = what
-        out.columns[j] = Slot(day, what)
-    for r in range(head + 1, grid.n_rows + 1):
-        child = grid.cell(r, ID_COL).strip()
-        for j, s in out.columns.items():
-            text = grid.cell(r, j).strip()
+        cols[j] = Slot(day, what)
+    return head, cols
+
+
+def changed_since(grid: Grid, base: Mapping[str, Mapping[str, str]] | None) -> bool:
+    """Whether any tick cell of the sheet differs from ``base`` (child -> slot key -> text,
+    what the generator last wrote; None: nothing known, so any text differs)."""
+    head, columns = sheet_columns(grid)
+    keys = [(j, s.key) for j, s in columns.items()]
+    empty: Mapping[str, str] = {}
+    for row in grid.rows[head:] if head else ():
+        n = len(row)
+        child = row[ID_COL - 1].strip() if n >= ID_COL else ""
+        mine = base.get(child, empty) if base is not None else empty
+        for j, k in keys:
+            if (row[j - 1].strip() if j <= n else "") != mine.get(k, ""):
+                return True
+    return False
+
+
+def read_sheet(grid: Grid) -> SheetRead:
+    """The tick cells of a sign-in sheet (every child row × slot, empty ones too)."""
+    head, found = sheet_columns(grid)
+    out = SheetRead(columns=found)
+    columns = list(found.items())
+    for r, row in enumerate(grid.rows[head:], start=head + 1):
+        n = len(row)
+        child = row[ID_COL - 1].strip() if n >= ID_COL else ""
+        name = row[2].strip() if n >= 3 else ""
+        for j, s in columns:
+            text = row[j - 1].strip() if j <= n else ""
             if child:
-                out.cells.append(SheetCell(child, grid.cell(r, 3).strip(), s, r, j, text))
+                out.cells.append(SheetCell(child, name, s, r, j, text))
             elif text:
                 out.stray.append((r, j, text))
     return out

@@ -36,7 +36,6 @@ changed.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,7 +43,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..books.base import WriteBatch
 from ..errors import SheetsSyncError
-from ..forms.headers import is_tool_tab
 from ..forms.template import FormTemplate
 from ..forms.validate import ref_key
 from ..reports.signin import (
@@ -54,10 +52,10 @@ from ..reports.signin import (
     Index,
     Key,
     SheetCell,
-    SheetRead,
     Slot,
     attendance_index,
     cell_text,
+    changed_since,
     find,
     read_hand_over,
     read_sheet,
@@ -68,17 +66,21 @@ from ..table import Grid, a1
 from .state import AuditRow, Hidden, State
 
 if TYPE_CHECKING:
-    from ..forms.headers import Parsed
+    from ..forms.headers import Parsed, TabLayout
     from ..reports.model import Forms, Record
     from .pipeline import PipelineResult, Stage, StepOptions
     from .project import Project
-    from .records import FormTab
 
 STEP = "signin"
 FLAG = "signin:{book}:{tab}"
 """The state flag holding what the generator last wrote into a sheet's tick cells."""
-FORMS = ("school", "child", "attendance", "rotation")
-"""The forms the read-back reads (the visit windows, the children, 出勤)."""
+FORMS: dict[str, tuple[str, ...]] = {
+    "school": ("name", "start_date", "end_date"),
+    "rotation": ("school", "start_date", "end_date", "status"),
+    "child": ("id", "name", "school"),
+    "attendance": ("id", "date", "school", "session", "child_id", "status", "leave_by",
+                   "pickup")}
+"""The forms and fields the read-back reads (the visit windows, the children, 出勤)."""
 LABELS = {"status": "状态", "leave_by": "离开方式", "pickup": "接送人"}
 
 
@@ -177,29 +179,29 @@ def signin_step(project: Project, hub: Stage, state: State, opts: StepOptions, r
 
 
 def _forms(project: Project, grids: Mapping[str, Grid], book: str,
-           parsed: Parsed | None) -> Forms:
-    from ..forms.headers import detect_form
-    from ..forms.validate import validate_grids
+           parsed: Parsed | None) -> tuple[Forms, list[tuple[str, TabLayout]]]:
+    """The records the read-back needs (:data:`FORMS`), their fields normalised as the
+    validation does, no rules (the validate step, just after, checks them); and where the
+    出勤 tab is (one, unless the book holds the form twice)."""
+    from ..forms.headers import tab_data
+    from ..forms.normalize import normalize_column
+    from ..forms.validate import Findings, TabResult, layouts
     from ..reports.model import forms_from_report
 
-    sub: dict[str, Grid] = {}
-    for tab, grid in grids.items():
-        if tab in project.tool_tabs or is_tool_tab(tab):
+    sub = {t: g for t, g in grids.items() if t not in project.tool_tabs}
+    found, _ = layouts(sub, project.templates, parsed)
+    tabs: dict[str, TabResult] = {}
+    where: list[tuple[str, TabLayout]] = []
+    for tab, lay in found.items():
+        if lay.form.key not in FORMS:
             continue
-        lay = (parsed.detect(tab, grid, project.templates) if parsed is not None
-               else detect_form(tab, grid, project.templates))
-        if lay is not None and lay.form.key in FORMS:
-            sub[tab] = grid
-    return forms_from_report(validate_grids(sub, project.templates, project.program, book=book,
-                                            parsed=parsed))
-
-
-def _touched(read: SheetRead, base: dict[str, dict[str, str]] | None) -> bool:
-    """Whether any cell of the sheet differs from what the generator last wrote there."""
-    if read.stray:
-        return True
-    cells = base or {}
-    return any(c.text != cells.get(c.child, {}).get(c.slot.key, "") for c in read.cells)
+        if lay.form.key == "attendance":
+            where.append((tab, lay))
+        data = parsed.data(sub[tab], lay) if parsed is not None else tab_data(sub[tab], lay)
+        tabs[tab] = TabResult(data, {k: normalize_column(data.columns[k], lay.form.field(k),
+                                                         project.program)
+                                     for k in FORMS[lay.form.key] if k in data.columns})
+    return forms_from_report(Findings(book=book, tabs=tabs)), where
 
 
 def _fields(text: str, slot: Slot) -> dict[str, str] | None:
@@ -216,13 +218,13 @@ def plan_signin(project: Project, grids: Mapping[str, Grid], hub_name: str, stat
                 ) -> tuple[WriteBatch, list[AuditRow], SigninResult]:
     """Plan recording what staff typed into the hub's sign-in sheets (see the module doc)."""
     result = SigninResult()
-    reads = {t: read_sheet(g) for t, g in grids.items() if t.startswith(PREFIX)}
-    bases = {t: base_of(state, hub_name, t) for t in reads}
-    todo = [t for t, r in reads.items() if _touched(r, b[1] if (b := bases[t]) else None)]
+    bases = {t: base_of(state, hub_name, t) for t in grids if t.startswith(PREFIX)}
+    todo = [t for t, b in bases.items() if changed_since(grids[t], b[1] if b else None)]
     batch = WriteBatch()
     if not todo:
         return batch, [], result
-    forms = _forms(project, grids, hub_name, parsed)
+    reads = {t: read_sheet(grids[t]) for t in todo}
+    forms, where = _forms(project, grids, hub_name, parsed)
     schools = sheet_schools(forms)
     index = attendance_index(forms)
     children = {ref_key(c.t("id")): c for c in
@@ -247,7 +249,8 @@ def plan_signin(project: Project, grids: Mapping[str, Grid], hub_name: str, stat
             _cell(tab, school, c, cells, index, children, changes, conflicts, result, hub_name,
                   project)
     form = project.templates["attendance"]
-    audit = _record(project, grids, hub_name, state, form, changes, run_id, at, batch, result)
+    audit = _record(grids, hub_name, state, form, forms, where, changes, run_id, at, batch,
+                    result)
     if conflicts:
         _conflicts(batch, grids, project, form, run_id, at, conflicts, result)
     return batch, audit, result
@@ -308,92 +311,84 @@ def _cell(tab: str, school: str, c: SheetCell, cells: dict[str, dict[str, str]] 
                             f"“{project.conflict_tab}”中,请核对后在“处理”列选择。")
 
 
-def _record(project: Project, grids: Mapping[str, Grid], hub_name: str, state: State,
-            form: FormTemplate, changes: dict[Key, _Change], run_id: int, at: str,
-            batch: WriteBatch, result: SigninResult) -> list[AuditRow]:
-    """Plan the 出勤 cells of ``changes``: fields of existing records set, new records added."""
+def _record(grids: Mapping[str, Grid], hub_name: str, state: State, form: FormTemplate,
+            forms: Forms, where: list[tuple[str, TabLayout]], changes: dict[Key, _Change],
+            run_id: int, at: str, batch: WriteBatch, result: SigninResult) -> list[AuditRow]:
+    """Plan the 出勤 cells of ``changes``: the fields of existing records set where they are,
+    new records appended below the tab's last row (a book without the tab gets it, with every
+    field), a column the tab lacks added on its right; every cell audited."""
+    from ..books.base import TabContent
+    from ..reports.model import records
     from .ids import IdAllocator
-    from .plan import Context, plan_book_form
-    from .records import find_form_tabs
+    from .records import DuplicateFormTab
 
     if not changes:
         return []
-    ft = find_form_tabs(hub_name, dict(grids), [form], project.templates,
-                        skip=project.tool_tabs)[form.key]
-    need = {"date", "school", "session", "child_id", "status",
-            *(k for ch in changes.values() for k in ch.fields)}
-    head, ft = _with_columns(ft, grids, form, need)
-    batch.then(head)
-    audit: list[AuditRow] = []
-    want = {rid: dict(r.values) for rid, r in ft.rows.items()}
-    sources: dict[str, dict[str, str]] = {}
+    if len(where) > 1:
+        raise DuplicateFormTab(hub_name, form, [t for t, _ in where])
+    assert form.id_field is not None
+    id_key = form.id_field.key
+    label = {f.key: f.label for f in form.fields}
     prefix = form.id_prefix or ""
     alloc = IdAllocator(prefix, state.high(prefix))
-    alloc.see_all([*ft.rows, *(r.id for r in ft.repeated), *state.bases(form.key, hub_name),
-                   *state.tombstones(form.key)])
-    needs_id: set[str] = set()
-    order = sorted(changes.values(), key=lambda ch: (ch.slot.day, ch.school, ch.slot.session,
-                                                     ch.child))
+    alloc.see_all([*(r.t("id") for r in records(forms, "attendance")),
+                   *state.bases(form.key, hub_name), *state.tombstones(form.key)])
+    audit: list[AuditRow] = []
+    order = sorted(changes.values(), key=lambda ch: (ch.slot.day, ch.school,
+                                                     ch.slot.session, ch.child))
+    fresh: list[tuple[str, dict[str, str], str]] = []   # (编号, values, the cell they came from)
     for ch in order:
-        values = {k: v for k, (v, _) in ch.fields.items()}
-        cells = {k: w for k, (_, w) in ch.fields.items()}
-        rid = ch.rec.t("id") if ch.rec is not None else ""
-        if ch.rec is not None and rid in want:
-            want[rid].update(values)
-            sources[rid] = cells
-            result.updated.append(rid)
-        elif ch.rec is not None:  # a 出勤 row without 编号: its cells set where they are
-            row = next((r for r in ft.fresh if r.sheet_row == ch.rec.row), None)
-            for k, v in values.items():
-                col = ft.column(k)
-                if col is None:
-                    continue
-                old = row.values.get(k, "") if row is not None else ""
-                batch.set_cell(ft.tab, ch.rec.row, col, v)
-                audit.append(AuditRow(run_id, at, hub_name, ft.tab, f"{ft.tab}!{ch.rec.row}",
-                                      LABELS.get(k, k), old, v, cells[k], STEP))
-            result.updated.append(f"{ft.tab}!{ch.rec.row}")
-        else:
-            rid = alloc.next()
-            needs_id.add(rid)
-            want[rid] = {"date": ch.slot.day.isoformat(), "school": ch.school,
-                         "session": ch.slot.session, "child_id": ch.child,
-                         "child_name": ch.name, "status": values.pop("status", "到"), **values}
-            sources[rid] = {k: next(iter(cells.values())) for k in want[rid]}
-            result.new.append(rid)
-    ctx = Context(run_id, hub_name, sources, at)
-    body = WriteBatch()
-    plan = plan_book_form(body, ft, want, needs_id, ctx,
-                          columns=[f.key for f in form.fields])
-    batch.then(body)
-    audit += [dataclasses.replace(a, step=STEP) for a in plan.audit]
+        if ch.rec is None:
+            values = {k: v for k, (v, _) in ch.fields.items()}
+            source = next(iter(ch.fields.values()))[1]
+            fresh.append((alloc.next(), {
+                "date": ch.slot.day.isoformat(), "school": ch.school, "session": ch.slot.session,
+                "child_id": ch.child, "child_name": ch.name,
+                "status": values.pop("status", "到"), **values}, source))
+    result.new = [rid for rid, _, _ in fresh]
     result.highs = {prefix: alloc.high} if alloc.assigned else {}
+
+    def note(tab: str, rid: str, key: str, old: str, new: str, source: str) -> None:
+        audit.append(AuditRow(run_id, at, hub_name, tab, rid, label[key], old, new, source, STEP))
+
+    if not where:  # no 出勤 tab yet: one with every field
+        keys = [f.key for f in form.fields]
+        rows = [[label[k] for k in keys]]
+        for rid, values, source in fresh:
+            cells = {**values, id_key: rid}
+            rows.append([cells.get(k, "") for k in keys])
+            for k in keys:
+                if cells.get(k):
+                    note(form.label, rid, k, "", cells[k], "编号" if k == id_key else source)
+        batch.replace_tab(form.label, TabContent(rows=rows))
+        return audit
+    tab, lay = where[0]
+    grid = grids[tab]
+    cols = dict(lay.columns)
+    need = {id_key, "date", "school", "session", "child_id", "status",
+            *(k for ch in order for k in ch.fields)}
+    head = grid.rows[lay.header_row - 1] if grid.n_rows >= lay.header_row else []
+    col = max([*lay.headers, len(head), 0]) + 1
+    for f in form.fields:
+        if f.key in need and f.key not in cols:
+            batch.set_cell(tab, lay.header_row, col, f.label)
+            cols[f.key], col = col, col + 1
+    for ch in order:
+        if ch.rec is None:
+            continue
+        rid = ch.rec.t("id") or f"{tab}!{ch.rec.row}"
+        for k, (v, source) in ch.fields.items():
+            batch.set_cell(tab, ch.rec.row, cols[k], v)
+            note(tab, rid, k, grid.cell(ch.rec.row, cols[k]), v, source)
+        result.updated.append(rid)
+    row = max(grid.n_rows, lay.header_row)
+    for rid, values, source in fresh:
+        row += 1
+        for k, text in {id_key: rid, **values}.items():
+            if text and k in cols:
+                batch.set_cell(tab, row, cols[k], text)
+                note(tab, rid, k, "", text, "编号" if k == id_key else source)
     return audit
-
-
-def _with_columns(ft: FormTab, grids: Mapping[str, Grid], form: FormTemplate,
-                  keys: set[str]) -> tuple[WriteBatch, FormTab]:
-    """The header cells the 出勤 tab lacks for ``keys``, and the tab parsed as it will be."""
-    from .records import layout_for, parse_tab
-
-    batch = WriteBatch()
-    lay = ft.layout
-    missing = [f for f in form.fields if f.key in keys and f.key not in ft.fields
-               and f.key != ft.id_key]
-    if lay is None or not missing:
-        return batch, ft
-    rows = [list(r) for r in grids[ft.tab].rows]
-    line = rows[lay.header_row - 1]
-    col = max([*lay.headers, len(line), 0]) + 1
-    for f in missing:
-        batch.set_cell(ft.tab, lay.header_row, col, f.label)
-        line.extend([""] * (col - len(line)))
-        line[col - 1] = f.label
-        col += 1
-    grid = Grid(rows)
-    lay2 = layout_for(ft.tab, grid, form)
-    assert lay2 is not None
-    return batch, parse_tab(ft.book, ft.tab, grid, lay2)
 
 
 def _conflicts(batch: WriteBatch, grids: Mapping[str, Grid], project: Project,
