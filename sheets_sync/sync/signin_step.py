@@ -30,8 +30,11 @@ or checked the sheet: :func:`remember`), and what 出勤 says now (*A*).
 * no *B* known (a state that never saw the sheet): an entry where 出勤 has nothing for that
   field, a conflict where it has something else.
 
-A sheet whose every cell is still *B* costs nothing: the forms are read only when some cell
-changed.
+New records go below the 出勤 tab's last row (a column the tab lacks is added on its right;
+a book without the tab gets one with every field); every cell set is in the audit with the
+sheet cell it came from. A sheet whose every cell is still *B* costs one pass over its cells
+(125 sheets of a 5,000-child program: 0.24 s CPU): the forms are read only when some cell
+changed, and then only the fields the read-back needs, normalised as the validation does.
 """
 
 from __future__ import annotations
