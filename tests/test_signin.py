@@ -313,6 +313,23 @@ def test_a_record_deleted_from_attendance_and_changed_on_the_sheet_is_kept(
             ) in run.messages
 
 
+def test_a_column_the_attendance_tab_lacks_is_added(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    grids = care_grids()
+    head, *rows = grids["出勤"].rows
+    keep = [j for j, h in enumerate(head) if h not in ("离开方式", "接送人")]
+    grids["出勤"] = Grid([[r[j] if j < len(r) else "" for j in keep] for r in [head, *rows]])
+    books = {HUB: MemoryBook({k: g.rows for k, g in grids.items()}, name=HUB)}
+    run_pipeline(project, books=books, options=OPTS)
+    type_into(books[HUB], TAB, {(8, 21): "志愿者送 李明"})  # C0003, 16 July 电影天堂
+    run = run_pipeline(project, books=books, options=OPTS)
+    assert run.signin is not None and run.signin.new == ["K0014"]
+    assert books[HUB].tab("出勤")[0][-2:] == ["离开方式", "接送人"]
+    row = attendance(books[HUB])["K0014"]
+    assert (row["场次"], row["状态"], row["离开方式"], row["接送人"]) == ("电影天堂", "到",
+                                                                     "志愿者送", "李明")
+
+
 def test_restore_puts_the_read_back_back_and_ids_are_never_reused(
         hub: tuple[Project, dict[str, MemoryBook]]) -> None:
     from sheets_sync.sync.restore import restore
