@@ -5,6 +5,12 @@ Each target cell becomes an inline string (``t="inlineStr"``, text escaped in Ex
 in order (a new cell takes its row's style, else its column's) and ``<dimension>`` grows.
 Nothing else in the sheet changes: other cells keep their cached formula results.
 
+A write costs what it touches: the rows written are found in the sheet's bytes by a scan
+(:mod:`.scan`), parsed with the sheet's head and tail (columns, merges), and spliced back;
+every other row is copied byte for byte. A sheet the scan cannot be sure of (see
+:func:`.scan.scan`), or a shared formula's master written, is parsed whole, with the same
+result. Only the rows written are checked for cells outside their row.
+
 * The master cell of a shared formula can be written: the formula moves to the next cell
   of its group, translated to that cell (``A1*2`` at B1 becomes ``A2*2`` at B2).
 * Rows and cells without ``r`` (allowed by the format) get their implicit numbers.
@@ -27,6 +33,7 @@ from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 from ...errors import BookError, TabNotFound
 from ...table import a1
 from .package import MAIN, Edit, parse_xml, sheet_entries, to_bytes
+from .scan import SheetScan, scan, splice
 
 __all__ = ["MAX_CELL_CHARS", "MAX_COLS", "MAX_ROWS", "escape", "patch_cells", "stored"]
 
@@ -140,14 +147,110 @@ def _inside(area: tuple[int, int, int, int], r: int, c: int) -> bool:
 def patch_sheet(
     data: bytes, tab: str, targets: Mapping[tuple[int, int], str]
 ) -> tuple[bytes, bool]:
-    """The worksheet XML with ``targets`` set; and whether a formula cell was overwritten."""
+    """The worksheet XML with ``targets`` set; and whether a formula cell was overwritten.
+
+    Only the rows written are parsed and re-serialised (found in the bytes by
+    :func:`.scan.scan`); every other byte of the sheet is copied as it was. A sheet the scan
+    cannot be sure of, or the master cell of a shared formula written (its group may reach
+    any row), is parsed whole instead, with the same result.
+    """
+    found = scan(data)
+    if found is not None:
+        try:
+            return _patch_rows(found, tab, targets)
+        except _Whole:
+            pass
+    return _patch_whole(data, tab, targets)
+
+
+def _patch_whole(
+    data: bytes, tab: str, targets: Mapping[tuple[int, int], str]
+) -> tuple[bytes, bool]:
+    """:func:`patch_sheet` by parsing and re-serialising the whole sheet."""
     root = parse_xml(data)
+    had_formula, _ = _set_cells(root, tab, targets, None)
+    return to_bytes(root), had_formula
+
+
+class _Whole(Exception):
+    """The rows alone cannot be patched: parse the whole sheet."""
+
+
+_DIMENSION = re.compile(rb"<dimension(?=[\s/>])[^>]*?(?<=\s)ref\s*=\s*[\"']([^\"']*)[\"']")
+_ROW_START = re.compile(rb"(?=<row[\s/>])")
+
+
+def _patch_rows(
+    found: SheetScan, tab: str, targets: Mapping[tuple[int, int], str]
+) -> tuple[bytes, bool]:
+    """Patch the rows of ``targets`` alone: parsed with the sheet's head and tail, spliced
+    back into the bytes."""
+    data, numbers = found.data, found.numbers
+    blocks = [a for a in map(_area, filter(None, found.blocks)) if a[:2] != a[2:]]
+    spans: dict[int, tuple[int, int]] = {}
+    for r in sorted({r for r, _ in targets}):
+        i = bisect_left(numbers, r)
+        if i < len(numbers) and numbers[i] == r:
+            span = found.row_span(r)
+            if span is None:
+                raise _Whole
+            spans[r] = span
+    rows_xml = b"".join(data[a:b] for a, b in spans.values())
+    try:
+        root = parse_xml(data[:found.body_start] + rows_xml + data[found.body_end:])
+    except etree.XMLSyntaxError as err:
+        raise _Whole from err
+    dimension = root.find(f"{{{MAIN}}}dimension")
+    before = None if dimension is None else dimension.get("ref")
+    had_formula, rows = _set_cells(root, tab, targets, blocks)
+    if not rows.changed:
+        return data, had_formula
+    content = etree.tostring(rows.sheet_data, encoding="utf-8", with_tail=False)
+    content = content[content.index(b">") + 1:content.rindex(b"</")]
+    pieces = [p for p in _ROW_START.split(content) if p]
+    if len(pieces) != len(rows.numbers):
+        raise _Whole
+    edits: list[tuple[int, int, int, int, bytes]] = []
+    for number, piece in zip(rows.numbers, pieces, strict=True):
+        if number not in rows.changed:
+            continue
+        if number in spans:
+            edits.append((*spans[number], 1, number, piece))
+            continue
+        i = bisect_left(numbers, number)
+        at = found.body_end if i == len(numbers) else found.row_start(numbers[i])
+        if at is None:
+            raise _Whole
+        edits.append((at, at, 0, number, piece))  # a new row, before the next one
+    after = None if dimension is None else dimension.get("ref")
+    if after != before:
+        m = _DIMENSION.search(data, 0, found.body_start)
+        if m is None or after is None:
+            raise _Whole
+        edits.append((m.start(1), m.end(1), 1, 0, after.encode("ascii")))
+    edits.sort()
+    return splice(data, [(a, b, new) for a, b, _, _, new in edits]), had_formula
+
+
+def _set_cells(
+    root: etree._Element,
+    tab: str,
+    targets: Mapping[tuple[int, int], str],
+    blocks: list[tuple[int, int, int, int]] | None,
+) -> tuple[bool, _Rows]:
+    """Set ``targets`` in the tree; whether a formula was replaced, and the rows.
+
+    ``blocks`` (the multi-cell formula areas of the whole sheet) given means the tree holds
+    only some rows: a shared formula's master written then raises :class:`_Whole`.
+    """
     sheet_data = root.find(f"{{{MAIN}}}sheetData")
     if root.tag != f"{{{MAIN}}}worksheet" or sheet_data is None:
         raise BookError(f"工作表“{tab}”的内容无法识别(不是普通工作表),无法写入单元格。")
     merged = [_area(m.get("ref", "")) for m in root.iter(f"{{{MAIN}}}mergeCell")]
     rows = _Rows(sheet_data, root)
-    blocks = rows.multi_cell_formulas()
+    whole = blocks is None
+    if blocks is None:
+        blocks = rows.multi_cell_formulas()
     had_formula = False
     written: list[tuple[int, int]] = []
     for (r, c), text in sorted(targets.items()):
@@ -167,9 +270,12 @@ def patch_sheet(
         cell = rows.cell(r, c, create=bool(text))
         if cell is None:
             continue
+        rows.changed.add(r)
         formula = cell.find(_F)
         if formula is not None:
             if formula.get("t") == "shared" and formula.get("ref") is not None:
+                if not whole:
+                    raise _Whole
                 rows.hand_on_shared(cell, formula)
             had_formula = True
         for child in cell.findall(_F) + cell.findall(_V) + cell.findall(_IS):
@@ -189,7 +295,7 @@ def patch_sheet(
                 ext.addprevious(inline)
             written.append((r, c))
     _grow_dimension(root, written)
-    return to_bytes(root), had_formula
+    return had_formula, rows
 
 
 class _Rows:
@@ -199,6 +305,7 @@ class _Rows:
         self.sheet_data = sheet_data
         self.by_number: dict[int, etree._Element] = {}
         self.numbers: list[int] = []
+        self.changed: set[int] = set()  # the rows a cell was set or cleared in
         last = 0
         for row in sheet_data.iterchildren(_ROW):
             r = row.get("r")
