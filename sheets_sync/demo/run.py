@@ -478,11 +478,13 @@ def _append_readme(run: DemoRun) -> None:
                   "周五晚上的“电影天堂”)、家访和亲情视频/电话(联系记录)、谈心记录和两起事件,"
                   f"演示时间是 {run.plan.care_now if run.plan else ''}(第一周的周六晚上)。"
                   "这些表只在总表中(sheets-sync.toml 的 forms 没有列出 attendance、contact、"
-                  "incident,它们只在总表中校验和统计,不发到分表)。其中故意写错了这些单元格:", "",
+                  "incident,它们只在总表中校验和统计,不发到分表);“出勤统计”“待办”“安全日志”"
+                  "按演示时间生成,之后运行 sheets-sync run 时按当天的日期重算。"
+                  "其中故意写错了这些单元格:", "",
                   "| 文件 | 工作表 | 单元格 | 问题 | 规则代码 |", "| --- | --- | --- | --- | --- |"]
         for p in run.care:
             lines.append(f"| {p.book} | {p.tab} | {p.cell} | {p.column}:{p.note}"
-                         f"(值:{p.value or '(空)'}) | `{p.code}` |")
+                         f"(值:{f'`{p.value}`' if p.value else '(空)'}) | `{p.code}` |")
     readme = run.directory / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\n".join(lines) + "\n",
                       encoding="utf-8")
