@@ -395,8 +395,12 @@ def write_school_books(directory: Path | str, tabs: Mapping[str, TabContent] | R
     written: list[Path] = []
     used: set[str] = set()
     password = school_books_password() if encrypt else None
-    result = tabs if isinstance(tabs, ReportsResult) else None
-    all_tabs: Mapping[str, TabContent] = result.tabs if result is not None else tabs  # type: ignore[assignment]
+    result: ReportsResult | None = None
+    all_tabs: Mapping[str, TabContent]
+    if isinstance(tabs, ReportsResult):
+        result, all_tabs = tabs, tabs.tabs
+    else:
+        all_tabs = tabs
     for tab, content in all_tabs.items():
         if not tab.startswith(PREFIX):
             continue
