@@ -1,20 +1,23 @@
-"""Writing generated tabs into an existing hub: the surgical writer against openpyxl.
+"""Writing into an existing hub: the surgical writer against openpyxl.
 
 Two hubs: the demo's (``sheets-sync demo``: about 3,000 children, every form) and one with
 20,000 children. For each, the real generated tabs (``generate_reports``: rosters, grade
-counts, archive completeness, budget, settlement) are added, then replaced, by
+counts, archive completeness, budget, settlement) are added, then replaced. And one cell
+(one answer changed) is written into a hub whose children tab holds 30,000 rows
+(``--cell-rows``): only the row written is parsed, the rest of the sheet copied. Each by
 
 * **sheets-sync** — ``ExcelBook.apply``: the tabs drawn by XlsxWriter and grafted into the
-  package, every other part copied raw;
-* **openpyxl** — ``load_workbook`` + ``save`` of the same file, *without* writing the tabs:
-  a lower bound of the round trip the surgical writer replaces (which also filled them).
+  package (the cell patched into its row), every other part copied raw;
+* **openpyxl** — ``load_workbook`` + ``save`` of the same file, *without* writing the tabs
+  or the cell: a lower bound of the round trip the surgical writer replaces.
 
 Each variant runs in a fresh process (so peak memory is its own: ``ru_maxrss``, which counts
 lxml's and XlsxWriter's C allocations too); CPU seconds (``time.process_time``) are the
 median of ``--repeat`` runs. Prints one line per hub and variant and ``ratio: N``
 (openpyxl CPU / ours; target >= 3).
 
-    python benchmarks/write_bench.py [--children 20000] [--repeat 3]
+    python benchmarks/write_bench.py [--children 20000] [--cell-rows 30000] [--repeat 3]
+    python benchmarks/write_bench.py --only cell     # the one-cell write alone
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def run_variant(variant: str, path: Path, batch_file: Path, repeat: int) -> dict
 
 
 def measure(label: str, children: int | None, repeat: int, tmp: Path) -> float:
+    """The generated tabs added, then replaced."""
     tabs, text_columns = hub_tabs(children)
     path = tmp / f"{label}.xlsx"
     write_workbook(path, tabs, text_columns=text_columns)
@@ -86,13 +90,30 @@ def measure(label: str, children: int | None, repeat: int, tmp: Path) -> float:
     batch = WriteBatch()
     for name, content in generated.items():
         batch.replace_tab(name, content)
-    batch_file = tmp / f"{label}.batch"
-    with open(batch_file, "wb") as fh:
-        pickle.dump([batch, batch], fh)
     rows = sum(len(c.rows) for c in generated.values())
     size = path.stat().st_size / 1e6
     print(f"{label}: {len(tabs)} tabs, {size:.1f} MB; {len(generated)} generated tabs, "
           f"{rows:,} rows (added, then replaced)")
+    return compare(path, [batch, batch], repeat, "graft")
+
+
+def measure_cell(rows: int, repeat: int, tmp: Path) -> float:
+    """One cell (a name in the middle of the children tab) written."""
+    tabs, text_columns = hub_tabs(rows)
+    path = tmp / "cell.xlsx"
+    write_workbook(path, tabs, text_columns=text_columns)
+    child = default_templates()["child"].label
+    batch = WriteBatch()
+    batch.set_cell(child, rows // 2, 2, "改过的名字")
+    size = path.stat().st_size / 1e6
+    print(f"one cell, {rows:,}-row tab: {len(tabs)} tabs, {size:.1f} MB")
+    return compare(path, [batch], repeat, "cell patch")
+
+
+def compare(path: Path, batches: list[WriteBatch], repeat: int, what: str) -> float:
+    batch_file = path.with_suffix(".batch")
+    with open(batch_file, "wb") as fh:
+        pickle.dump(batches, fh)
     results = {}
     for variant in ("sheets-sync", "openpyxl"):
         out = subprocess.run(
@@ -103,14 +124,16 @@ def measure(label: str, children: int | None, repeat: int, tmp: Path) -> float:
         r = results[variant]
         print(f"  {variant:12s} {r['cpu']:7.2f} s CPU   peak {r['maxrss_mb']:6.0f} MB")
     ratio = results["openpyxl"]["cpu"] / results["sheets-sync"]["cpu"]
-    print(f"  ratio: {ratio:.1f}  (openpyxl load+save CPU / sheets-sync graft CPU)")
+    print(f"  ratio: {ratio:.1f}  (openpyxl load+save CPU / sheets-sync {what} CPU)")
     return ratio
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--children", type=int, default=20_000)
+    ap.add_argument("--cell-rows", type=int, default=30_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=["graft", "cell"], help="run one of the two benches")
     ap.add_argument("--variant")
     ap.add_argument("--path", type=Path)
     ap.add_argument("--batch", type=Path)
@@ -119,9 +142,14 @@ def main() -> None:
         print(json.dumps(run_variant(args.variant, args.path, args.batch, args.repeat)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        ratios = [measure("demo hub", None, args.repeat, Path(tmp)),
-                  measure(f"{args.children:,}-child hub", args.children, args.repeat, Path(tmp))]
-    print(f"ratio: {min(ratios):.1f}  (the smaller of the two)")
+        ratios = []
+        if args.only != "cell":
+            ratios += [measure("demo hub", None, args.repeat, Path(tmp)),
+                       measure(f"{args.children:,}-child hub", args.children, args.repeat,
+                               Path(tmp))]
+        if args.only != "graft":
+            ratios.append(measure_cell(args.cell_rows, args.repeat, Path(tmp)))
+    print(f"ratio: {min(ratios):.1f}  (the smallest)")
 
 
 if __name__ == "__main__":

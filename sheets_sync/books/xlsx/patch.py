@@ -210,26 +210,26 @@ def _patch_rows(
     pieces = [p for p in _ROW_START.split(content) if p]
     if len(pieces) != len(rows.numbers):
         raise _Whole
-    edits: list[tuple[int, int, int, int, bytes]] = []
+    edits: list[tuple[int, int, int, bytes]] = []  # sorted: an insertion first
     for number, piece in zip(rows.numbers, pieces, strict=True):
         if number not in rows.changed:
             continue
         if number in spans:
-            edits.append((*spans[number], 1, number, piece))
+            edits.append((*spans[number], number, piece))
             continue
         i = bisect_left(numbers, number)
         at = found.body_end if i == len(numbers) else found.row_start(numbers[i])
         if at is None:
             raise _Whole
-        edits.append((at, at, 0, number, piece))  # a new row, before the next one
+        edits.append((at, at, number, piece))  # a new row, before the next one
     after = None if dimension is None else dimension.get("ref")
     if after != before:
         m = _DIMENSION.search(data, 0, found.body_start)
         if m is None or after is None:
             raise _Whole
-        edits.append((m.start(1), m.end(1), 1, 0, after.encode("ascii")))
+        edits.append((m.start(1), m.end(1), 0, after.encode("ascii")))
     edits.sort()
-    return splice(data, [(a, b, new) for a, b, _, _, new in edits]), had_formula
+    return splice(data, [(a, b, new) for a, b, _, new in edits]), had_formula
 
 
 def _set_cells(
