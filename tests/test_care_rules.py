@@ -230,15 +230,16 @@ def test_a_contact_follows_its_child(templates: dict[str, FormTemplate]) -> None
                  "例如 walk_home_min_grade = 5:几年级及以上的儿童可以自行回家。", id="quoted"),
     pytest.param({"cadence": {"每周家访": "7d"}},
                  "sheets-sync.toml: [program.cadence] 中的“每周家访”不认识:可以写 谈心、亲情视频、"
-                 "亲情电话、家访,例如 [program.cadence] 里写 谈心 = \"30d\"、亲情视频 = \"7d\"。",
+                 "亲情电话、家访,例如 [program.cadence] 里写 \"谈心\" = \"30d\"、\"亲情视频\" = \"7d\""
+                 "(中文键名要加英文引号)。",
                  id="unknown-cadence"),
     pytest.param({"cadence": {"谈心": "一个月"}},
                  "sheets-sync.toml: [program.cadence] 谈心 = '一个月' 不是天数:请写成 \"30d\""
                  "(30 天)或 \"1w\"(1 周),写 \"0d\" 表示不跟踪,例如 [program.cadence] 里写 "
-                 "谈心 = \"30d\"、亲情视频 = \"7d\"。", id="cadence-not-days"),
+                 "\"谈心\" = \"30d\"、\"亲情视频\" = \"7d\"(中文键名要加英文引号)。", id="cadence-not-days"),
     pytest.param({"cadence": "30d"},
                  "sheets-sync.toml: [program] cadence 应为一个表,例如 [program.cadence] 里写 "
-                 "谈心 = \"30d\"、亲情视频 = \"7d\"。", id="cadence-not-a-table"),
+                 "\"谈心\" = \"30d\"、\"亲情视频\" = \"7d\"(中文键名要加英文引号)。", id="cadence-not-a-table"),
 ])
 def test_care_settings_are_checked(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as err:
