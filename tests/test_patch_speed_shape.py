@@ -202,3 +202,15 @@ def test_an_array_formula_in_a_row_not_written_still_guards_its_area(tmp_path: P
         ExcelBook(path).apply(batch_of("表", {(3, 2): "手填"}))
     assert str(err.value) == ("工作表“表”的单元格 B3 位于数组公式或模拟运算表的区域内,"
                               "无法单独写入。请在 Excel 中先删除该数组公式,再重新运行。")
+
+
+@pytest.mark.parametrize("close", ["</row >", "</row\n>"])
+def test_an_end_tag_with_a_space_ends_its_own_row(close: str) -> None:
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c>{close}' for n in (1, 2, 3))
+    data = f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    found = scan.scan(data)
+    assert found is not None and found.row_span(2) is not None
+    out, _ = patch.patch_sheet(data, "表", {(2, 1): "新"})
+    assert canonical(out) == canonical(patch._patch_whole(data, "表", {(2, 1): "新"})[0])
+    assert f'<row r="1"><c r="A1"><v>1</v></c>{close}'.encode() in out
+    assert f'<row r="3"><c r="A3"><v>3</v></c>{close}'.encode() in out

@@ -200,6 +200,9 @@ def _patch_rows(
         root = parse_xml(data[:found.body_start] + rows_xml + data[found.body_end:])
     except etree.XMLSyntaxError as err:
         raise _Whole from err
+    sheet_data = root.find(f"{{{MAIN}}}sheetData")
+    if sheet_data is None or len(sheet_data) != len(spans):  # one row per span, nothing else
+        raise _Whole
     dimension = root.find(f"{{{MAIN}}}dimension")
     before = None if dimension is None else dimension.get("ref")
     had_formula, rows = _set_cells(root, tab, targets, blocks)

@@ -35,6 +35,7 @@ _ROW_TAG = re.compile(rb"<row" + _ATTRS)
 _ROW_R = re.compile(rb"<row(?=[\s/>])[^>]*?(?:(?<=\s)r\s*=\s*[\"']([0-9]+)[\"']|(?=>))")
 _BLOCK_F = re.compile(
     rb"<f(?=[\s/>])[^>]*?(?<=\s)t\s*=\s*[\"'](?:array|dataTable)[\"'][^>]*>")
+_ROW_END = re.compile(rb"</row\s*>")
 _REF_ATTR = re.compile(rb"(?<=\s)ref\s*=\s*[\"']([^\"']*)[\"']")
 
 
@@ -81,8 +82,10 @@ class SheetScan:
             return None
         if tag.group(2):
             return start, tag.end()
-        close = self.data.find(b"</row>", tag.end(), self.body_end)
-        return None if close < 0 else (start, close + len(b"</row>"))
+        close = _ROW_END.search(self.data, tag.end(), self.body_end)
+        if close is None or self.data.find(b"<row", tag.end(), close.start()) >= 0:
+            return None
+        return start, close.end()
 
 
 def scan(data: bytes) -> SheetScan | None:
