@@ -97,7 +97,7 @@ def scan(data: bytes) -> SheetScan | None:
     if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
     start = prolog.end()
-    if data.find(b"<!", start) >= 0 or data.find(b"<?", start) >= 0:
+    if _holds(data, b"<!", start) or _holds(data, b"<?", start):
         return None
     root = _ROOT.match(data, start)
     main = MAIN.encode()
@@ -112,8 +112,8 @@ def scan(data: bytes) -> SheetScan | None:
     if tag is None or tag[1]:
         return None
     body_start = tag[0]
-    body_end = data.find(b"</sheetData>", body_start)
-    if body_end < 0 or data.find(b"xmlns", body_start, body_end) >= 0:
+    body_end = data.rfind(b"</sheetData>")  # the tail is short; there is one sheetData
+    if body_end < body_start or data.find(b"xmlns", body_start, body_end) >= 0:
         return None
     found = _ROW_R.findall(data, body_start, body_end)
     if b"" in found:
@@ -129,6 +129,13 @@ def scan(data: bytes) -> SheetScan | None:
             if ref is not None:
                 blocks.append(ref.group(1).decode("ascii", "replace"))
     return SheetScan(data, body_start, body_end, numbers, blocks)
+
+
+def _holds(data: bytes, pair: bytes, start: int) -> bool:
+    """Whether ``pair`` (``<`` and a rarer byte) occurs from ``start``: the rare byte is
+    looked for first, ``<`` being everywhere in XML."""
+    at = data.find(pair[1:], start)
+    return at >= 0 and data.find(pair, max(start, at - 1)) >= 0
 
 
 _SHEET_DATA_TAG = re.compile(rb"<sheetData" + _ATTRS)
