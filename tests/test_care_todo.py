@@ -11,7 +11,7 @@ from sheets_sync.books.memory import MemoryBook
 from sheets_sync.config import Program, program_from_dict
 from sheets_sync.reports import generate_reports
 from sheets_sync.sync.slices import report_book
-from tests.care_data import CONTACTS, PROGRAM, care_grids
+from tests.care_data import CONTACTS, PROGRAM, SCHOOLS, care_grids
 
 HEAD = ["状态", "到期日", "逾期天数", "事项", "儿童编号", "姓名", "学校", "负责人", "说明"]
 
@@ -27,22 +27,31 @@ def todo(day: str, program: Program = PROGRAM, **replace: list[dict[str, str]]
 
 def test_due_actions_on_the_17th_overdue_first() -> None:
     rows = todo("2026-07-17")
-    assert rows[0] == ["让你不再孤单——一对一帮助计划 待办(2026-07-17):已逾期 4 项,7 天内到期 2 项"]
-    never = "还没有记录,每 7 天一次(自 2026-07-01 起)"
+    assert rows[0] == ["让你不再孤单——一对一帮助计划 待办(2026-07-17):已逾期 1 项,7 天内到期 4 项"]
+    never = "还没有记录,每 7 天一次(自 2026-07-13 起)"
     assert rows[2:] == [
-        # no video with the parents since the program began: due 8 July, 9 days late
-        ["已逾期", "2026-07-08", "9", "亲情视频", "C0002", "李大山", "满城一小", "未结对", never],
-        ["已逾期", "2026-07-08", "9", "亲情视频", "C0003", "赵小花", "满城一小", "未结对", never],
-        ["已逾期", "2026-07-08", "9", "亲情视频", "C0004", "孙小军", "顺平二小", "未结对", never],
         ["已逾期", "2026-07-16", "1", "跟进", "C0003", "赵小花", "满城一小", "王芳",
          "联系班主任了解缺勤(联系记录 第 6 行,2026-07-13 电话)"],
         # the video of 10 July: due again on the 17th, by the paired volunteer
         ["今天到期", "2026-07-17", "0", "亲情视频", "C0001", "王小雨", "满城一小", "李明",
          "上次 2026-07-10,每 7 天一次"],
+        # no video yet: due a week after the first day of the school's visit (13 July)
+        ["3 天后到期", "2026-07-20", "0", "亲情视频", "C0002", "李大山", "满城一小", "未结对", never],
+        ["3 天后到期", "2026-07-20", "0", "亲情视频", "C0003", "赵小花", "满城一小", "未结对", never],
         # the talk of 20 June: due on 20 July (within 7 days), by whoever talked last
         ["3 天后到期", "2026-07-20", "0", "每月谈心", "C0004", "孙小军", "顺平二小", "张老师",
          "上次 2026-06-20,每 30 天一次"],
+        # 顺平二小 has no visit dates: its child without a video is not due, and it is said
+        ["注:1 名儿童还没有亲情视频记录,所在学校没有进驻日期(“进驻安排”或“学校”表的进驻日期):"
+         "未列入。"],
     ]
+
+
+def test_before_its_school_is_visited_nothing_is_due_for_a_child() -> None:
+    rows = todo("2026-07-10")
+    assert not [r for r in rows[2:] if len(r) > 4 and r[4] in ("C0002", "C0003")
+                and r[3] == "亲情视频"]
+    assert ["注:2 名儿童还没有亲情视频记录,所在学校还没到进驻的日子:从进驻第一天起计,未列入。"] in rows
 
 
 def _follow_up(rows: list[list[str]]) -> list[str] | None:
@@ -69,14 +78,14 @@ def test_a_done_follow_up_is_not_due() -> None:
 
 
 def test_the_most_overdue_first_as_the_date_moves() -> None:
-    rows = todo("2026-07-30")[2:]
+    rows = [r for r in todo("2026-07-30")[2:] if len(r) > 4]
     days = [int(r[2]) for r in rows]
     assert days == sorted(days, reverse=True)
-    # the never-called (22 days), the follow-up due on the 16th (14), C0001's video due on
-    # the 17th (13)
+    # the follow-up due on the 16th (14 days), C0001's video due on the 17th (13), the
+    # never-called of 满城一小 (visited from the 13th: due the 20th, 10), C0004's talk (10)
     assert [(r[4], r[3], r[2]) for r in rows[:5]] == [
-        ("C0002", "亲情视频", "22"), ("C0003", "亲情视频", "22"), ("C0004", "亲情视频", "22"),
-        ("C0003", "跟进", "14"), ("C0001", "亲情视频", "13")]
+        ("C0003", "跟进", "14"), ("C0001", "亲情视频", "13"), ("C0002", "亲情视频", "10"),
+        ("C0003", "亲情视频", "10"), ("C0004", "每月谈心", "10")]
 
 
 def test_a_new_video_call_clears_it() -> None:
@@ -84,24 +93,25 @@ def test_a_new_video_call_clears_it() -> None:
             "对象": "父母", "参加人": "王芳"}
     rows = todo("2026-07-17", contact=[*CONTACTS, call])
     # no longer overdue: due again a week after the call
-    assert [r[:3] for r in rows[2:] if r[4] == "C0002" and r[3] == "亲情视频"] == [
+    assert [r[:3] for r in rows[2:] if len(r) > 4 and r[4] == "C0002" and r[3] == "亲情视频"] == [
         ["6 天后到期", "2026-07-23", "0"]]
 
 
 def test_the_cadence_comes_from_the_program() -> None:
     program = dataclasses.replace(PROGRAM, cadence=program_from_dict(
         {"cadence": {"谈心": "14d", "亲情视频": "0d"}}).cadence)
-    rows = todo("2026-07-17", program)[2:]
+    rows = [r for r in todo("2026-07-17", program)[2:] if len(r) > 4]
     assert {r[3] for r in rows} == {"每月谈心", "跟进"}
-    # never talked to: due 15 July (1 July + 14 days); C0001 talked on 1 July: also the 15th;
-    # C0004 talked on 20 June: due 4 July, 13 days late, first
+    # C0004 talked on 20 June: due 4 July, 13 days late, first; C0001 talked on 1 July: due
+    # the 15th; never talked to at 满城一小 (visited from the 13th): due the 27th, not yet in sight
     assert [(r[4], r[1], r[2]) for r in rows] == [
-        ("C0004", "2026-07-04", "13"), ("C0001", "2026-07-15", "2"), ("C0002", "2026-07-15", "2"),
-        ("C0003", "2026-07-15", "2"), ("C0003", "2026-07-16", "1")]
+        ("C0004", "2026-07-04", "13"), ("C0001", "2026-07-15", "2"), ("C0003", "2026-07-16", "1")]
 
 
 def test_without_a_start_date_the_never_contacted_are_said_not_guessed() -> None:
-    rows = todo("2026-07-17", Program())
+    # no visit dates in the book and none configured: nothing to count from
+    schools = [{k: v for k, v in s.items() if not k.startswith("进驻")} for s in SCHOOLS]
+    rows = todo("2026-07-17", Program(), school=schools)
     assert ["注:3 名儿童还没有亲情视频记录:项目开始日期未知,未列入(在 sheets-sync.toml 的 "
             "[program] 中写 start_date 后列出)。"] in rows
     assert ["注:2 名儿童还没有每月谈心记录:项目开始日期未知,未列入(在 sheets-sync.toml 的 "

@@ -528,16 +528,35 @@ def due_actions(forms: Forms, program: Program, today: dt.date,
     notes: list[str] = []
     have = {"谈心": "talk" in forms, "亲情视频": "contact" in forms,
             "亲情电话": "contact" in forms, "家访": "contact" in forms}
+    # A child with no record yet is due from the first day of its school's visit (the
+    # volunteers are there from then on); before its school is visited nothing is due. A
+    # book with no visit dates at all counts from the program's first visit day.
+    windows = visit_windows(forms)
+    starts: dict[str, dt.date | None] = {}
     for kind, days in program.cadence:
         if not have.get(kind):
             continue
-        never = 0
+        never = later = unvisited = 0
         every = dt.timedelta(days=days)
         none: dict[str, tuple[dt.date, str]] = {}
         for key, c in people.children.items():
             hit = seen.last.get(key, none).get(kind)
             last = hit[0] if hit else None
-            since = last or anchor
+            since = last
+            if since is None:
+                if not windows:
+                    since = anchor
+                else:
+                    if key not in starts:
+                        w = windows.get(ref_key(c.t("school")))
+                        starts[key] = w[0] if w else None
+                    since = starts[key]
+                    if since is None:
+                        unvisited += 1
+                        continue
+                    if since > today:
+                        later += 1
+                        continue
             if since is None:
                 never += 1
                 continue
@@ -546,11 +565,17 @@ def due_actions(forms: Forms, program: Program, today: dt.date,
                 continue
             owner = people.paired.get(key) or (hit[1] if hit else "") or "未结对"
             detail = (f"上次 {last.isoformat()},每 {days} 天一次" if last else
-                      f"还没有记录,每 {days} 天一次(自 {anchor} 起)")
+                      f"还没有记录,每 {days} 天一次(自 {since} 起)")
             out.append(Due(due, WHAT[kind], c.t("id"), owner, detail))
         if never:
             notes.append(f"{never} 名儿童还没有{WHAT[kind]}记录:项目开始日期未知,"
                          "未列入(在 sheets-sync.toml 的 [program] 中写 start_date 后列出)。")
+        if later:
+            notes.append(f"{later} 名儿童还没有{WHAT[kind]}记录,所在学校还没到进驻的日子:"
+                         "从进驻第一天起计,未列入。")
+        if unvisited:
+            notes.append(f"{unvisited} 名儿童还没有{WHAT[kind]}记录,所在学校没有进驻日期"
+                         "(“进驻安排”或“学校”表的进驻日期):未列入。")
     for r in records(forms, "contact"):
         if r.t("needs_follow_up") != "是" or r.t("follow_up_done"):
             continue
@@ -589,6 +614,7 @@ def todo(forms: Forms, program: Program, today: dt.date,
     if school is not None:
         key, keys = ref_key(school), people.keys
         items = [d for d in items if keys[people.label(d.child)[2]] == key]
+        notes = []  # they count the whole program's children: not the school's teachers' concern
     late = sum(1 for d in items if d.due < today)
     b = Builder()
     where = f"{school} " if school is not None else ""
@@ -598,9 +624,9 @@ def todo(forms: Forms, program: Program, today: dt.date,
     b.add(["状态", "到期日", "逾期天数", "事项", "儿童编号", "姓名", "学校", "负责人", "说明"],
           section=True)
     for d in items:
-        child_id, name, school = people.label(d.child)
+        child_id, name, at = people.label(d.child)
         b.add([_state(d, today), d.due.isoformat(), d.overdue(today), d.what, child_id, name,
-               school, d.owner, d.detail])
+               at, d.owner, d.detail])
     if not items:
         b.add([f"没有逾期或 {SOON} 天内到期的事项。"])
     for n in notes:
