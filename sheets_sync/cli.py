@@ -575,9 +575,10 @@ def parse_reveal(values: tuple[str, ...]) -> dict[str, set[str]]:
 @click.option("--only", help="只生成这些报表,用逗号分隔:rosters(花名册)、grades(年级统计)、"
                              "archive(建档完整率)、budget(预算汇总)、settlement(经费结算表)、"
                              "attendance(出勤统计)、contacts(联系情况)、todo(待办)、"
-                             "incidents(安全日志)(默认:全部)。")
+                             "incidents(安全日志)、signin(签到表)、survey(问卷统计)"
+                             "(默认:全部)。")
 @click.option("--per-school-books", "per_school", type=click.Path(file_okay=False, path_type=Path),
-              help="另外在这个文件夹为每所学校写一个工作簿(只含该校的儿童)。")
+              help="另外在这个文件夹为每所学校写一个工作簿(只含该校的花名册、签到表和待办)。")
 @click.option("--encrypt", is_flag=True,
               help="各校工作簿设置打开密码(密码取自环境变量 SHEETS_SYNC_PASSWORD 或 keyring)。")
 @click.option("--reveal", multiple=True, metavar="报表=表单.字段",

@@ -107,7 +107,8 @@ def test_roster_of_a_school_no_longer_listed_is_removed() -> None:
 
 @pytest.mark.parametrize("only, message", [
     pytest.param("rosters,bugdet", "--only 中的“bugdet”不是报表名称:可选 rosters, grades, "
-                 "archive, budget, settlement(用逗号分隔),例如 --only rosters,budget。",
+                 "archive, budget, settlement, survey, attendance, contacts, todo, incidents, "
+                 "signin(用逗号分隔),例如 --only rosters,budget。",
                  id="misspelt-report"),
 ])
 def test_an_unknown_report_name_is_a_clear_error(only: str, message: str) -> None:

@@ -112,7 +112,8 @@ def parse_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
     bad = [n for n in names if n not in REPORTS and n not in EXTRA]
     if bad or not names:
         raise ConfigError(f"--only 中的“{','.join(bad) or only}”不是报表名称:可选 "
-                          f"{', '.join(REPORTS)}(用逗号分隔),例如 --only rosters,budget。")
+                          f"{', '.join((*REPORTS, *EXTRA))}(用逗号分隔),"
+                          "例如 --only rosters,budget。")
     return tuple(n for n in (*REPORTS, *EXTRA) if n in names)
 
 
