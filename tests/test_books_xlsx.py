@@ -23,7 +23,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sheets_sync.books.base import Chart, PrintSetup, TabContent, WriteBatch
-from sheets_sync.books.excel import ExcelBook, write_workbook
+from sheets_sync.books.excel import ExcelBook, write_tabs, write_workbook
 from sheets_sync.books.xlsx import safety
 from sheets_sync.books.xlsx.package import MAX_TOTAL
 from sheets_sync.books.xlsx.safety import valid_tab_name
@@ -442,3 +442,17 @@ def test_an_entry_that_lies_about_its_size_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(raw))
     with pytest.raises(BookUnreadable, match="实际大小与记录不符"):
         ExcelBook(path).read()
+
+
+def test_a_tab_can_print_its_cell_grid_and_charts_start_at_zero(tmp_path: Path) -> None:
+    path = tmp_path / "grid.xlsx"
+    plain = report_tab()
+    gridded = TabContent(rows=[["姓名", "上午"], ["王小红", ""]],
+                         print_setup=PrintSetup(landscape=True, gridlines=True))
+    write_tabs(path, {"报告": plain, "签到表-一小": gridded})
+    with zipfile.ZipFile(path) as z:
+        sheets = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/s")}
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    printed = [n for n, xml in sheets.items() if re.search(r'<printOptions[^>]*gridLines="1"', xml)]
+    assert printed == ["xl/worksheets/sheet2.xml"]    # only the tab that asks for it
+    assert charts and all('<c:min val="0"/>' in c for c in charts)

@@ -124,7 +124,8 @@ def test_print_setup_and_dropdowns() -> None:
     content = generate_reports(care_grids(), program=PROGRAM, now=NOW).tabs[TAB]
     ps = content.print_setup
     assert ps is not None
-    assert (ps.paper, ps.landscape, ps.fit_width, ps.repeat_rows) == ("A4", True, True, (3, 4))
+    assert (ps.paper, ps.landscape, ps.fit_width, ps.repeat_rows, ps.gridlines) == (
+        "A4", True, True, (3, 4), True)  # the grid prints: ticked by hand on paper
     assert content.header_rows == 4 and not content.protected  # staff type into it
     assert content.choices[8] == ["到", "缺", "请假"] and 11 not in content.choices
     assert (3, 8, 3, 11) in content.merges  # Monday's label over its four columns

@@ -56,7 +56,8 @@ class Chart:
 
 @dataclass(frozen=True)
 class PrintSetup:
-    """How a tab prints: paper, orientation, fit to page width, rows repeated per page."""
+    """How a tab prints: paper, orientation, fit to page width, rows repeated per page, and
+    whether the cell grid prints (``gridlines``)."""
 
     paper: str = "A4"
     landscape: bool = False
@@ -64,6 +65,7 @@ class PrintSetup:
     repeat_rows: tuple[int, int] | None = None   # (first, last) sheet rows
     repeat_cols: tuple[int, int] | None = None   # (first, last) columns, on every page across
     area: tuple[int, int, int, int] | None = None  # (row1, col1, row2, col2); None: used range
+    gridlines: bool = False   # print the cell grid (a sign-in sheet ticked by hand on paper)
 
 
 @dataclass

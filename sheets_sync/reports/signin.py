@@ -382,7 +382,7 @@ def signin_sheet(school: str, tab: str, children: list[Record], cols: list[Slot]
         note=generated_note(f"{school}进驻期间每天每个场次的签到表,按“出勤”表填好;"
                             "在勾选格和交接格中填写的内容在下次运行时记入“出勤”表"),
         print_setup=PrintSetup(landscape=width > WIDE, fit_width=True,
-                               repeat_rows=(DAY_ROW, HEAD_ROW)))
+                               repeat_rows=(DAY_ROW, HEAD_ROW), gridlines=True))
     ticks = [start + j for j, s in enumerate(cols) if not s.hand_over]
     choices = {j: ["到", "缺", "请假"] for j in ticks}
     # staff type into this tab: not protected, the tick columns with a dropdown

@@ -25,8 +25,9 @@ from .model import Builder, FormRecords, Forms, Record, generated_note, rate
 TAB = "问卷统计"
 CHOICE_TYPES = frozenset({"choice", "multi_choice", "bool_zh"})
 NUMBER_TYPES = frozenset({"integer", "decimal", "money"})
-BLOCK_ROWS = 16
-"""Rows each question takes at least: its chart (about 15 rows high) never overlaps the next."""
+BLOCK_ROWS = 19
+"""Rows each choice question takes at least: its chart (340 px high, 17 rows of 20 px) never
+covers the next question's."""
 SKIP_KEYS = frozenset({"county", "grade", "school", "name"})
 
 

@@ -242,6 +242,8 @@ def _print_setup(ws: Worksheet, setup: PrintSetup) -> None:
     if setup.area is not None:  # else the used range, charts included
         r1, c1, r2, c2 = setup.area
         ws.print_area(r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+    if setup.gridlines:
+        ws.hide_gridlines(0)   # 0: shown on screen and printed
     ws.center_horizontally()
 
 
@@ -256,8 +258,8 @@ def _bar_chart(wb: Workbook, ws: Worksheet, name: str, spec: Chart) -> None:
             "values": [name, s_first - 1, col - 1, s_last - 1, col - 1],
         })
     chart.set_title({"name": spec.title})
-    if spec.y_title:
-        chart.set_y_axis({"name": spec.y_title})
+    # counts and amounts: the bars start at 0 (an axis from 170 makes 175 look a third of 185)
+    chart.set_y_axis({"min": 0, **({"name": spec.y_title} if spec.y_title else {})})
     if spec.x_title:
         chart.set_x_axis({"name": spec.x_title})
     chart.set_size({"width": 680, "height": 340})
