@@ -289,11 +289,18 @@ def pandas_care(f: dict[str, pd.DataFrame], program: Program, today: dt.date
     p = p[p["status"].isin(["", "进行中"])]
     paired = p.assign(who=p["volunteer_id"].map(names)).dropna(subset=["who"])
     paired = paired.drop_duplicates("child_id").set_index("child_id")["who"]
+    if len(win):
+        start = kids["school"].map(win["start_date"])
+        first_day = start.where(start <= now).set_axis(ids.to_numpy())
+    else:
+        first_day = pd.Series(anchor, index=ids.to_numpy())
     due = []
     for kind, every in program.cadence:
         lk = last[kind].reindex(ids)
         mine = ids.map(paired).to_numpy()
-        since = lk["date"].fillna(anchor)
+        # no record yet: due from the first day of the child's school's visit (nothing before
+        # it, nor without visit dates); a book without any visit dates counts from the anchor
+        since = lk["date"].fillna(first_day)
         d = pd.DataFrame({"child": ids.to_numpy(), "due": (since + pd.Timedelta(days=every))
                           .to_numpy(), "what": care.WHAT[kind], "last": lk["date"].to_numpy(),
                           "owner": np.where(pd.notna(mine), mine, lk["participants"]
@@ -350,7 +357,7 @@ def same_figures(tabs: dict[str, Any], pd_: dict[str, Any]) -> list[str]:
     runs = _section(att, "连续两天及以上缺勤")
     theirs_runs = list(zip(pd_["runs"]["child_id"], pd_["runs"]["days"].astype(int),
                            strict=True))
-    if [(r[0], int(r[5])) for r in runs] != theirs_runs:
+    if [(r[0], int(r[4])) for r in runs] != theirs_runs:
         bad.append(f"absent runs ({len(runs)} vs {len(theirs_runs)})")
     con = tabs[care.CONTACTS_TAB].rows
     per_child = _section(con, "每名儿童最近一次联系")

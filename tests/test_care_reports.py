@@ -42,8 +42,8 @@ def test_the_film_without_hand_over_comes_first() -> None:
     rows = tab("出勤统计")
     assert rows[1] == ["电影天堂、外出活动中到场但未记录交接的儿童(2 人次)"]
     assert rows_after(rows, "电影天堂、外出活动中到场") == [
-        ["2026-07-14", "满城一小", "电影天堂", "2", "2", "C0001 王小雨、C0002 李大山",
-         "出勤 第 10、11 行"]]
+        ["满城一小", "2026-07-14", "电影天堂", "2", "2", "出勤 第 10、11 行",
+         "C0001 王小雨、C0002 李大山"]]
 
 
 def test_head_counts_per_school_day_and_session() -> None:
@@ -60,7 +60,7 @@ def test_head_counts_per_school_day_and_session() -> None:
 
 def test_children_absent_two_days_running() -> None:
     assert rows_after(tab("出勤统计"), "连续两天及以上缺勤的儿童") == [
-        ["C0003", "赵小花", "满城一小", "4年级", "2026-07-13、2026-07-14、2026-07-15", "3"]]
+        ["C0003", "赵小花", "满城一小", "4年级", "3", "2026-07-13、2026-07-14、2026-07-15"]]
 
 
 def test_every_hand_over_recorded() -> None:
@@ -123,7 +123,7 @@ def test_the_tab_finds_the_same_runs(marks: list[tuple[str, str]], runs: list[li
                                      ) -> None:
     # the tab counts over the parsed columns, absent_runs over records: the same runs
     rows = tab("出勤统计", attendance=_grid_rows([(d, s, "C0001", "满城一小") for d, s in marks]))
-    assert [r[4].split("、") for r in rows_after(rows, "连续两天及以上缺勤的儿童")
+    assert [r[5].split("、") for r in rows_after(rows, "连续两天及以上缺勤的儿童")
             if r[0] == "C0001"] == runs
 
 
@@ -137,7 +137,7 @@ def test_runs_of_one_child_at_two_schools_go_in_sheet_order() -> None:
     assert [r[1] for r in absent_runs(rows)] == ["顺平二小", "满城一小"]
     grid_marks = [("2026-07-13", "请假", "C0001", "顺平二小"), *marks[1:]]
     got = rows_after(tab("出勤统计", attendance=_grid_rows(grid_marks)), "连续两天及以上缺勤的儿童")
-    assert [(r[0], r[2], r[4]) for r in got] == [
+    assert [(r[0], r[2], r[5]) for r in got] == [
         ("C0001", "顺平二小", "2026-07-13、2026-07-14"),
         ("C0001", "满城一小", "2026-07-13、2026-07-14")]
 

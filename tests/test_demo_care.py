@@ -201,12 +201,12 @@ def test_attendance_tab_lists_the_missing_hand_over_first(demo: DemoRun,
     row = rows[film.row - 2]
     came = sum(1 for r in rows if (r["日期"], r["学校"], r["场次"], r["状态"])
                == (row["日期"], row["学校"], "电影天堂", "到"))
-    assert tab[2:4] == [["日期", "学校", "场次", "到场", "未交接", "儿童", "位置"],
-                        [row["日期"], row["学校"], "电影天堂", str(came), "1",
-                         f"{row['儿童编号']} {row['儿童姓名']}", f"出勤 第 {film.row} 行"]]
+    assert tab[2:4] == [["学校", "日期", "场次", "到场", "未交接", "位置", "儿童"],
+                        [row["学校"], row["日期"], "电影天堂", str(came), "1",
+                         f"出勤 第 {film.row} 行", f"{row['儿童编号']} {row['儿童姓名']}"]]
     at = next(i for i, r in enumerate(tab) if r and r[0].startswith("连续两天及以上缺勤的儿童("))
     away = [r for r in tab[at + 2:] if r and r[2] == row["学校"]]
-    assert ["2026-07-09、2026-07-10", "2"] in [r[4:6] for r in away]  # the child kept home
+    assert ["2", "2026-07-09、2026-07-10"] in [r[4:6] for r in away]  # the child kept home
 
 
 def test_todo_is_as_of_the_demo_day_with_overdue_and_due_items(hub: dict[str, Grid]) -> None:

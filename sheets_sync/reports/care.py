@@ -279,12 +279,14 @@ def attendance(forms: Forms, program: Program, people: People | None = None) -> 
     missing = [(k, sessions[k]) for k in keys if sessions[k].missing]
     times = sum(len(n.missing) for _, n in missing)
     b.add([f"电影天堂、外出活动中到场但未记录交接的儿童({times} 人次)"], bold=True)
-    b.add(["日期", "学校", "场次", "到场", "未交接", "儿童", "位置"], section=True)
+    # one column order for the three parts (学校, 日期 …), a long list last: it runs on over
+    # the empty cells to its right, so the narrow count columns below stay narrow
+    b.add(["学校", "日期", "场次", "到场", "未交接", "位置", "儿童"], section=True)
     for (school, day, session), n in missing:
         m = n.missing
         kids = "、".join(" ".join(people.label(a.t("child_id"))[:2]) for a in m)
         where = f"{m[0].tab} 第 " + "、".join(str(a.row) for a in m) + " 行"
-        b.add([day.isoformat(), school, session, n.present, len(m), kids, where])
+        b.add([school, day.isoformat(), session, n.present, len(m), where, kids])
     if not missing:
         b.add(["所有电影天堂和外出活动的到场儿童都已记录交接(离开方式和接送人)。"])
     b.add([])
@@ -300,15 +302,15 @@ def attendance(forms: Forms, program: Program, people: People | None = None) -> 
         b.add(["“出勤”表中还没有记录。"])
     b.add([])
     b.add([f"连续两天及以上缺勤的儿童({len(runs)} 人次)"], bold=True)
-    b.add(["编号", "姓名", "学校", "年级", "缺勤日期", "天数"], section=True)
+    b.add(["编号", "姓名", "学校", "年级", "天数", "缺勤日期"], section=True)
     for child_id, school, days in runs:
         c = people.child(child_id)
         grade = f"{c.v('grade')}年级" if c is not None and isinstance(c.v("grade"), int) else ""
-        b.add([child_id, people.label(child_id)[1], school, grade,
-               "、".join(d.isoformat() for d in days), len(days)])
+        b.add([child_id, people.label(child_id)[1], school, grade, len(days),
+               "、".join(d.isoformat() for d in days)])
     if not runs:
         b.add(["没有连续两天缺勤的儿童。"])
-    return b.content(header_rows=1, widths={1: 12, 2: 18, 3: 10, 4: 8, 5: 8, 6: 40, 7: 22, 8: 8},
+    return b.content(header_rows=1, widths={1: 16, 2: 12, 3: 14, 4: 8, 5: 8, 6: 14, 7: 8, 8: 8},
                      note=generated_note("按“出勤”表统计各校各场次的应到、实到、缺勤、请假,"
                                          "列出未记录交接和连续缺勤的儿童"),
                      print_setup=PrintSetup(landscape=True))
