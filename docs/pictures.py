@@ -12,7 +12,11 @@ and turns the first page into a PNG with ``pdftoppm``::
 * generated tabs, drawn again from the settled hub by ``generate_reports`` (masked as in the
   hub: no ``--reveal``) and written one per workbook by ``write_tabs``, so charts print too:
   排班表 → ``docs/images/schedule.png`` (README and guide), a school's 花名册, 预算汇总 and
-  经费结算表 → ``docs/roster.png``, ``docs/budget.png``, ``docs/settlement.png`` (README).
+  经费结算表 → ``docs/roster.png``, ``docs/budget.png``, ``docs/settlement.png`` (README);
+  出勤统计, 待办 and the 签到表 of a school visited in the first week (its ticks from the
+  demo's 出勤) as of the demo's clock → ``docs/images/attendance.png``, ``todo.png``,
+  ``signin.png``; 问卷统计 of a 问卷星-shaped export of 360 demo children brought in with
+  ``sheets-sync import`` → ``docs/images/survey.png``.
 
 Needs LibreOffice (``soffice``) and poppler (``pdftoppm``), and a CJK font
 (fonts-noto-cjk). The data is the demo's: synthetic, no real child.
@@ -30,6 +34,7 @@ import openpyxl
 
 from sheets_sync.books.base import WriteBatch
 from sheets_sync.books.excel import ExcelBook, write_tabs
+from sheets_sync.demo.synth import demo_now
 from sheets_sync.reports import generate_reports
 from sheets_sync.sync.project import load_project
 
@@ -41,7 +46,11 @@ GENERATED = {"排班表": (OUT / "schedule.png", 110),
              "花名册-龙泉镇中心小学": (DOCS / "roster.png", 80),
              "预算汇总": (DOCS / "budget.png", 80),
              "经费结算表": (DOCS / "settlement.png", 80),
-             "问卷统计": (OUT / "survey.png", 100)}
+             "问卷统计": (OUT / "survey.png", 100),
+             "出勤统计": (OUT / "attendance.png", 100),
+             "待办": (OUT / "todo.png", 100),
+             "签到表-": (OUT / "signin.png", 100)}
+"""``签到表-``: the sign-in sheet of the first school visited in the demo's first week."""
 CHILD = "留守儿童家庭情况登记表"
 
 
@@ -139,8 +148,11 @@ def main() -> None:
             _print(one, OUT / f"{stem}.png", 110, tmp)
         project = load_project(root)
         tabs = generate_reports(ExcelBook(root / "总表.xlsx").read(), project.templates,
-                                project.program).tabs
+                                project.program, now=demo_now(project.program)).tabs
         for tab, (target, dpi) in GENERATED.items():
+            if tab.endswith("-"):  # a school's sheet with the first week's ticks on it
+                tab = next((t for t in tabs if t.startswith(tab)
+                            and any("到" in r for r in tabs[t].rows[4:])), tab)
             if tab not in tabs:
                 print(f"{tab}: not generated", file=sys.stderr)
                 continue
