@@ -358,6 +358,9 @@ def run(obj: Context, as_json: bool, dry_run: bool, allow_delete: tuple[str, ...
             more = f"等 {len(merged)} 对" if len(merged) > 10 else ""
             done = f"按“是同一人”合并了 {joined}{more}(被合并的记录在“回收站”);" if merged else ""
             click.echo(f"查重:{done}疑似重复 {data['dedupe']['pairs']} 对待处理{since}")
+        if (data.get("signin") is not None and not result.quiet_since
+                and (line := signin_line(data["signin"], dry_run))):
+            click.echo(line)
         if data.get("report") is not None:
             written = data["report"]["written"] if not result.quiet_since else []
             click.echo("报表:" + ("更新了 " + "、".join(written) if written else "没有变化"))
@@ -629,10 +632,14 @@ def report(obj: Context, book: str | None, credentials: Path | None, only: str |
     assert result is not None
     result.problems.extend(run.messages)
     batch = run.batches.get("report", WriteBatch())
+    read_back = run.signin.as_json() if run.signin is not None else None
     if as_json:
-        click.echo(json.dumps({**result.summary(), "dry_run": dry_run}, ensure_ascii=False,
-                              indent=1))
+        click.echo(json.dumps({**result.summary(), "dry_run": dry_run,
+                               **({"signin": read_back} if read_back is not None else {})},
+                              ensure_ascii=False, indent=1))
     else:
+        if read_back is not None and (line := signin_line(read_back, dry_run)):
+            click.echo(line)
         verb = "将写入" if dry_run else "已写入"
         click.echo(f"{verb}:{'、'.join(result.written) or '无(没有变化)'}")
         if result.unchanged:
@@ -644,12 +651,27 @@ def report(obj: Context, book: str | None, credentials: Path | None, only: str |
         if len(result.overwritten) > 20:
             click.echo(f"  ……另有 {len(result.overwritten) - 20} 个单元格将被覆盖")
         for path in result.school_books:
-            click.echo(f"各校花名册:{path}")
+            click.echo(f"各校工作簿:{path}")
         for problem in result.problems:
             click.echo(f"[问题] {problem}")
         if dry_run:
             click.echo(f"(--dry-run:未写入;将写入 {len(batch.tabs)} 个工作表)")
     sys.exit(1 if result.problems else 0)
+
+
+def signin_line(read_back: dict[str, Any], dry_run: bool) -> str | None:
+    """What the 签到表 read back into 出勤, in one line (None when nothing was typed)."""
+    new, updated, conflicts = len(read_back["new"]), len(read_back["updated"]), \
+        read_back["conflicts"]
+    if not (new or updated or conflicts):
+        return None
+    parts = [f"新增 {new} 条", f"更新 {updated} 条"]
+    if conflicts:
+        parts.append(f"冲突 {conflicts} 个(两边都改了,保留“出勤”的值,见“同步冲突”)")
+    ids = [*read_back["new"], *read_back["updated"]]
+    shown = "、".join(ids[:10]) + (f" 等 {len(ids)} 条" if len(ids) > 10 else "")
+    verb = "将记入" if dry_run else "记入"
+    return f"签到表:{verb}“出勤” {'、'.join(parts)}" + (f"({shown})" if ids else "") + "。"
 
 
 # --------------------------------------------------------------------------- pair

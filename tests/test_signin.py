@@ -423,6 +423,37 @@ def test_run_exits_non_zero_on_a_bad_tick(tmp_path: Path) -> None:
     assert data["signin"]["bad"][0].startswith("签到表-满城一小!I6 “X1” 看不懂")
 
 
+
+def test_run_and_report_say_what_the_sheets_recorded(tmp_path: Path) -> None:
+    from sheets_sync.cli import cli
+
+    grids = care_grids()
+    grids["出勤"] = Grid([list(r) for r in grids["出勤"].rows][:6])  # valid rows only
+    write_workbook(tmp_path / HUB, {k: g.rows for k, g in grids.items()
+                                    if k in ("学校", "留守儿童家庭情况登记表", "出勤")})
+    (tmp_path / "sheets-sync.toml").write_text(
+        '[project]\nforms = ["child", "school", "attendance"]\n\n'
+        '[program]\nstart_date = "2026-07-01"\nend_date = "2026-08-31"\n\n'
+        f'[hub]\nbook = "{HUB}"\n', encoding="utf-8")
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        first = CliRunner().invoke(cli, ["run"], catch_exceptions=False)
+        held = {k: [list(r) for r in g.rows] for k, g in read_workbook(HUB).items()}
+        held[TAB][5][8:9] = ["请假"]
+        write_workbook(tmp_path / HUB, held)
+        dry = CliRunner().invoke(cli, ["report", "--dry-run"], catch_exceptions=False)
+        run = CliRunner().invoke(cli, ["run"], catch_exceptions=False)
+        again = CliRunner().invoke(cli, ["run"], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+    assert first.exit_code == 0, first.output
+    assert "签到表:将记入“出勤” 新增 1 条、更新 0 条(K0006)。" in dry.output, dry.output
+    assert run.exit_code == 0, run.output
+    assert "签到表:记入“出勤” 新增 1 条、更新 0 条(K0006)。" in run.output.splitlines()
+    assert "签到表:" not in again.output   # nothing typed since: nothing said
+
+
 # --------------------------------------------------------------------------- school books
 
 def test_each_school_book_gets_its_roster_sign_in_sheet_and_todo(
