@@ -396,17 +396,22 @@ def test_without_a_known_base_only_blank_fields_are_filled(tmp_path: Path) -> No
     assert attendance(books[HUB])["K0001"]["状态"] == "到"
 
 
-def test_run_exits_non_zero_on_a_bad_tick(tmp_path: Path) -> None:
-    from sheets_sync.cli import cli
-
+def _xlsx_project(root: Path) -> None:
+    """An xlsx hub of 学校, children and the valid 出勤 rows in ``root``, with its config."""
     grids = care_grids()
     grids["出勤"] = Grid([list(r) for r in grids["出勤"].rows][:6])  # valid rows only
-    write_workbook(tmp_path / HUB, {k: g.rows for k, g in grids.items()
+    write_workbook(root / HUB, {k: g.rows for k, g in grids.items()
                                     if k in ("学校", "留守儿童家庭情况登记表", "出勤")})
-    (tmp_path / "sheets-sync.toml").write_text(
+    (root / "sheets-sync.toml").write_text(
         '[project]\nforms = ["child", "school", "attendance"]\n\n'
         '[program]\nstart_date = "2026-07-01"\nend_date = "2026-08-31"\n\n'
         f'[hub]\nbook = "{HUB}"\n', encoding="utf-8")
+
+
+def test_run_exits_non_zero_on_a_bad_tick(tmp_path: Path) -> None:
+    from sheets_sync.cli import cli
+
+    _xlsx_project(tmp_path)
     cwd = Path.cwd()
     os.chdir(tmp_path)
     try:
@@ -427,14 +432,7 @@ def test_run_exits_non_zero_on_a_bad_tick(tmp_path: Path) -> None:
 def test_run_and_report_say_what_the_sheets_recorded(tmp_path: Path) -> None:
     from sheets_sync.cli import cli
 
-    grids = care_grids()
-    grids["出勤"] = Grid([list(r) for r in grids["出勤"].rows][:6])  # valid rows only
-    write_workbook(tmp_path / HUB, {k: g.rows for k, g in grids.items()
-                                    if k in ("学校", "留守儿童家庭情况登记表", "出勤")})
-    (tmp_path / "sheets-sync.toml").write_text(
-        '[project]\nforms = ["child", "school", "attendance"]\n\n'
-        '[program]\nstart_date = "2026-07-01"\nend_date = "2026-08-31"\n\n'
-        f'[hub]\nbook = "{HUB}"\n', encoding="utf-8")
+    _xlsx_project(tmp_path)
     cwd = Path.cwd()
     os.chdir(tmp_path)
     try:

@@ -348,7 +348,12 @@ def plan_import(project: Any, grids: Mapping[str, Grid], hub_name: str, state: A
     batch.then(body)
     audit = [dataclasses.replace(a, step="import") for a in plan.audit]
     if conflict_rows:
-        _conflicts(batch, grids, project, run_id, at, conflict_rows, result)
+        from ..sync import tooltabs
+
+        conflict_form = next((t for t in project.templates.values()
+                              if t.label == conflict_rows[0]["表单"]), None)
+        result.hidden += tooltabs.append_conflicts(batch, grids, project.conflict_tab,
+                                                   conflict_form, run_id, at, conflict_rows)
     result.highs = {prefix: alloc.high} if alloc.assigned else {}
     if any(s.fingerprinted for s in subs.values()):
         result.messages.append(_FINGERPRINTED)
@@ -396,19 +401,3 @@ def _prepare_tab(ft: Any, grids: Mapping[str, Grid], form: FormTemplate, cmap: C
     lay2 = layout_for(ft.tab, grid, form)
     assert lay2 is not None
     return batch, parse_tab(ft.book, ft.tab, grid, lay2)
-
-
-def _conflicts(batch: WriteBatch, grids: Mapping[str, Grid], project: Any, run_id: int,
-               at: str, rows: list[dict[str, str]], result: ImportResult) -> None:
-    """The conflict rows, as 同步冲突 shows them (sensitive values masked, kept in full)."""
-    from ..sync import tooltabs
-
-    form = next((t for t in project.templates.values() if t.label == rows[0]["表单"]), None)
-    shown_rows = []
-    for row in rows:
-        full = {"时间": tooltabs.shown_time(at), "运行": str(run_id), **row}
-        shown = tooltabs.shown_conflict(full, form)
-        shown_rows.append(shown)
-        if (h := tooltabs.hidden_of(shown, full, run_id)) is not None:
-            result.hidden.append(h)
-    tooltabs.append_rows(batch, grids, project.conflict_tab, tooltabs.CONFLICTS, shown_rows)

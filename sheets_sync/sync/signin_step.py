@@ -66,6 +66,7 @@ from ..reports.signin import (
     sheet_schools,
 )
 from ..table import Grid, a1
+from . import tooltabs
 from .state import AuditRow, Hidden, State
 
 if TYPE_CHECKING:
@@ -255,7 +256,8 @@ def plan_signin(project: Project, grids: Mapping[str, Grid], hub_name: str, stat
     audit = _record(grids, hub_name, state, form, forms, where, changes, run_id, at, batch,
                     result)
     if conflicts:
-        _conflicts(batch, grids, project, form, run_id, at, conflicts, result)
+        result.hidden += tooltabs.append_conflicts(batch, grids, project.conflict_tab, form,
+                                                   run_id, at, conflicts)
     return batch, audit, result
 
 
@@ -392,22 +394,6 @@ def _record(grids: Mapping[str, Grid], hub_name: str, state: State, form: FormTe
                 batch.set_cell(tab, row, cols[k], text)
                 note(tab, rid, k, "", text, "编号" if k == id_key else source)
     return audit
-
-
-def _conflicts(batch: WriteBatch, grids: Mapping[str, Grid], project: Project,
-               form: FormTemplate, run_id: int, at: str, rows: list[dict[str, str]],
-               result: SigninResult) -> None:
-    """The conflict rows, as 同步冲突 shows them (sensitive values masked, kept in full)."""
-    from . import tooltabs
-
-    shown_rows = []
-    for row in rows:
-        full = {"时间": tooltabs.shown_time(at), "运行": str(run_id), **row}
-        shown = tooltabs.shown_conflict(full, form)
-        shown_rows.append(shown)
-        if (h := tooltabs.hidden_of(shown, full, run_id)) is not None:
-            result.hidden.append(h)
-    tooltabs.append_rows(batch, grids, project.conflict_tab, tooltabs.CONFLICTS, shown_rows)
 
 
 __all__ = ["FLAG", "SigninResult", "base_of", "plan_signin", "remember", "signin_step"]

@@ -455,3 +455,21 @@ def append_rows(batch: WriteBatch, grids: Mapping[str, Grid], tab: str, spec: To
         for j, text in enumerate(cells, start=1):
             if text:
                 batch.set_cell(tab, before + 1 + i, j, text)
+
+
+def append_conflicts(batch: WriteBatch, grids: Mapping[str, Grid], tab: str,
+                     form: FormTemplate | None, run_id: int, at: str,
+                     rows: list[dict[str, str]]) -> list[Hidden]:
+    """Add conflict ``rows`` (header -> full text) to the 同步冲突 tab ``tab``, as it shows them
+    (time and run filled in, sensitive values masked), and return the full values the masks
+    hide, for the state store (written with the run's journal)."""
+    hidden: list[Hidden] = []
+    shown_rows = []
+    for row in rows:
+        full = {"时间": shown_time(at), "运行": str(run_id), **row}
+        shown = shown_conflict(full, form)
+        shown_rows.append(shown)
+        if (h := hidden_of(shown, full, run_id)) is not None:
+            hidden.append(h)
+    append_rows(batch, grids, tab, CONFLICTS, shown_rows)
+    return hidden
